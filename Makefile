@@ -1,0 +1,106 @@
+# outreach - build, test, install.
+#
+#   make            build ./outreach
+#   make demo       install missing Debian packages, build, run the sample STEM-network job
+#   make check      install test packages, build with sanitizers, run every test
+#   make fuzz       long libFuzzer runs of every parser of outside input
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+PKGS      := sqlite3 inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
+             -DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) -MMD -MP
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(SRCS:src/%.c=build/rel/%.o)
+SAN_OBJS  := $(SRCS:src/%.c=build/san/%.o)
+SAN_LIB   := $(LIB_SRCS:src/%.c=build/san/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB  := $(LIB_SRCS:src/%.c=build/fuzz/%.o)
+
+.PHONY: all deps test-deps demo check unit fuzz fuzz-build install uninstall clean checksrc
+
+all: outreach
+
+outreach: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+build/rel/%.o: src/%.c | build/rel
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/san/%.o: src/%.c | build/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+build/san/outreach: $(SAN_OBJS)
+	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)
+
+build/san/test_%: tests/unit/test_%.c $(SAN_LIB) | build/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(shell pkg-config --cflags cmocka) -o $@ $< $(SAN_LIB) \
+		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+build/fuzz/%.o: src/%.c | build/fuzz
+	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
+		-DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | build/fuzz
+	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -Isrc $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+build/rel build/san build/fuzz:
+	mkdir -p $@
+
+# Debian packages: the build set for `make`/`make demo`, the test set for `make check`.
+deps:
+	@sh .ci/ensure-packages build
+
+test-deps:
+	@sh .ci/ensure-packages test
+
+demo: deps
+	$(MAKE) outreach
+	sh etc/demo/run-demo.sh
+
+checksrc:
+	@sh tests/checksrc.sh
+
+unit: $(UNIT_BINS)
+
+fuzz-build: $(FUZZ_BINS)
+
+check: test-deps
+	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS)
+	bash tests/run
+
+fuzz: test-deps
+	$(MAKE) $(FUZZ_BINS)
+	sh tests/fuzz/run-fuzzers.sh 600
+
+install: outreach
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/outreach/templates \
+		$(DESTDIR)$(PREFIX)/share/doc/outreach
+	install -m 0755 outreach $(DESTDIR)$(PREFIX)/bin/outreach
+	install -m 0644 templates/* $(DESTDIR)$(PREFIX)/share/outreach/templates/
+	install -m 0644 etc/outreach.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/outreach/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/outreach
+	rm -rf $(DESTDIR)$(PREFIX)/share/outreach $(DESTDIR)$(PREFIX)/share/doc/outreach
+
+clean:
+	rm -rf build outreach
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

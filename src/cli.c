@@ -1,0 +1,257 @@
+/*
+ * cli - the table of subcommands, dispatch, option parsing and help.
+ *
+ * Commands are found by their words ("subscriber import"); the longest
+ * matching name wins.  One place prints help for everything.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+
+static const struct command commands[] = {
+	{"init", cmd_init, "", "create the database, spool, outbox and secret key (idempotent)",
+	 NULL},
+	{"list add", cmd_list_add, "SLUG --name NAME --from \"Name <addr>\" [--reply-to ADDR] "
+	 "[--description TEXT] [--allow-html]", "create a list", NULL},
+	{"list ls", cmd_list_ls, "", "show every list with its member counts", NULL},
+	{"list show", cmd_list_show, "SLUG", "show one list", NULL},
+	{"list rm", cmd_list_rm, "SLUG [--force]", "remove a list (--force if it has members)",
+	 NULL},
+	{"subscriber add", cmd_sub_add, "EMAIL --list SLUG [--name NAME] [--confirmed] "
+	 "[--topics a,b] [--digest immediate|weekly|monthly]", "put an address on a list",
+	 "Without --confirmed the membership waits for the subscriber's confirmation.\n"
+	 "An address that unsubscribed, bounced, complained or is suppressed is refused."},
+	{"subscriber show", cmd_sub_show, "EMAIL", "show a subscriber, memberships and history",
+	 NULL},
+	{"subscriber rm", cmd_sub_rm, "EMAIL [--list SLUG]",
+	 "remove from one list, or forget the subscriber",
+	 "Forgetting an address that unsubscribed, bounced or complained keeps it on the\n"
+	 "suppression list, so it is never mailed again."},
+	{"subscriber set", cmd_sub_set, "EMAIL [--topics a,b|all] [--digest MODE]",
+	 "change topics or digest frequency", NULL},
+	{"subscriber import", cmd_sub_import, "FILE.csv --list SLUG [--confirmed] [--dry-run]",
+	 "import subscribers from CSV",
+	 "The header row names the columns: email (required), name, topics (a;b), digest,\n"
+	 "status.  Every rejected row is reported as FILE:LINE: reason; the valid rows are\n"
+	 "imported in one transaction.  --dry-run checks and counts without changing anything."},
+	{"subscriber export", cmd_sub_export, "--list SLUG [--status STATUS]",
+	 "write a list's members as CSV on standard output", NULL},
+	{"topic add", cmd_topic_add, "SLUG --name NAME", "add a topic subscribers can choose",
+	 NULL},
+	{"topic ls", cmd_topic_ls, "", "show the topics", NULL},
+	{"suppress add", cmd_suppress_add, "EMAIL [--reason TEXT]",
+	 "never mail this address again", NULL},
+	{"suppress rm", cmd_suppress_rm, "EMAIL", "take an address off the suppression list",
+	 NULL},
+	{"suppress ls", cmd_suppress_ls, "", "show the suppression list", NULL},
+	{"audit", cmd_audit, "[EMAIL]", "show the audit log of status changes", NULL},
+	{"config example", cmd_config_example, "", "print the documented example configuration",
+	 NULL},
+	{"config show", cmd_config_show, "", "print the configuration in effect", NULL},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+print_usage(FILE *fp, const struct command *c)
+{
+	fprintf(fp, "usage: outreach %s%s%s\n", c->name, *c->args ? " " : "", c->args);
+}
+
+static void
+print_overview(FILE *fp, const char *prefix)
+{
+	fprintf(fp, "usage: outreach [-c FILE] COMMAND [ARGS]\n\n"
+	            "outreach %s: newsletters and notices for education networks\n\n"
+	            "Commands:\n", OUTREACH_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (prefix && strncmp(commands[i].name, prefix, strlen(prefix)) != 0)
+			continue;
+		fprintf(fp, "  %-20s %s\n", commands[i].name, commands[i].summary);
+	}
+	fprintf(fp, "\nOptions:\n"
+	            "  -c FILE              configuration file (else $OUTREACH_CONFIG, else\n"
+	            "                       etc/outreach.conf, else built-in defaults)\n"
+	            "  --help               this help; COMMAND --help for one command\n"
+	            "  --version            print the version\n");
+}
+
+int
+cli_options(struct cli *cli, int argc, char **argv, const struct cli_opt *opts, int want_min,
+            int want_max, char ***pos, int *npos)
+{
+	struct option lopts[32];
+	int n = 0, c, idx;
+
+	for (; opts && opts[n].name; n++) {
+		lopts[n].name = opts[n].name;
+		lopts[n].has_arg = opts[n].value ? required_argument : no_argument;
+		lopts[n].flag = NULL;
+		lopts[n].val = 1000 + n;
+	}
+	lopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[n + 1] = (struct option){NULL, 0, NULL, 0};
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lopts, &idx)) != -1) {
+		if (c == 'h') {
+			print_usage(stdout, cli->cmd);
+			printf("\n%s.\n", cli->cmd->summary);
+			if (cli->cmd->help)
+				printf("\n%s\n", cli->cmd->help);
+			return CLI_HELP_SHOWN;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt && optopt < 1000)
+				error_set(&cli->err, "unknown option -%c", optopt);
+			else if (optopt >= 1000)
+				error_set(&cli->err, "option --%s needs a value", lopts[optopt - 1000].name);
+			else
+				error_set(&cli->err, "unknown option %s", argv[optind - 1]);
+			return CLI_USAGE;
+		}
+		if (opts[c - 1000].value)
+			*opts[c - 1000].value = optarg;
+		else
+			*opts[c - 1000].flag = 1;
+	}
+	*pos = argv + optind;
+	*npos = argc - optind;
+	if (*npos < want_min)
+		return error_set(&cli->err, "missing argument"), CLI_USAGE;
+	if (*npos > want_max)
+		return error_set(&cli->err, "unexpected argument '%s'", (*pos)[want_max]), CLI_USAGE;
+	return CLI_OK;
+}
+
+struct store *
+cli_store(struct cli *cli)
+{
+	if (cli->store == NULL && store_open(cli->cfg.db_path, &cli->store, &cli->err) < 0)
+		return NULL;
+	return cli->store;
+}
+
+/* find_command - the longest command name matching argv's leading words. */
+static const struct command *
+find_command(int argc, char **argv, int *nwords)
+{
+	const struct command *best = NULL;
+	int best_words = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const char *name = commands[i].name;
+		int w = 0;
+		size_t len;
+
+		while (*name && w < argc) {
+			len = strcspn(name, " ");
+			if (strlen(argv[w]) != len || strncmp(argv[w], name, len) != 0)
+				break;
+			name += len;
+			w++;
+			if (*name == ' ')
+				name++;
+			else if (*name == '\0')
+				break;
+		}
+		if (*name == '\0' && w > best_words) {
+			best = &commands[i];
+			best_words = w;
+		}
+	}
+	*nwords = best_words;
+	return best;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli cli;
+	const struct command *cmd;
+	const char *path;
+	int i = 1, nwords, rc;
+
+	memset(&cli, 0, sizeof(cli));
+	config_defaults(&cli.cfg);
+	log_open(LOG_LEVEL_INFO, 0);
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_overview(stdout, NULL);
+			config_free(&cli.cfg);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("outreach %s\n", OUTREACH_VERSION);
+			config_free(&cli.cfg);
+			return 0;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			cli.config_path = argv[i + 1];
+			i += 2;
+		} else {
+			fprintf(stderr, "outreach: unknown option %s\n", argv[i]);
+			print_overview(stderr, NULL);
+			config_free(&cli.cfg);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		print_overview(stderr, NULL);
+		config_free(&cli.cfg);
+		return 2;
+	}
+	cmd = find_command(argc - i, argv + i, &nwords);
+	if (cmd == NULL) {
+		int known_prefix = 0;
+
+		for (size_t k = 0; k < NCOMMANDS; k++)
+			if (strncmp(commands[k].name, argv[i], strlen(argv[i])) == 0 &&
+			    commands[k].name[strlen(argv[i])] == ' ')
+				known_prefix = 1;
+		if (known_prefix && (i + 1 == argc || strcmp(argv[i + 1], "--help") == 0)) {
+			print_overview(i + 1 == argc ? stderr : stdout, argv[i]);
+			config_free(&cli.cfg);
+			return i + 1 == argc ? 2 : 0;
+		}
+		fprintf(stderr, "outreach: unknown command '%s%s%s' (see: outreach --help)\n",
+		        argv[i], known_prefix ? " " : "", known_prefix ? argv[i + 1] : "");
+		config_free(&cli.cfg);
+		return 2;
+	}
+	path = config_locate(cli.config_path);
+	if (path && config_load(&cli.cfg, path, &cli.err) < 0) {
+		fprintf(stderr, "outreach: %s\n", error_msg(&cli.err));
+		rc = 1;
+		goto out;
+	}
+	cli.config_path = path;
+	log_set_level((enum log_level)cli.cfg.log_level);
+	cli.cmd = cmd;
+	/* argv[0] of the handler is the last word of the command name. */
+	rc = cmd->run(&cli, argc - i - nwords + 1, argv + i + nwords - 1);
+	switch (rc) {
+	case CLI_OK:
+	case CLI_HELP_SHOWN:
+		rc = 0;
+		break;
+	case CLI_USAGE:
+		fprintf(stderr, "outreach %s: %s\n", cmd->name, error_msg(&cli.err));
+		print_usage(stderr, cmd);
+		rc = 2;
+		break;
+	default:
+		fprintf(stderr, "outreach %s: %s\n", cmd->name, error_msg(&cli.err));
+		rc = 1;
+	}
+out:
+	store_close(cli.store);
+	config_free(&cli.cfg);
+	error_clear(&cli.err);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * cli - the command table and what every command handler shares.
+ *
+ * A handler is thin: it parses its options with cli_options(), calls the
+ * same module APIs the daemon uses, and returns CLI_OK, CLI_FAIL (the error
+ * in cli->err is printed as one line, exit 1) or CLI_USAGE (exit 2).
+ */
+#ifndef OUTREACH_CLI_H
+#define OUTREACH_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_HELP_SHOWN = 3 };
+
+struct cli {
+	struct config cfg;
+	const char *config_path;   /* NULL: built-in defaults */
+	struct store *store;       /* opened by cli_store() */
+	struct error err;
+	const struct command *cmd; /* the command running */
+};
+
+struct command {
+	const char *name;          /* "list add" */
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *args;          /* "SLUG --name NAME ..." */
+	const char *summary;       /* one line */
+	const char *help;          /* longer text for --help, or NULL */
+};
+
+/* An option of a command: a flag (*flag = 1) or a value (*value = optarg). */
+struct cli_opt {
+	const char *name;
+	const char **value;
+	int *flag;
+};
+
+/*
+ * cli_options - parse argv against opts; positional arguments are left in
+ * pos[0..*npos).  want_min..want_max positionals are required.  Returns
+ * CLI_OK, CLI_USAGE (message in cli->err) or CLI_HELP_SHOWN.
+ */
+int cli_options(struct cli *cli, int argc, char **argv, const struct cli_opt *opts,
+                int want_min, int want_max, char ***pos, int *npos);
+/* cli_store - open (once) the database named by the configuration. */
+struct store *cli_store(struct cli *cli);
+int cli_main(int argc, char **argv);
+
+/* Checks shared by handlers: -1 with cli->err set. */
+int cli_check_slug(struct cli *cli, const char *what, const char *slug);
+int cli_check_text(struct cli *cli, const char *what, const char *value);
+void cli_format_time(int64_t t, char *out, size_t n);
+int cli_print_audit(const struct audit_row *r, void *arg);
+
+/* Handlers, by module. */
+int cmd_init(struct cli *, int, char **);
+int cmd_config_example(struct cli *, int, char **);
+int cmd_config_show(struct cli *, int, char **);
+int cmd_topic_add(struct cli *, int, char **);
+int cmd_topic_ls(struct cli *, int, char **);
+int cmd_suppress_add(struct cli *, int, char **);
+int cmd_suppress_rm(struct cli *, int, char **);
+int cmd_suppress_ls(struct cli *, int, char **);
+int cmd_audit(struct cli *, int, char **);
+int cmd_list_add(struct cli *, int, char **);
+int cmd_list_ls(struct cli *, int, char **);
+int cmd_list_show(struct cli *, int, char **);
+int cmd_list_rm(struct cli *, int, char **);
+int cmd_sub_add(struct cli *, int, char **);
+int cmd_sub_show(struct cli *, int, char **);
+int cmd_sub_rm(struct cli *, int, char **);
+int cmd_sub_set(struct cli *, int, char **);
+int cmd_sub_import(struct cli *, int, char **);
+int cmd_sub_export(struct cli *, int, char **);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * cmd_list - list add, ls, show, rm.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cli.h"
+
+int
+cmd_list_add(struct cli *cli, int argc, char **argv)
+{
+	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL, *why;
+	int allow_html = 0;
+	const struct cli_opt opts[] = {
+		{"name", &name, NULL}, {"from", &from, NULL}, {"reply-to", &reply_to, NULL},
+		{"description", &description, NULL}, {"allow-html", NULL, &allow_html},
+		{NULL, NULL, NULL},
+	};
+	struct list_info l = {0};
+	char *from_name = NULL, *from_addr = NULL, *reply = NULL, **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (name == NULL || from == NULL)
+		return error_set(&cli->err, "--name and --from are required"), CLI_USAGE;
+	if (cli_check_slug(cli, "list", pos[0]) < 0 || cli_check_text(cli, "--name", name) < 0 ||
+	    (description && cli_check_text(cli, "--description", description) < 0))
+		return CLI_FAIL;
+	if (addr_parse_mailbox(from, &from_name, &from_addr, &why) < 0) {
+		error_set(&cli->err, "--from '%s': %s", from, why);
+		return CLI_FAIL;
+	}
+	rc = CLI_FAIL;
+	if (reply_to && addr_normalize(reply_to, &reply, &why) < 0) {
+		error_set(&cli->err, "--reply-to '%s': %s", reply_to, why);
+		goto out;
+	}
+	l.slug = pos[0];
+	l.name = (char *)name;
+	l.from = (char *)from;
+	l.reply_to = reply;
+	l.description = (char *)description;
+	l.allow_html = allow_html;
+	if (cli_store(cli) && store_list_add(cli->store, &l, &cli->err) == 0) {
+		printf("created list %s\n", pos[0]);
+		rc = CLI_OK;
+	}
+out:
+	free(from_name);
+	free(from_addr);
+	free(reply);
+	return rc;
+}
+
+static int
+print_list_row(const struct list_info *l, void *arg)
+{
+	(void)arg;
+	printf("%-20s %8lld %8lld  %s\n", l->slug, (long long)l->n_active, (long long)l->n_total,
+	       l->name);
+	return 0;
+}
+
+int
+cmd_list_ls(struct cli *cli, int argc, char **argv)
+{
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli_store(cli) == NULL)
+		return CLI_FAIL;
+	printf("%-20s %8s %8s  %s\n", "SLUG", "ACTIVE", "MEMBERS", "NAME");
+	return store_list_each(cli->store, print_list_row, NULL, &cli->err) < 0 ? CLI_FAIL : CLI_OK;
+}
+
+int
+cmd_list_show(struct cli *cli, int argc, char **argv)
+{
+	struct list_info l = {0};
+	char when[32], **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli_store(cli) == NULL || store_list_get(cli->store, pos[0], &l, &cli->err) < 0)
+		return CLI_FAIL;
+	cli_format_time(l.created_at, when, sizeof(when));
+	printf("slug:        %s\nname:        %s\nfrom:        %s\n", l.slug, l.name, l.from);
+	printf("reply-to:    %s\n", l.reply_to ? l.reply_to : "(none)");
+	printf("description: %s\n", l.description ? l.description : "(none)");
+	printf("raw html:    %s\n", l.allow_html ? "allowed" : "escaped");
+	printf("created:     %s\nmembers:     %lld (%lld active)\n", when, (long long)l.n_total,
+	       (long long)l.n_active);
+	list_info_free(&l);
+	return CLI_OK;
+}
+
+int
+cmd_list_rm(struct cli *cli, int argc, char **argv)
+{
+	int force = 0;
+	const struct cli_opt opts[] = {{"force", NULL, &force}, {NULL, NULL, NULL}};
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli_store(cli) == NULL || store_list_remove(cli->store, pos[0], force, &cli->err) < 0)
+		return CLI_FAIL;
+	printf("removed list %s\n", pos[0]);
+	return CLI_OK;
+}

@@ -1,0 +1,486 @@
+/*
+ * config - the table of every configuration key, and the INI loader (inih).
+ *
+ * The table is the single source of truth: defaults, bounds, the example
+ * file and the dump all come from it.  Values are checked as they are read;
+ * the first bad one stops the load with "FILE:LINE: [section] key: reason".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "log.h"
+
+enum key_type { T_STRING, T_INT, T_DURATION, T_BOOL, T_ENUM };
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	const char *def;           /* default, as it would be written in the file */
+	long long min, max;        /* T_INT, T_DURATION */
+	const char *const *choices; /* T_ENUM: NULL-terminated; the value stored is the index */
+	size_t offset;
+	const char *doc;
+};
+
+static const char *const starttls_choices[] = {"required", "opportunistic", "off", NULL};
+static const char *const outcome_choices[] = {"resend", "skip", NULL};
+static const char *const level_choices[] = {"error", "warn", "info", "debug", NULL};
+
+#define OFF(f) offsetof(struct config, f)
+#define DAY (24LL * 3600)
+
+static const struct config_key keys[] = {
+	{"database", "path", T_STRING, "var/outreach.db", 0, 0, NULL, OFF(db_path),
+	 "SQLite database holding lists, subscribers, campaigns and delivery state."},
+	{"spool", "dir", T_STRING, "queue", 0, 0, NULL, OFF(spool_dir),
+	 "Spool directory (tmp/ new/ cur/ failed/) that coordinators and cron drop work into."},
+	{"spool", "rescan_interval", T_DURATION, "30s", 1, DAY, NULL, OFF(spool_rescan),
+	 "How often the daemon rescans the spool besides inotify (s, m, h or d suffix)."},
+
+	{"transport", "url", T_STRING, "maildir:var/outbox", 0, 0, NULL, OFF(transport_url),
+	 "Where mail goes: maildir:PATH (local Maildir, the default), smtp://host:port or\n"
+	 "smtps://host:port."},
+	{"transport", "username", T_STRING, "", 0, 0, NULL, OFF(smtp_username),
+	 "SMTP AUTH user name; empty for no AUTH."},
+	{"transport", "password_file", T_STRING, "", 0, 0, NULL, OFF(smtp_password_file),
+	 "File holding the SMTP password on its first line (keep it mode 0600)."},
+	{"transport", "starttls", T_ENUM, "required", 0, 0, starttls_choices, OFF(starttls),
+	 "STARTTLS on smtp:// URLs: required, opportunistic or off."},
+	{"transport", "helo_name", T_STRING, "", 0, 0, NULL, OFF(helo_name),
+	 "Name given in EHLO; empty means [sender] domain."},
+	{"transport", "max_connections", T_INT, "4", 1, 64, NULL, OFF(max_connections),
+	 "SMTP connections used in parallel."},
+	{"transport", "messages_per_second", T_INT, "0", 0, 100000, NULL, OFF(messages_per_second),
+	 "Ceiling on messages handed to the relay per second; 0 means as fast as it accepts."},
+	{"transport", "messages_per_connection", T_INT, "1000", 1, 1000000, NULL,
+	 OFF(messages_per_connection), "Messages sent over one connection before it is renewed."},
+	{"transport", "domain_per_minute", T_INT, "0", 0, 1000000, NULL, OFF(domain_per_minute),
+	 "Ceiling on messages per minute to any one recipient domain; 0 means none."},
+	{"transport", "timeout", T_DURATION, "60s", 1, 3600, NULL, OFF(smtp_timeout),
+	 "How long one SMTP transaction may take before it is treated as a deferral."},
+	{"transport", "retry_min", T_DURATION, "5m", 1, DAY, NULL, OFF(retry_min),
+	 "First wait before retrying a deferred message; each retry waits twice as long."},
+	{"transport", "retry_max", T_DURATION, "2h", 1, DAY, NULL, OFF(retry_max),
+	 "Longest wait between retries."},
+	{"transport", "give_up_after", T_DURATION, "3d", 60, 30 * DAY, NULL, OFF(give_up_after),
+	 "A delivery still deferred this long after its first attempt is marked failed."},
+	{"transport", "max_lateness", T_DURATION, "12h", 60, 30 * DAY, NULL, OFF(max_lateness),
+	 "A campaign whose send time passed longer ago than this is paused, not sent late."},
+	{"transport", "unknown_outcome", T_ENUM, "resend", 0, 0, outcome_choices,
+	 OFF(unknown_outcome),
+	 "After a crash, messages whose outcome is unknown are resent (at most one duplicate\n"
+	 "each) or skipped (no duplicates, perhaps a lost copy): resend or skip."},
+
+	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain),
+	 "Domain for Message-IDs and the VERP return path (bounces+TOKEN@domain)."},
+	{"sender", "bounce_local", T_STRING, "bounces", 0, 0, NULL, OFF(bounce_local),
+	 "Local part of the return path that bounces come back to."},
+	{"sender", "request_local", T_STRING, "outreach-request", 0, 0, NULL, OFF(request_local),
+	 "Local part of the address that takes mail commands (unsubscribe)."},
+
+	{"bounces", "imap_url", T_STRING, "", 0, 0, NULL, OFF(imap_url),
+	 "Mailbox that bounces arrive in: imap://host:port/MAILBOX (STARTTLS) or\n"
+	 "imaps://host:port/MAILBOX; empty turns the bounce worker off."},
+	{"bounces", "username", T_STRING, "", 0, 0, NULL, OFF(imap_username), "IMAP user name."},
+	{"bounces", "password_file", T_STRING, "", 0, 0, NULL, OFF(imap_password_file),
+	 "File holding the IMAP password on its first line."},
+	{"bounces", "tls_verify", T_BOOL, "yes", 0, 0, NULL, OFF(imap_tls_verify),
+	 "Verify the IMAP server certificate; turn off only for tests."},
+	{"bounces", "processed_folder", T_STRING, "processed", 0, 0, NULL, OFF(imap_processed),
+	 "Folder a message is moved to once its result is stored."},
+	{"bounces", "unparsed_folder", T_STRING, "unparsed", 0, 0, NULL, OFF(imap_unparsed),
+	 "Folder for messages that could not be understood."},
+	{"bounces", "poll_interval", T_DURATION, "60s", 5, DAY, NULL, OFF(imap_poll),
+	 "How often to look for new mail when the server has no IDLE."},
+	{"bounces", "soft_threshold", T_INT, "3", 1, 100, NULL, OFF(soft_threshold),
+	 "Soft bounces (at most one counted a day) that disable an address."},
+	{"bounces", "soft_window_days", T_INT, "14", 1, 365, NULL, OFF(soft_window_days),
+	 "Days over which soft bounces count; older ones fade."},
+
+	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen),
+	 "Address the preference centre listens on."},
+	{"web", "base_url", T_STRING, "http://127.0.0.1:8025", 0, 0, NULL, OFF(web_base_url),
+	 "Public URL of the preference centre, used in unsubscribe and preference links."},
+
+	{"security", "secret_file", T_STRING, "var/secret.key", 0, 0, NULL, OFF(secret_file),
+	 "Key for signing links (created 0600 by outreach init; keep it secret)."},
+
+	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color),
+	 "Main colour of the templates (#rrggbb)."},
+	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent),
+	 "Accent colour of the templates (#rrggbb)."},
+	{"brand", "templates", T_STRING, "templates", 0, 0, NULL, OFF(templates_dir),
+	 "Directory holding NAME.html and NAME.txt templates."},
+
+	{"log", "level", T_ENUM, "info", 0, 0, level_choices, OFF(log_level),
+	 "error, warn, info or debug."},
+	{"log", "syslog", T_BOOL, "no", 0, 0, NULL, OFF(log_syslog),
+	 "Log to syslog (facility mail) instead of standard error."},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* parse_duration - "90", "90s", "15m", "12h", "3d" into seconds. */
+static int
+parse_duration(const char *v, long long min, long long max, long long *out, const char **why)
+{
+	size_t n = strlen(v);
+	long long unit = 1, num;
+	char *digits;
+	int rc;
+
+	if (n > 0 && strchr("smhd", v[n - 1])) {
+		unit = v[n - 1] == 's' ? 1 : v[n - 1] == 'm' ? 60 : v[n - 1] == 'h' ? 3600 : DAY;
+		n--;
+	}
+	digits = xstrndup(v, n);
+	rc = parse_int(digits, 0, max, &num, why);
+	free(digits);
+	if (rc < 0)
+		return -1;
+	if (num > max / unit || num * unit > max) {
+		*why = "too large";
+		return -1;
+	}
+	if (num * unit < min) {
+		*why = "too small";
+		return -1;
+	}
+	*out = num * unit;
+	return 0;
+}
+
+/* key_set - check value and store it into cfg; -1 with err set on a bad value. */
+static int
+key_set(struct config *cfg, const struct config_key *k, const char *value, struct error *err)
+{
+	char *field = (char *)cfg + k->offset;
+	const char *why = NULL;
+	long long num;
+	int flag;
+
+	switch (k->type) {
+	case T_STRING:
+		if (has_header_breaker(value) || !utf8_valid(value, strlen(value)))
+			return error_set(err, "control characters or invalid UTF-8");
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case T_INT:
+		if (parse_int(value, k->min, k->max, &num, &why) < 0)
+			return error_set(err, "'%s' is %s (allowed %lld to %lld)", value, why, k->min,
+			                 k->max);
+		*(long long *)field = num;
+		return 0;
+	case T_DURATION:
+		if (parse_duration(value, k->min, k->max, &num, &why) < 0)
+			return error_set(err, "'%s' is %s (a duration such as 30s, 15m, 12h or 3d, "
+			                 "from %llds to %llds)", value, why, k->min, k->max);
+		*(long long *)field = num;
+		return 0;
+	case T_BOOL:
+		if (parse_bool(value, &flag) < 0)
+			return error_set(err, "'%s' is not yes or no", value);
+		*(int *)field = flag;
+		return 0;
+	case T_ENUM:
+		for (int i = 0; k->choices[i]; i++)
+			if (strcmp(value, k->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		{
+			struct buf choices;
+
+			buf_init(&choices, 1024);
+			for (int i = 0; k->choices[i]; i++)
+				buf_addf(&choices, "%s%s", i ? ", " : "", k->choices[i]);
+			error_set(err, "'%s' is not one of %s", value, buf_cstr(&choices));
+			buf_free(&choices);
+		}
+		return -1;
+	}
+	return error_set(err, "internal: unknown key type");
+}
+
+static const struct config_key *
+key_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+section_known(const char *section)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++)
+		if (key_set(cfg, &keys[i], keys[i].def, NULL) < 0)
+			abort(); /* a default outside its own bounds is a bug in the table */
+}
+
+void
+config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == T_STRING) {
+			char **p = (char **)((char *)cfg + keys[i].offset);
+
+			free(*p);
+			*p = NULL;
+		}
+	free(cfg->source);
+	cfg->source = NULL;
+}
+
+/* The loader's state: inih calls back per key; the reader counts lines. */
+struct load_state {
+	const char *path;
+	struct config *cfg;
+	FILE *fp;
+	int line;
+	int long_line;
+	struct error *err;
+	int failed;
+	int seen_line[sizeof(keys) / sizeof(keys[0])];
+};
+
+static char *
+load_reader(char *str, int num, void *stream)
+{
+	struct load_state *st = stream;
+	char *got;
+	size_t n;
+
+	got = fgets(str, num, st->fp);
+	if (got == NULL)
+		return NULL;
+	st->line++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->fp) && !st->failed) {
+		st->failed = 1;
+		error_set(st->err, "%s:%d: line longer than %d characters", st->path, st->line, num - 2);
+	}
+	return got;
+}
+
+static int
+load_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state *st = user;
+	const struct config_key *k;
+	struct error kerr = ERROR_INIT;
+	size_t idx;
+
+	if (st->failed)
+		return 0;
+	k = key_find(section, name);
+	if (k == NULL) {
+		st->failed = 1;
+		if (!section_known(section))
+			error_set(st->err, "%s:%d: unknown section [%s]", st->path, st->line, section);
+		else
+			error_set(st->err, "%s:%d: [%s] %s: unknown key", st->path, st->line, section,
+			          name);
+		return 0;
+	}
+	idx = (size_t)(k - keys);
+	if (st->seen_line[idx]) {
+		st->failed = 1;
+		error_set(st->err, "%s:%d: [%s] %s: set twice (first on line %d)", st->path,
+		          st->line, section, name, st->seen_line[idx]);
+		return 0;
+	}
+	st->seen_line[idx] = st->line;
+	if (key_set(st->cfg, k, value, &kerr) < 0) {
+		st->failed = 1;
+		error_set(st->err, "%s:%d: [%s] %s: %s", st->path, st->line, section, name,
+		          error_msg(&kerr));
+		error_clear(&kerr);
+		return 0;
+	}
+	return 1;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct error *err)
+{
+	struct load_state st;
+	struct config next;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.fp = fopen(path, "r");
+	if (st.fp == NULL)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	/* Load into a copy so a bad file leaves cfg as it was (SIGHUP reload). */
+	next = *cfg;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == T_STRING) {
+			char **p = (char **)((char *)&next + keys[i].offset);
+
+			*p = xstrdup(*p ? *p : "");
+		}
+	next.source = NULL;
+	st.cfg = &next;
+	st.path = path;
+	st.err = err;
+	rc = ini_parse_stream(load_reader, &st, load_handler, &st);
+	fclose(st.fp);
+	if (st.failed || rc != 0) {
+		if (!st.failed)
+			error_set(err, "%s:%d: not a [section] or a key = value line", path,
+			          rc > 0 ? rc : 0);
+		config_free(&next);
+		return -1;
+	}
+	config_free(cfg);
+	*cfg = next;
+	cfg->source = xstrdup(path);
+	log_set_level((enum log_level)cfg->log_level);
+	return 0;
+}
+
+const char *
+config_locate(const char *cli_path)
+{
+	const char *env;
+	struct stat sb;
+
+	if (cli_path)
+		return cli_path;
+	env = getenv("OUTREACH_CONFIG");
+	if (env && *env)
+		return env;
+	if (stat("etc/outreach.conf", &sb) == 0)
+		return "etc/outreach.conf";
+	return NULL;
+}
+
+static void
+write_value(FILE *fp, const struct config *cfg, const struct config_key *k)
+{
+	const char *field = (const char *)cfg + k->offset;
+
+	switch (k->type) {
+	case T_STRING:
+		fputs(*(char *const *)field, fp);
+		break;
+	case T_INT:
+		fprintf(fp, "%lld", *(const long long *)field);
+		break;
+	case T_DURATION:
+		fprintf(fp, "%llds", *(const long long *)field);
+		break;
+	case T_BOOL:
+		fputs(*(const int *)field ? "yes" : "no", fp);
+		break;
+	case T_ENUM:
+		fputs(k->choices[*(const int *)field], fp);
+		break;
+	}
+}
+
+void
+config_write_example(FILE *fp)
+{
+	const char *section = "";
+
+	fputs("# outreach.conf - configuration for outreach.\n"
+	      "#\n"
+	      "# Generated by `outreach config example` from the table of keys in src/config.c.\n"
+	      "# Every key is shown with its default; delete what you do not change.\n"
+	      "# Relative paths are relative to the directory outreach runs in.\n", fp);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+		const char *p;
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(fp, "\n[%s]\n", section);
+		}
+		fputs("\n# ", fp);
+		for (p = k->doc; *p; p++) {
+			fputc(*p, fp);
+			if (*p == '\n')
+				fputs("# ", fp);
+		}
+		fputc('\n', fp);
+		fprintf(fp, "%s%s = %s\n", *k->def ? "" : ";", k->name, k->def);
+	}
+}
+
+void
+config_dump(const struct config *cfg, FILE *fp)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(fp, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		fprintf(fp, "%s = ", k->name);
+		write_value(fp, cfg, k);
+		fputc('\n', fp);
+	}
+}
+
+int
+config_read_secret_file(const char *path, char **out, struct error *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	n = getline(&line, &cap, fp);
+	fclose(fp);
+	if (n <= 0) {
+		free(line);
+		return error_set(err, "%s: empty", path);
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	*out = line;
+	return 0;
+}

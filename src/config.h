@@ -1,0 +1,92 @@
+/*
+ * config - the configuration: one declarative table of keys, one INI loader.
+ *
+ * Every key has a section, a name, a type, a default, bounds and a line of
+ * documentation in the table in config.c; etc/outreach.conf.example is
+ * generated from that table (outreach config example) and a test checks the
+ * shipped file against it.  Loading starts from the built-in defaults, which
+ * work out of the box (database var/outreach.db, spool queue/, delivery into
+ * the local Maildir var/outbox/).  An unknown section or key, or a bad value,
+ * is an error naming the file, line and key; nothing is half-applied.
+ * Relative paths are relative to the working directory.
+ */
+#ifndef OUTREACH_CONFIG_H
+#define OUTREACH_CONFIG_H
+
+#include <stdio.h>
+
+#include "util.h"
+
+enum starttls_mode { STARTTLS_REQUIRED, STARTTLS_OPPORTUNISTIC, STARTTLS_OFF };
+enum unknown_outcome { UNKNOWN_OUTCOME_RESEND, UNKNOWN_OUTCOME_SKIP };
+
+struct config {
+	char *source;              /* file it was read from, or NULL for defaults */
+
+	char *db_path;             /* [database] path */
+	char *spool_dir;           /* [spool] dir */
+	long long spool_rescan;    /* [spool] rescan_interval, seconds */
+
+	char *transport_url;       /* [transport] url: maildir:PATH, smtp://, smtps:// */
+	char *smtp_username;
+	char *smtp_password_file;
+	int starttls;              /* enum starttls_mode */
+	char *helo_name;
+	long long max_connections;
+	long long messages_per_second;
+	long long messages_per_connection;
+	long long domain_per_minute;
+	long long smtp_timeout;
+	long long retry_min, retry_max;
+	long long give_up_after;
+	long long max_lateness;
+	int unknown_outcome;       /* enum unknown_outcome */
+
+	char *sender_domain;       /* [sender] domain */
+	char *bounce_local;        /* [sender] bounce_local */
+	char *request_local;       /* [sender] request_local */
+
+	char *imap_url;            /* [bounces] imap_url */
+	char *imap_username;
+	char *imap_password_file;
+	int imap_tls_verify;
+	char *imap_processed;
+	char *imap_unparsed;
+	long long imap_poll;
+	long long soft_threshold;
+	long long soft_window_days;
+
+	char *web_listen;          /* [web] listen */
+	char *web_base_url;        /* [web] base_url */
+
+	char *secret_file;         /* [security] secret_file */
+
+	char *brand_color;         /* [brand] color */
+	char *brand_accent;        /* [brand] accent */
+	char *templates_dir;       /* [brand] templates */
+
+	int log_level;             /* [log] level, enum log_level */
+	int log_syslog;            /* [log] syslog */
+};
+
+/* config_defaults - fill cfg with the built-in defaults. */
+void config_defaults(struct config *cfg);
+/*
+ * config_load - read path over the defaults already in cfg.  Returns 0, or -1
+ * with err set to "FILE:LINE: [section] key: reason".
+ */
+int config_load(struct config *cfg, const char *path, struct error *err);
+/*
+ * config_locate - the file to read: the -c argument if given, else
+ * $OUTREACH_CONFIG, else etc/outreach.conf when it exists, else NULL.
+ */
+const char *config_locate(const char *cli_path);
+void config_free(struct config *cfg);
+/* config_write_example - the documented example file, generated from the table. */
+void config_write_example(FILE *fp);
+/* config_dump - every key with its current value, in INI form. */
+void config_dump(const struct config *cfg, FILE *fp);
+/* config_read_secret_file - read a one-line secret (password) file; trims the newline. */
+int config_read_secret_file(const char *path, char **out, struct error *err);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * fsutil - the filesystem steps that crash safety rests on: directories made
+ * as needed, and files written whole or not at all (write to a temporary
+ * name with O_EXCL, fsync, rename(2) into place, fsync the directory).
+ */
+#ifndef OUTREACH_FSUTIL_H
+#define OUTREACH_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* mkdir_p - make path and its parents (mode for the ones made); 1 if made, 0 if there. */
+int mkdir_p(const char *path, mode_t mode, struct error *err);
+/* fsync_dir - fsync the directory holding path (or path itself if a directory). */
+int fsync_dir(const char *dir, struct error *err);
+/*
+ * write_file_atomic - make path hold exactly data[0..n), with mode, whatever
+ * happens: a crash leaves the old contents or the new, never a mix.
+ */
+int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode,
+                      struct error *err);
+/* path_dirname - the directory part of path, "." if none (caller frees). */
+char *path_dirname(const char *path);
+/* read_file - whole file into *out (NUL-terminated), refusing files over max bytes. */
+int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * store - opening the database, schema migrations, transactions and the
+ * prepared-statement cache.  The tables' own operations live in
+ * store_lists.c, store_subscribers.c and their siblings.
+ *
+ * Migrations are numbered by their place in the table below and applied in
+ * order, each in its own transaction together with the new user_version, so
+ * a crash mid-way leaves the database at the last complete version.
+ */
+#include "store_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrations[] = {
+	/* 1: lists, subscribers, memberships, topics, suppressions, audit log */
+	"CREATE TABLE lists ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  from_addr TEXT NOT NULL,"
+	"  reply_to TEXT,"
+	"  description TEXT,"
+	"  allow_html INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE subscribers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE,"
+	"  name TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('unconfirmed','active','unsubscribed','bounced','complained')),"
+	"  digest TEXT NOT NULL DEFAULT 'immediate' CHECK (digest IN"
+	"    ('immediate','weekly','monthly')),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE memberships ("
+	"  list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('unconfirmed','active','unsubscribed','bounced','complained')),"
+	"  source TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (list_id, subscriber_id)) WITHOUT ROWID;"
+	"CREATE INDEX memberships_subscriber ON memberships(subscriber_id);"
+	"CREATE TABLE topics ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL);"
+	"INSERT INTO topics (slug, name) VALUES"
+	"  ('meetings', 'Network meetings'), ('forums', 'STEM forums'),"
+	"  ('opportunities', 'Internships, jobs and work-based learning'),"
+	"  ('newsletter', 'Newsletter');"
+	"CREATE TABLE subscriber_topics ("
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (subscriber_id, topic_id)) WITHOUT ROWID;"
+	"CREATE TABLE suppressions ("
+	"  email TEXT PRIMARY KEY,"
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  subscriber_id INTEGER,"
+	"  email TEXT NOT NULL,"
+	"  list TEXT,"
+	"  field TEXT NOT NULL,"
+	"  old_value TEXT,"
+	"  new_value TEXT,"
+	"  actor TEXT NOT NULL CHECK (actor IN"
+	"    ('admin','import','link','email','bounce','system')),"
+	"  detail TEXT);"
+	"CREATE INDEX audit_log_email ON audit_log(email);",
+
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const status_names[] = {"unconfirmed", "active", "unsubscribed", "bounced",
+                                           "complained"};
+static const char *const digest_names[] = {"immediate", "weekly", "monthly"};
+static const char *const actor_names[] = {"admin", "import", "link", "email", "bounce", "system"};
+
+const char *
+sub_status_name(int status)
+{
+	return status >= 0 && status < SUB_NSTATUS ? status_names[status] : "?";
+}
+
+int
+sub_status_parse(const char *s)
+{
+	for (int i = 0; i < SUB_NSTATUS; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+digest_name(int digest)
+{
+	return digest >= 0 && digest < DIGEST_NMODES ? digest_names[digest] : "?";
+}
+
+int
+digest_parse(const char *s)
+{
+	for (int i = 0; i < DIGEST_NMODES; i++)
+		if (strcmp(s, digest_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+actor_name(int actor)
+{
+	return actor >= 0 && actor <= ACTOR_SYSTEM ? actor_names[actor] : "system";
+}
+
+int
+store_latest_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int
+store_sql_error(struct store *st, struct error *err, const char *what)
+{
+	return error_set(err, "database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct error *err, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error_set(err, "database %s: %s: %s", st->path, what, msg ? msg : "failed");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* migrate - apply the migrations after the current version, up to target. */
+static int
+migrate(struct store *st, int target, struct error *err)
+{
+	int current = store_schema_version(st);
+
+	if (current < 0)
+		return store_sql_error(st, err, "reading schema version");
+	if (current > NMIGRATIONS)
+		return error_set(err, "database %s: schema version %d is newer than this outreach "
+		                 "understands (%d); upgrade outreach", st->path, current, NMIGRATIONS);
+	for (int v = current + 1; v <= target; v++) {
+		char *bump = xasprintf("PRAGMA user_version = %d", v);
+		int rc = exec_sql(st, "BEGIN IMMEDIATE", err, "starting migration");
+
+		if (rc == 0 && exec_sql(st, migrations[v - 1], err, "applying migration") < 0)
+			rc = -1;
+		if (rc == 0 && exec_sql(st, bump, err, "recording schema version") < 0)
+			rc = -1;
+		free(bump);
+		if (rc == 0 && exec_sql(st, "COMMIT", err, "committing migration") == 0)
+			continue;
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return error_prefix(err, "migration %d", v);
+	}
+	return 0;
+}
+
+int
+store_open_at_version(const char *path, int version, struct store **out, struct error *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int rc;
+
+	st->path = xstrdup(path);
+	/* One connection per thread of control: SQLite's own mutexes are wasted work. */
+	rc = sqlite3_open_v2(path, &st->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		error_set(err, "database %s: %s", path,
+		          st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (exec_sql(st, "PRAGMA journal_mode = WAL", err, "enabling WAL") < 0 ||
+	    exec_sql(st, "PRAGMA synchronous = NORMAL", err, "setting synchronous") < 0 ||
+	    exec_sql(st, "PRAGMA foreign_keys = ON", err, "enabling foreign keys") < 0 ||
+	    exec_sql(st, "PRAGMA cache_size = -8192", err, "sizing the page cache") < 0)
+		goto fail;
+	if (migrate(st, version, err) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+int
+store_open(const char *path, struct store **out, struct error *err)
+{
+	return store_open_at_version(path, NMIGRATIONS, out, err);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < st->n_cached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql, struct error *err)
+{
+	sqlite3_stmt *s;
+
+	for (int i = 0; i < st->n_cached; i++)
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		store_sql_error(st, err, "preparing statement");
+		return NULL;
+	}
+	if (st->n_cached < STORE_STMT_CACHE) {
+		st->cache[st->n_cached].sql = sql;
+		st->cache[st->n_cached].stmt = s;
+		st->n_cached++;
+	} else {
+		/* The cache is sized for every statement in the program; running out is a bug. */
+		abort();
+	}
+	return s;
+}
+
+int
+store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return 0;
+	}
+	store_sql_error(st, err, what);
+	sqlite3_reset(s);
+	return -1;
+}
+
+void
+store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, idx);
+}
+
+char *
+store_col_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_begin(struct store *st, struct error *err)
+{
+	if (st->in_tx++ > 0)
+		return 0;
+	if (exec_sql(st, "BEGIN IMMEDIATE", err, "starting transaction") < 0) {
+		st->in_tx = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *st, struct error *err)
+{
+	if (st->in_tx == 0)
+		return error_set(err, "database %s: commit without a transaction", st->path);
+	if (--st->in_tx > 0)
+		return 0;
+	if (exec_sql(st, "COMMIT", err, "committing") < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->in_tx == 0)
+		return;
+	st->in_tx = 0;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_tx_open(struct store *st, int *opened, struct error *err)
+{
+	*opened = st->in_tx == 0;
+	if (!*opened)
+		return 0;
+	return store_begin(st, err);
+}
+
+int
+store_tx_close(struct store *st, int opened, int ok, struct error *err)
+{
+	if (!opened)
+		return ok ? 0 : -1;
+	if (!ok) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);
+}
+
+int
+store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
+            const char *field, const char *old_value, const char *new_value, int actor,
+            const char *detail, struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value,"
+		" new_value, actor, detail)"
+		" VALUES (?, ?, ?, (SELECT slug FROM lists WHERE id = ?), ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_unix());
+	if (subscriber_id > 0)
+		sqlite3_bind_int64(s, 2, subscriber_id);
+	store_bind_text(s, 3, email);
+	if (list_id > 0)
+		sqlite3_bind_int64(s, 4, list_id);
+	store_bind_text(s, 5, field);
+	store_bind_text(s, 6, old_value);
+	store_bind_text(s, 7, new_value);
+	store_bind_text(s, 8, actor_name(actor));
+	store_bind_text(s, 9, detail);
+	return store_step_done(st, s, err, "writing audit log");
+}

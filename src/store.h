@@ -1,0 +1,174 @@
+/*
+ * store - everything outreach keeps: lists, subscribers, memberships, topics,
+ * digest preferences, the suppression list and the audit log (later also
+ * campaigns and deliveries), in one SQLite database.
+ *
+ * The store is the only module that knows SQLite.  It opens the database in
+ * WAL mode with foreign keys on and a busy timeout, and brings the schema up
+ * to date with numbered migrations (PRAGMA user_version) before anything else
+ * runs; a database from a newer outreach is refused.  Every statement is
+ * prepared once and bound.  Functions return 0, or -1 with err set to one line
+ * naming what failed.  Callers group a unit of work with store_begin() and
+ * store_commit() (or store_rollback()); a function that changes state on its
+ * own does so in its own transaction unless one is already open.
+ */
+#ifndef OUTREACH_STORE_H
+#define OUTREACH_STORE_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+struct store;
+
+enum sub_status {
+	SUB_UNCONFIRMED, SUB_ACTIVE, SUB_UNSUBSCRIBED, SUB_BOUNCED, SUB_COMPLAINED, SUB_NSTATUS
+};
+enum digest_mode { DIGEST_IMMEDIATE, DIGEST_WEEKLY, DIGEST_MONTHLY, DIGEST_NMODES };
+/* Who or what made a change, for the audit log. */
+enum actor { ACTOR_ADMIN, ACTOR_IMPORT, ACTOR_LINK, ACTOR_EMAIL, ACTOR_BOUNCE, ACTOR_SYSTEM };
+
+const char *sub_status_name(int status);
+int sub_status_parse(const char *s);      /* -1 if unknown */
+const char *digest_name(int digest);
+int digest_parse(const char *s);          /* -1 if unknown */
+const char *actor_name(int actor);
+
+int store_open(const char *path, struct store **out, struct error *err);
+void store_close(struct store *st);
+/* store_schema_version - the schema version the open database is at. */
+int store_schema_version(struct store *st);
+/* store_latest_version - the version this build migrates to. */
+int store_latest_version(void);
+/* store_migrate_to - for tests: open path and migrate only up to version. */
+int store_open_at_version(const char *path, int version, struct store **out, struct error *err);
+
+int store_begin(struct store *st, struct error *err);
+int store_commit(struct store *st, struct error *err);
+void store_rollback(struct store *st);
+
+/* --- lists --- */
+struct list_info {
+	int64_t id;
+	char *slug, *name, *from, *reply_to, *description;
+	int allow_html;
+	int64_t created_at;
+	int64_t n_active, n_total; /* filled by store_list_get/each */
+};
+void list_info_free(struct list_info *l);
+int store_list_add(struct store *st, const struct list_info *l, struct error *err);
+int store_list_get(struct store *st, const char *slug, struct list_info *out, struct error *err);
+int store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
+                    struct error *err);
+/* store_list_remove - refuses a list with members unless force. */
+int store_list_remove(struct store *st, const char *slug, int force, struct error *err);
+
+/* --- topics --- */
+struct topic_info {
+	int64_t id;
+	const char *slug, *name;
+};
+int store_topic_add(struct store *st, const char *slug, const char *name, struct error *err);
+int store_topic_each(struct store *st, int (*fn)(const struct topic_info *, void *), void *arg,
+                     struct error *err);
+/*
+ * store_topics_resolve - turn "a,b" (or "a;b", spaces allowed) into a
+ * canonical "a;b" of known topic slugs, sorted and without repeats.  An
+ * unknown topic is an error naming it.
+ */
+int store_topics_resolve(struct store *st, const char *list, char **canonical, struct error *err);
+
+/* --- subscribers --- */
+struct membership_info {
+	char *list_slug;
+	int status;
+	char *source;
+	int64_t created_at, updated_at;
+};
+struct subscriber_info {
+	int64_t id;
+	char *email, *name;
+	int status;
+	int digest;
+	char *topics;              /* canonical "a;b", "" = every topic */
+	int suppressed;
+	int64_t created_at, updated_at;
+	struct membership_info *memberships;
+	size_t n_memberships;
+};
+void subscriber_info_free(struct subscriber_info *s);
+
+/*
+ * struct subscription - one request to put an address on a list (admin add,
+ * an import row).  email must already be normalised (addr_normalize).  name,
+ * topics (canonical) may be NULL to leave them as they are; digest -1 likewise.
+ * want_status is SUB_ACTIVE, SUB_UNCONFIRMED, or (import of an export) one of
+ * the ended states, which are recorded as such.
+ */
+struct subscription {
+	const char *email;
+	const char *name;
+	const char *topics;
+	int digest;
+	int want_status;
+	int actor;
+	const char *source;        /* e.g. "import:members.csv" or "admin" */
+};
+enum subscribe_result {
+	SUBSCRIBE_CREATED,         /* new membership */
+	SUBSCRIBE_UPDATED,         /* existing membership or details changed */
+	SUBSCRIBE_UNCHANGED,
+	SUBSCRIBE_REFUSED          /* suppressed, unsubscribed, bounced or complained: err says which */
+};
+/* store_subscribe - add or update; never re-activates an ended or suppressed address. */
+int store_subscribe(struct store *st, int64_t list_id, const struct subscription *sub,
+                    int *result, struct error *err);
+int store_subscriber_get(struct store *st, const char *email, struct subscriber_info *out,
+                         struct error *err);
+/* store_subscriber_set - change topics (canonical, or NULL) and digest (or -1). */
+int store_subscriber_set(struct store *st, const char *email, const char *topics, int digest,
+                         int actor, struct error *err);
+/*
+ * store_subscriber_remove - with list_slug, drop one membership; without,
+ * forget the subscriber.  An address that had unsubscribed, bounced or
+ * complained is added to the suppression list first, so forgetting it can
+ * never lead to mailing it again.
+ */
+int store_subscriber_remove(struct store *st, const char *email, const char *list_slug, int actor,
+                            struct error *err);
+/* store_export_each - members of a list (status -1: every status), ordered by email. */
+struct export_row {
+	const char *email, *name, *topics;
+	int digest, status;
+};
+int store_export_each(struct store *st, int64_t list_id, int status,
+                      int (*fn)(const struct export_row *, void *), void *arg, struct error *err);
+
+/*
+ * store_seen_reset / store_seen - a set of addresses kept in a temporary
+ * table for the length of one import, so finding duplicates in a file of a
+ * million rows costs disk, not memory.  store_seen records email at line and
+ * sets *first_line to the line it was first seen on (0 if it is new).
+ */
+int store_seen_reset(struct store *st, struct error *err);
+int store_seen(struct store *st, const char *email, long long line, long long *first_line,
+               struct error *err);
+
+/* --- suppression list --- */
+int store_suppress(struct store *st, const char *email, const char *reason, int actor,
+                   struct error *err);
+int store_unsuppress(struct store *st, const char *email, int actor, struct error *err);
+int store_suppression_each(struct store *st,
+                           int (*fn)(const char *email, const char *reason, int64_t at, void *),
+                           void *arg, struct error *err);
+
+/* --- audit log --- */
+struct audit_row {
+	int64_t id, at;
+	const char *email, *list_slug, *field, *old_value, *new_value, *actor, *detail;
+};
+/* store_audit_each - the log for one address (NULL: all), oldest first. */
+int store_audit_each(struct store *st, const char *email,
+                     int (*fn)(const struct audit_row *, void *), void *arg, struct error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * store_impl - private to the store module (store*.c): the handle and the
+ * statement cache.  No other module includes this file.
+ */
+#ifndef OUTREACH_STORE_IMPL_H
+#define OUTREACH_STORE_IMPL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum { STORE_STMT_CACHE = 128 };
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;                 /* depth of store_begin() */
+	struct {
+		const char *sql;   /* identity of a static SQL string */
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_CACHE];
+	int n_cached;
+};
+
+/*
+ * store_stmt - the prepared statement for a static SQL string, reset and with
+ * bindings cleared; NULL with err set if it cannot be prepared.
+ */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct error *err);
+/* store_sql_error - set err from the connection's last error, prefixed by what. */
+int store_sql_error(struct store *st, struct error *err, const char *what);
+/* store_exec_step - step a statement that returns no rows; -1 with err on failure. */
+int store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const char *what);
+/* Text and binding helpers that treat NULL as SQL NULL. */
+void store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for NULL */
+/* store_audit - append one row to the audit log. */
+int store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
+                const char *field, const char *old_value, const char *new_value, int actor,
+                const char *detail, struct error *err);
+/* Run fn inside a transaction unless one is already open (implicit unit of work). */
+int store_tx_open(struct store *st, int *opened, struct error *err);
+int store_tx_close(struct store *st, int opened, int ok, struct error *err);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * store_lists - lists and topics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+void
+list_info_free(struct list_info *l)
+{
+	free(l->slug);
+	free(l->name);
+	free(l->from);
+	free(l->reply_to);
+	free(l->description);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+store_list_add(struct store *st, const struct list_info *l, struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO lists (slug, name, from_addr, reply_to, description, allow_html,"
+		" created_at) VALUES (?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, l->slug);
+	store_bind_text(s, 2, l->name);
+	store_bind_text(s, 3, l->from);
+	store_bind_text(s, 4, l->reply_to);
+	store_bind_text(s, 5, l->description);
+	sqlite3_bind_int(s, 6, l->allow_html);
+	sqlite3_bind_int64(s, 7, now_unix());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return error_set(err, "list '%s' already exists", l->slug);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "adding list");
+	return 0;
+}
+
+#define LIST_COLUMNS                                                                     \
+	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
+	" l.created_at,"                                                                 \
+	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id AND m.status = 'active'),"  \
+	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id) FROM lists l"
+
+static void
+list_from_row(sqlite3_stmt *s, struct list_info *l)
+{
+	l->id = sqlite3_column_int64(s, 0);
+	l->slug = store_col_text(s, 1);
+	l->name = store_col_text(s, 2);
+	l->from = store_col_text(s, 3);
+	l->reply_to = store_col_text(s, 4);
+	l->description = store_col_text(s, 5);
+	l->allow_html = sqlite3_column_int(s, 6);
+	l->created_at = sqlite3_column_int64(s, 7);
+	l->n_active = sqlite3_column_int64(s, 8);
+	l->n_total = sqlite3_column_int64(s, 9);
+}
+
+int
+store_list_get(struct store *st, const char *slug, struct list_info *out, struct error *err)
+{
+	static const char sql[] = LIST_COLUMNS " WHERE l.slug = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, slug);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		list_from_row(s, out);
+		sqlite3_reset(s);
+		return 0;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no list '%s' (see: outreach list ls)", slug);
+	return store_sql_error(st, err, "reading list");
+}
+
+int
+store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
+                struct error *err)
+{
+	static const char sql[] = LIST_COLUMNS " ORDER BY l.slug";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct list_info l;
+
+		list_from_row(s, &l);
+		rc = fn(&l, arg);
+		list_info_free(&l);
+		if (rc != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "listing lists");
+	return 0;
+}
+
+int
+store_list_remove(struct store *st, const char *slug, int force, struct error *err)
+{
+	static const char del[] = "DELETE FROM lists WHERE id = ?";
+	static const char audit[] =
+		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value,"
+		" new_value, actor, detail)"
+		" SELECT ?1, s.id, s.email, ?3, 'membership', m.status, NULL, 'admin',"
+		" 'list ' || ?3 || ' removed' FROM memberships m"
+		" JOIN subscribers s ON s.id = m.subscriber_id WHERE m.list_id = ?2";
+	struct list_info l = {0};
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if (store_list_get(st, slug, &l, err) < 0)
+		goto out;
+	if (l.n_total > 0 && !force) {
+		error_set(err, "list '%s' has %lld members; use --force to remove it anyway", slug,
+		          (long long)l.n_total);
+		goto out;
+	}
+	/* The members lose a membership: that is a change the audit log must show. */
+	s = store_stmt(st, audit, err);
+	if (s == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now_unix());
+	sqlite3_bind_int64(s, 2, l.id);
+	store_bind_text(s, 3, l.slug);
+	if (store_step_done(st, s, err, "auditing list removal") < 0)
+		goto out;
+	s = store_stmt(st, del, err);
+	if (s == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, l.id);
+	if (store_step_done(st, s, err, "removing list") < 0)
+		goto out;
+	ok = 1;
+out:
+	list_info_free(&l);
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_topic_add(struct store *st, const char *slug, const char *name, struct error *err)
+{
+	static const char sql[] = "INSERT INTO topics (slug, name) VALUES (?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, slug);
+	store_bind_text(s, 2, name);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return error_set(err, "topic '%s' already exists", slug);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "adding topic");
+	return 0;
+}
+
+int
+store_topic_each(struct store *st, int (*fn)(const struct topic_info *, void *), void *arg,
+                 struct error *err)
+{
+	static const char sql[] = "SELECT id, slug, name FROM topics ORDER BY slug";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct topic_info t = {sqlite3_column_int64(s, 0),
+		                       (const char *)sqlite3_column_text(s, 1),
+		                       (const char *)sqlite3_column_text(s, 2)};
+
+		if ((rc = fn(&t, arg)) != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "listing topics");
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+store_topics_resolve(struct store *st, const char *list, char **canonical, struct error *err)
+{
+	static const char sql[] = "SELECT 1 FROM topics WHERE slug = ?";
+	char *copy = xstrdup(list), *p = copy, **names = NULL;
+	size_t n = 0, cap = 0, len = 0;
+	char *outp;
+	int ok = 0;
+
+	while (*p) {
+		size_t span = strcspn(p, ",; \t");
+		sqlite3_stmt *s;
+		int rc;
+
+		if (span == 0) {
+			p++;
+			continue;
+		}
+		if (p[span])
+			p[span++] = '\0';
+		s = store_stmt(st, sql, err);
+		if (s == NULL)
+			goto out;
+		store_bind_text(s, 1, p);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE) {
+			error_set(err, "unknown topic '%s' (see: outreach topic ls)", p);
+			goto out;
+		}
+		if (rc != SQLITE_ROW) {
+			store_sql_error(st, err, "looking up topic");
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = p;
+		p += span;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	outp = *canonical = xmalloc(len + 1);
+	*outp = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (outp != *canonical)
+			*outp++ = ';';
+		k = strlen(names[i]);
+		memcpy(outp, names[i], k + 1);
+		outp += k;
+	}
+	ok = 1;
+out:
+	free(names);
+	free(copy);
+	return ok ? 0 : -1;
+}

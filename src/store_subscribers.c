@@ -1,0 +1,667 @@
+/*
+ * store_subscribers - subscribers, memberships, topic and digest preferences,
+ * the suppression list and the audit log.
+ *
+ * The rule that protects consent lives here, once: an address that is
+ * suppressed, or that unsubscribed, bounced or complained, is never made
+ * active again by an administrator or an import; only the subscriber's own
+ * action (a link or a mail command) can do that.  Every status change writes
+ * an audit row in the same transaction as the change.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+static int
+ended(int status)
+{
+	return status == SUB_UNSUBSCRIBED || status == SUB_BOUNCED || status == SUB_COMPLAINED;
+}
+
+static int
+own_action(int actor)
+{
+	return actor == ACTOR_LINK || actor == ACTOR_EMAIL;
+}
+
+void
+subscriber_info_free(struct subscriber_info *s)
+{
+	free(s->email);
+	free(s->name);
+	free(s->topics);
+	for (size_t i = 0; i < s->n_memberships; i++) {
+		free(s->memberships[i].list_slug);
+		free(s->memberships[i].source);
+	}
+	free(s->memberships);
+	memset(s, 0, sizeof(*s));
+}
+
+/* topics_of - canonical topic list of a subscriber ("" for every topic). */
+static int
+topics_of(struct store *st, int64_t id, char **out, struct error *err)
+{
+	static const char sql[] =
+		"SELECT group_concat(slug, ';') FROM (SELECT t.slug FROM subscriber_topics x"
+		" JOIN topics t ON t.id = x.topic_id WHERE x.subscriber_id = ? ORDER BY t.slug)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? store_col_text(s, 0) : NULL;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, err, "reading topics");
+	if (*out == NULL)
+		*out = xstrdup("");
+	return 0;
+}
+
+/* topics_insert - add canonical topics "a;b" to a subscriber who has none. */
+static int
+topics_insert(struct store *st, int64_t id, const char *canonical, struct error *err)
+{
+	static const char ins[] =
+		"INSERT INTO subscriber_topics (subscriber_id, topic_id)"
+		" SELECT ?, id FROM topics WHERE slug = ?";
+	const char *p = canonical;
+	sqlite3_stmt *s;
+
+	while (*p) {
+		size_t n = strcspn(p, ";");
+
+		s = store_stmt(st, ins, err);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, p, (int)n, SQLITE_STATIC);
+		if (store_step_done(st, s, err, "setting topics") < 0)
+			return -1;
+		p += n;
+		if (*p == ';')
+			p++;
+	}
+	return 0;
+}
+
+/* topics_replace - set a subscriber's topics to canonical list "a;b". */
+static int
+topics_replace(struct store *st, int64_t id, const char *canonical, struct error *err)
+{
+	static const char del[] = "DELETE FROM subscriber_topics WHERE subscriber_id = ?";
+	sqlite3_stmt *s = store_stmt(st, del, err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(st, s, err, "clearing topics") < 0)
+		return -1;
+	return topics_insert(st, id, canonical, err);
+}
+
+static int
+set_subscriber_status(struct store *st, int64_t id, const char *email, int from, int to,
+                      int actor, const char *detail, struct error *err)
+{
+	static const char sql[] = "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, sub_status_name(to));
+	sqlite3_bind_int64(s, 2, now_unix());
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(st, s, err, "updating subscriber status") < 0)
+		return -1;
+	return store_audit(st, id, email, 0, "status", sub_status_name(from), sub_status_name(to),
+	                   actor, detail, err);
+}
+
+/* refuse - the one wording for "this address may not be (re)activated". */
+static int
+refuse(struct error *err, const char *email, const char *why)
+{
+	return error_set(err, "%s %s; it is not re-subscribed", email, why);
+}
+
+int
+store_subscribe(struct store *st, int64_t list_id, const struct subscription *sub, int *result,
+                struct error *err)
+{
+	/* One statement answers both "suppressed?" and "known?" (import's hot path). */
+	static const char q_sub[] =
+		"SELECT (SELECT reason FROM suppressions WHERE email = ?1), s.id, s.status, s.name,"
+		" s.digest FROM (SELECT 1) LEFT JOIN subscribers s ON s.email = ?1";
+	static const char ins_sub[] =
+		"INSERT INTO subscribers (email, name, status, digest, created_at, updated_at)"
+		" VALUES (?,?,?,?,?,?)";
+	static const char upd_sub[] =
+		"UPDATE subscribers SET name = ?, digest = ?, updated_at = ? WHERE id = ?";
+	static const char q_mem[] =
+		"SELECT status FROM memberships WHERE list_id = ? AND subscriber_id = ?";
+	static const char ins_mem[] =
+		"INSERT INTO memberships (list_id, subscriber_id, status, source, created_at,"
+		" updated_at) VALUES (?,?,?,?,?,?)";
+	static const char upd_mem[] =
+		"UPDATE memberships SET status = ?, updated_at = ? WHERE list_id = ?"
+		" AND subscriber_id = ?";
+	int opened, ok = 0, changed = 0, created = 0, rc, cur_status = -1, mem_status = -1, want;
+	char *reason = NULL, *old_name = NULL, *old_topics = NULL;
+	int64_t id = 0, now = now_unix();
+	int old_digest = DIGEST_IMMEDIATE;
+	sqlite3_stmt *s;
+
+	want = sub->want_status;
+	*result = SUBSCRIBE_UNCHANGED;
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, q_sub, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, sub->email);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		reason = store_col_text(s, 0);
+		id = sqlite3_column_int64(s, 1);
+		if (id > 0) {
+			cur_status = sub_status_parse((const char *)sqlite3_column_text(s, 2));
+			old_name = store_col_text(s, 3);
+			old_digest = digest_parse((const char *)sqlite3_column_text(s, 4));
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_sql_error(st, err, "reading subscriber");
+		goto out;
+	}
+	if (reason && !ended(want) && !own_action(sub->actor)) {
+		char *why = xasprintf("is on the suppression list (%s)", reason);
+
+		refuse(err, sub->email, why);
+		free(why);
+		*result = SUBSCRIBE_REFUSED;
+		goto out;
+	}
+
+	if (id == 0) {
+		if ((s = store_stmt(st, ins_sub, err)) == NULL)
+			goto out;
+		store_bind_text(s, 1, sub->email);
+		store_bind_text(s, 2, sub->name);
+		store_bind_text(s, 3, sub_status_name(want));
+		store_bind_text(s, 4, digest_name(sub->digest >= 0 ? sub->digest : DIGEST_IMMEDIATE));
+		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_int64(s, 6, now);
+		if (store_step_done(st, s, err, "adding subscriber") < 0)
+			goto out;
+		id = sqlite3_last_insert_rowid(st->db);
+		if (store_audit(st, id, sub->email, 0, "status", NULL, sub_status_name(want),
+		                sub->actor, sub->source, err) < 0)
+			goto out;
+		if (sub->topics && *sub->topics && topics_insert(st, id, sub->topics, err) < 0)
+			goto out;
+		cur_status = want;
+		created = 1;
+	} else {
+		const char *name = sub->name ? sub->name : old_name;
+		int digest = sub->digest >= 0 ? sub->digest : old_digest;
+
+		if (ended(cur_status) && !ended(want) && !own_action(sub->actor)) {
+			char *why = xasprintf("has %s", sub_status_name(cur_status));
+
+			refuse(err, sub->email, why);
+			free(why);
+			*result = SUBSCRIBE_REFUSED;
+			goto out;
+		}
+		if (!str_eq(name, old_name) || digest != old_digest) {
+			if ((s = store_stmt(st, upd_sub, err)) == NULL)
+				goto out;
+			store_bind_text(s, 1, name);
+			store_bind_text(s, 2, digest_name(digest));
+			sqlite3_bind_int64(s, 3, now);
+			sqlite3_bind_int64(s, 4, id);
+			if (store_step_done(st, s, err, "updating subscriber") < 0)
+				goto out;
+			if (digest != old_digest &&
+			    store_audit(st, id, sub->email, 0, "digest", digest_name(old_digest),
+			                digest_name(digest), sub->actor, sub->source, err) < 0)
+				goto out;
+			changed = 1;
+		}
+		if (sub->topics) {
+			if (topics_of(st, id, &old_topics, err) < 0)
+				goto out;
+			if (strcmp(old_topics, sub->topics) != 0) {
+				if (topics_replace(st, id, sub->topics, err) < 0 ||
+				    store_audit(st, id, sub->email, 0, "topics", old_topics, sub->topics,
+				                sub->actor, sub->source, err) < 0)
+					goto out;
+				changed = 1;
+			}
+		}
+	}
+
+	/* A subscriber made just now has no memberships to look up. */
+	if (!created) {
+		if ((s = store_stmt(st, q_mem, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, list_id);
+		sqlite3_bind_int64(s, 2, id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			mem_status = sub_status_parse((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			store_sql_error(st, err, "reading membership");
+			goto out;
+		}
+	}
+	if (mem_status < 0) {
+		if ((s = store_stmt(st, ins_mem, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, list_id);
+		sqlite3_bind_int64(s, 2, id);
+		store_bind_text(s, 3, sub_status_name(want));
+		store_bind_text(s, 4, sub->source);
+		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_int64(s, 6, now);
+		if (store_step_done(st, s, err, "adding membership") < 0 ||
+		    store_audit(st, id, sub->email, list_id, "membership", NULL,
+		                sub_status_name(want), sub->actor, sub->source, err) < 0)
+			goto out;
+		*result = SUBSCRIBE_CREATED;
+	} else if (mem_status != want && !(mem_status == SUB_ACTIVE && want == SUB_UNCONFIRMED)) {
+		if (ended(mem_status) && !ended(want) && !own_action(sub->actor)) {
+			char *why = xasprintf("has %s from this list", sub_status_name(mem_status));
+
+			refuse(err, sub->email, why);
+			free(why);
+			*result = SUBSCRIBE_REFUSED;
+			goto out;
+		}
+		if ((s = store_stmt(st, upd_mem, err)) == NULL)
+			goto out;
+		store_bind_text(s, 1, sub_status_name(want));
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, list_id);
+		sqlite3_bind_int64(s, 4, id);
+		if (store_step_done(st, s, err, "updating membership") < 0 ||
+		    store_audit(st, id, sub->email, list_id, "membership",
+		                sub_status_name(mem_status), sub_status_name(want), sub->actor,
+		                sub->source, err) < 0)
+			goto out;
+		changed = 1;
+	}
+	/* A confirmed membership makes a waiting subscriber active. */
+	if (want == SUB_ACTIVE && cur_status == SUB_UNCONFIRMED &&
+	    set_subscriber_status(st, id, sub->email, cur_status, SUB_ACTIVE, sub->actor, sub->source,
+	                          err) < 0)
+		goto out;
+	if (*result != SUBSCRIBE_CREATED && changed)
+		*result = SUBSCRIBE_UPDATED;
+	ok = 1;
+out:
+	free(reason);
+	free(old_name);
+	free(old_topics);
+	if (*result == SUBSCRIBE_REFUSED) {
+		/* A refusal is an answer, not a failure: keep the caller's transaction. */
+		store_tx_close(st, opened, 1, NULL);
+		return 0;
+	}
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_subscriber_get(struct store *st, const char *email, struct subscriber_info *out,
+                     struct error *err)
+{
+	static const char q_sub[] =
+		"SELECT id, email, name, status, digest, created_at, updated_at,"
+		" EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
+		" FROM subscribers s WHERE email = ?";
+	static const char q_mem[] =
+		"SELECT l.slug, m.status, m.source, m.created_at, m.updated_at FROM memberships m"
+		" JOIN lists l ON l.id = m.list_id WHERE m.subscriber_id = ? ORDER BY l.slug";
+	sqlite3_stmt *s = store_stmt(st, q_sub, err);
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		out->email = store_col_text(s, 1);
+		out->name = store_col_text(s, 2);
+		out->status = sub_status_parse((const char *)sqlite3_column_text(s, 3));
+		out->digest = digest_parse((const char *)sqlite3_column_text(s, 4));
+		out->created_at = sqlite3_column_int64(s, 5);
+		out->updated_at = sqlite3_column_int64(s, 6);
+		out->suppressed = sqlite3_column_int(s, 7);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no subscriber %s", email);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, err, "reading subscriber");
+	if (topics_of(st, out->id, &out->topics, err) < 0)
+		goto fail;
+	if ((s = store_stmt(st, q_mem, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, out->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct membership_info *m;
+
+		if (out->n_memberships == cap) {
+			cap = cap ? cap * 2 : 4;
+			out->memberships = xrealloc(out->memberships, cap * sizeof(*m));
+		}
+		m = &out->memberships[out->n_memberships++];
+		m->list_slug = store_col_text(s, 0);
+		m->status = sub_status_parse((const char *)sqlite3_column_text(s, 1));
+		m->source = store_col_text(s, 2);
+		m->created_at = sqlite3_column_int64(s, 3);
+		m->updated_at = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_sql_error(st, err, "reading memberships");
+		goto fail;
+	}
+	return 0;
+fail:
+	subscriber_info_free(out);
+	return -1;
+}
+
+int
+store_subscriber_set(struct store *st, const char *email, const char *topics, int digest,
+                     int actor, struct error *err)
+{
+	static const char upd[] = "UPDATE subscribers SET digest = ?, updated_at = ? WHERE id = ?";
+	struct subscriber_info info;
+	int opened, ok = 0;
+	sqlite3_stmt *s;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if (store_subscriber_get(st, email, &info, err) < 0)
+		return store_tx_close(st, opened, 0, err);
+	if (topics && strcmp(topics, info.topics) != 0) {
+		if (topics_replace(st, info.id, topics, err) < 0 ||
+		    store_audit(st, info.id, email, 0, "topics", info.topics, topics, actor, NULL,
+		                err) < 0)
+			goto out;
+	}
+	if (digest >= 0 && digest != info.digest) {
+		if ((s = store_stmt(st, upd, err)) == NULL)
+			goto out;
+		store_bind_text(s, 1, digest_name(digest));
+		sqlite3_bind_int64(s, 2, now_unix());
+		sqlite3_bind_int64(s, 3, info.id);
+		if (store_step_done(st, s, err, "updating digest") < 0 ||
+		    store_audit(st, info.id, email, 0, "digest", digest_name(info.digest),
+		                digest_name(digest), actor, NULL, err) < 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	subscriber_info_free(&info);
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_subscriber_remove(struct store *st, const char *email, const char *list_slug, int actor,
+                        struct error *err)
+{
+	static const char del_mem[] =
+		"DELETE FROM memberships WHERE subscriber_id = ? AND list_id ="
+		" (SELECT id FROM lists WHERE slug = ?)";
+	static const char del_sub[] = "DELETE FROM subscribers WHERE id = ?";
+	struct subscriber_info info;
+	char *detail = NULL;
+	int opened, ok = 0;
+	sqlite3_stmt *s;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if (store_subscriber_get(st, email, &info, err) < 0)
+		return store_tx_close(st, opened, 0, err);
+	if (list_slug) {
+		size_t i;
+
+		for (i = 0; i < info.n_memberships; i++)
+			if (strcmp(info.memberships[i].list_slug, list_slug) == 0)
+				break;
+		if (i == info.n_memberships) {
+			error_set(err, "%s is not on list '%s'", email, list_slug);
+			goto out;
+		}
+		if ((s = store_stmt(st, del_mem, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, info.id);
+		store_bind_text(s, 2, list_slug);
+		if (store_step_done(st, s, err, "removing membership") < 0)
+			goto out;
+		detail = xasprintf("removed from list %s", list_slug);
+		if (store_audit(st, info.id, email, 0, "membership",
+		                sub_status_name(info.memberships[i].status), NULL, actor, detail,
+		                err) < 0)
+			goto out;
+	} else {
+		if (ended(info.status) && !info.suppressed &&
+		    store_suppress(st, email, sub_status_name(info.status), actor, err) < 0)
+			goto out;
+		if ((s = store_stmt(st, del_sub, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, info.id);
+		if (store_step_done(st, s, err, "removing subscriber") < 0 ||
+		    store_audit(st, 0, email, 0, "status", sub_status_name(info.status), NULL, actor,
+		                "subscriber removed", err) < 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	free(detail);
+	subscriber_info_free(&info);
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_export_each(struct store *st, int64_t list_id, int status,
+                  int (*fn)(const struct export_row *, void *), void *arg, struct error *err)
+{
+	static const char sql[] =
+		"SELECT s.email, s.name,"
+		" (SELECT group_concat(slug, ';') FROM (SELECT t.slug FROM subscriber_topics x"
+		"   JOIN topics t ON t.id = x.topic_id WHERE x.subscriber_id = s.id ORDER BY t.slug)),"
+		" s.digest,"
+		" CASE WHEN s.status IN ('bounced', 'complained') THEN s.status ELSE m.status END AS st"
+		" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+		" WHERE m.list_id = ?1 AND (?2 IS NULL OR st = ?2) ORDER BY s.email";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, list_id);
+	store_bind_text(s, 2, status >= 0 ? sub_status_name(status) : NULL);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *topics = (const char *)sqlite3_column_text(s, 2);
+		struct export_row row = {
+			(const char *)sqlite3_column_text(s, 0),
+			(const char *)sqlite3_column_text(s, 1),
+			topics ? topics : "",
+			digest_parse((const char *)sqlite3_column_text(s, 3)),
+			sub_status_parse((const char *)sqlite3_column_text(s, 4)),
+		};
+
+		if ((rc = fn(&row, arg)) != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "exporting");
+	return 0;
+}
+
+int
+store_suppress(struct store *st, const char *email, const char *reason, int actor,
+               struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO suppressions (email, reason, created_at) VALUES (?,?,?)"
+		" ON CONFLICT (email) DO NOTHING";
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, sql, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, email);
+	store_bind_text(s, 2, reason);
+	sqlite3_bind_int64(s, 3, now_unix());
+	if (store_step_done(st, s, err, "suppressing") < 0)
+		goto out;
+	if (sqlite3_changes(st->db) > 0 &&
+	    store_audit(st, 0, email, 0, "suppression", NULL, reason, actor, NULL, err) < 0)
+		goto out;
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_unsuppress(struct store *st, const char *email, int actor, struct error *err)
+{
+	static const char sql[] = "DELETE FROM suppressions WHERE email = ?";
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, sql, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, email);
+	if (store_step_done(st, s, err, "unsuppressing") < 0)
+		goto out;
+	if (sqlite3_changes(st->db) == 0) {
+		error_set(err, "%s is not on the suppression list", email);
+		goto out;
+	}
+	if (store_audit(st, 0, email, 0, "suppression", "suppressed", NULL, actor, NULL, err) < 0)
+		goto out;
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_suppression_each(struct store *st,
+                       int (*fn)(const char *email, const char *reason, int64_t at, void *),
+                       void *arg, struct error *err)
+{
+	static const char sql[] = "SELECT email, reason, created_at FROM suppressions ORDER BY email";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((rc = fn((const char *)sqlite3_column_text(s, 0),
+		             (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 2),
+		             arg)) != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "listing suppressions");
+	return 0;
+}
+
+int
+store_audit_each(struct store *st, const char *email,
+                 int (*fn)(const struct audit_row *, void *), void *arg, struct error *err)
+{
+	static const char sql[] =
+		"SELECT id, at, email, list, field, old_value, new_value, actor, detail"
+		" FROM audit_log WHERE ?1 IS NULL OR email = ?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_row r = {
+			sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			(const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+			(const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+			(const char *)sqlite3_column_text(s, 6), (const char *)sqlite3_column_text(s, 7),
+			(const char *)sqlite3_column_text(s, 8),
+		};
+
+		if ((rc = fn(&r, arg)) != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "reading audit log");
+	return 0;
+}
+
+int
+store_seen_reset(struct store *st, struct error *err)
+{
+	static const char create[] =
+		"CREATE TEMP TABLE IF NOT EXISTS seen (email TEXT PRIMARY KEY, line INTEGER NOT NULL)"
+		" WITHOUT ROWID";
+	static const char clear[] = "DELETE FROM temp.seen";
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, create, NULL, NULL, &msg) != SQLITE_OK) {
+		error_set(err, "database %s: creating import table: %s", st->path, msg);
+		sqlite3_free(msg);
+		return -1;
+	}
+	return store_step_done(st, store_stmt(st, clear, err), err, "clearing import table");
+}
+
+int
+store_seen(struct store *st, const char *email, long long line, long long *first_line,
+           struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO temp.seen (email, line) VALUES (?1, ?2)"
+		" ON CONFLICT (email) DO UPDATE SET line = line RETURNING line";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	sqlite3_bind_int64(s, 2, line);
+	rc = sqlite3_step(s);
+	*first_line = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) != line)
+		*first_line = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, err, "recording import row");
+	return 0;
+}
+
