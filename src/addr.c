@@ -167,7 +167,8 @@ addr_normalize(const char *s, char **out, const char **why)
 		return -1;
 	if (out) {
 		r = xstrndup(s, n);
-		for (size_t i = at + 1; i < n; i++)
+		/* An address literal keeps its "IPv6:" tag as written. */
+		for (size_t i = at + 1; i < n && s[at + 1] != '['; i++)
 			if (r[i] >= 'A' && r[i] <= 'Z')
 				r[i] = (char)(r[i] - 'A' + 'a');
 		*out = r;
