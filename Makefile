@@ -10,9 +10,9 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := sqlite3 inih
+PKGS      := sqlite3 libcmark libcrypto inih yaml-0.1 libical
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-format-nonliteral
 CFLAGS    ?= -O2 -g
@@ -30,6 +30,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB  := $(LIB_SRCS:src/%.c=build/fuzz/%.o)
+REL_LIB   := $(LIB_SRCS:src/%.c=build/rel/%.o)
+TOOLS     := $(if $(wildcard tests/tools/bounce_corpus.c),build/san/bounce_corpus)
+
+.SECONDARY:
 
 .PHONY: all deps test-deps demo check unit fuzz fuzz-build install uninstall clean checksrc
 
@@ -51,6 +55,12 @@ build/san/test_%: tests/unit/test_%.c $(SAN_LIB) | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(shell pkg-config --cflags cmocka) -o $@ $< $(SAN_LIB) \
 		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+build/san/bounce_corpus: tests/tools/bounce_corpus.c $(SAN_LIB) | build/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc -o $@ $< $(SAN_LIB) $(PKG_LIBS)
+
+build/bench/compose_bench: bench/compose_bench.c $(REL_LIB) | build/bench
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(REL_LIB) $(PKG_LIBS)
+
 build/fuzz/%.o: src/%.c | build/fuzz
 	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
 		-DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) \
@@ -60,7 +70,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | build/fuzz
 	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -Isrc $(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
-build/rel build/san build/fuzz:
+build/rel build/san build/fuzz build/bench:
 	mkdir -p $@
 
 # Debian packages: the build set for `make`/`make demo`, the test set for `make check`.
@@ -82,7 +92,7 @@ unit: $(UNIT_BINS)
 fuzz-build: $(FUZZ_BINS)
 
 check: test-deps
-	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS)
+	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 	bash tests/run
 
 fuzz: test-deps

@@ -43,6 +43,12 @@ static const struct command commands[] = {
 	 "imported in one transaction.  --dry-run checks and counts without changing anything."},
 	{"subscriber export", cmd_sub_export, "--list SLUG [--status STATUS]",
 	 "write a list's members as CSV on standard output", NULL},
+	{"preview", cmd_preview, "FILE.md [--to EMAIL] [--format eml|html|text] [--outbox]",
+	 "show the message a subscriber (or a sample one) would get",
+	 "--outbox composes every wanted recipient's copy into the Maildir outbox instead\n"
+	 "(no delivery is recorded: this is a preview)."},
+	{"template check", cmd_template_check, "NAME",
+	 "check templates/NAME.html and NAME.txt", NULL},
 	{"topic add", cmd_topic_add, "SLUG --name NAME", "add a topic subscribers can choose",
 	 NULL},
 	{"topic ls", cmd_topic_ls, "", "show the topics", NULL},

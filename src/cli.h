@@ -57,6 +57,11 @@ int cli_check_text(struct cli *cli, const char *what, const char *value);
 void cli_format_time(int64_t t, char *out, size_t n);
 int cli_print_audit(const struct audit_row *r, void *arg);
 
+struct doc;
+struct list_info;
+/* cli_load_document - parse a coordinator's file and check it as a campaign. */
+int cli_load_document(struct cli *cli, const char *path, struct doc *doc, struct list_info *list);
+
 /* Handlers, by module. */
 int cmd_init(struct cli *, int, char **);
 int cmd_config_example(struct cli *, int, char **);
@@ -77,5 +82,7 @@ int cmd_sub_rm(struct cli *, int, char **);
 int cmd_sub_set(struct cli *, int, char **);
 int cmd_sub_import(struct cli *, int, char **);
 int cmd_sub_export(struct cli *, int, char **);
+int cmd_preview(struct cli *, int, char **);
+int cmd_template_check(struct cli *, int, char **);
 
 #endif

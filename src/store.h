@@ -154,6 +154,19 @@ int store_seen_reset(struct store *st, struct error *err);
 int store_seen(struct store *st, const char *email, long long line, long long *first_line,
                struct error *err);
 
+/*
+ * store_recipients_each - the members a campaign for list (and topic, or
+ * NULL for all) goes to now: membership and subscriber active, digest
+ * immediate, not suppressed, and wanting the topic (or every topic).
+ */
+struct recipient_row {
+	int64_t subscriber_id;
+	const char *email, *name;
+};
+int store_recipients_each(struct store *st, int64_t list_id, const char *topic,
+                          int (*fn)(const struct recipient_row *, void *), void *arg,
+                          struct error *err);
+
 /* --- suppression list --- */
 int store_suppress(struct store *st, const char *email, const char *reason, int actor,
                    struct error *err);

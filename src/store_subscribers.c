@@ -665,3 +665,41 @@ store_seen(struct store *st, const char *email, long long line, long long *first
 	return 0;
 }
 
+int
+store_recipients_each(struct store *st, int64_t list_id, const char *topic,
+                      int (*fn)(const struct recipient_row *, void *), void *arg,
+                      struct error *err)
+{
+	static const char sql[] =
+		"SELECT s.id, s.email, s.name FROM memberships m"
+		" JOIN subscribers s ON s.id = m.subscriber_id"
+		" WHERE m.list_id = ?1 AND m.status = 'active' AND s.status = 'active'"
+		" AND s.digest = 'immediate'"
+		" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
+		" AND (?2 IS NULL"
+		"  OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"
+		"  OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id"
+		"             WHERE x.subscriber_id = s.id AND t.slug = ?2))"
+		" ORDER BY s.id";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, list_id);
+	store_bind_text(s, 2, topic);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct recipient_row r = {sqlite3_column_int64(s, 0),
+		                          (const char *)sqlite3_column_text(s, 1),
+		                          (const char *)sqlite3_column_text(s, 2)};
+
+		if ((rc = fn(&r, arg)) != 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, err, "selecting recipients");
+	return 0;
+}

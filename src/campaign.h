@@ -1,0 +1,28 @@
+/*
+ * campaign - what a document must satisfy to become a campaign, and the
+ * composer set up for it.  The CLI (preview, send) and the spool ingester
+ * call the same two functions, so a file dropped into the spool is checked
+ * exactly like one given to `outreach send`, with the same messages.
+ */
+#ifndef OUTREACH_CAMPAIGN_H
+#define OUTREACH_CAMPAIGN_H
+
+#include <stdint.h>
+
+#include "compose.h"
+#include "config.h"
+#include "frontmatter.h"
+#include "store.h"
+
+/*
+ * campaign_check - the list (filled into *list) and the topic must exist,
+ * and the templates must compile: errors name FILE:LINE and the key.
+ */
+int campaign_check(struct store *st, const struct config *cfg, const struct doc *doc,
+                   struct list_info *list, struct error *err);
+/* campaign_composer - compose_prepare for doc on list, with the site key. */
+int campaign_composer(const struct config *cfg, const struct doc *doc,
+                      const struct list_info *list, int64_t campaign_id,
+                      struct compose_campaign **out, struct error *err);
+
+#endif

@@ -1,0 +1,543 @@
+/*
+ * compose - campaign-wide preparation and per-recipient assembly of
+ * messages.  See compose.h.  Per-recipient work is deliberately small:
+ * three HMACs, two template renders, two quoted-printable encodings and a
+ * handful of headers, appended into caller-owned buffers that are reused.
+ */
+#define _DEFAULT_SOURCE
+#include "compose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "addr.h"
+#include "fsutil.h"
+#include "ical.h"
+#include "markdown.h"
+#include "mime.h"
+#include "template.h"
+#include "token.h"
+
+enum var {
+	V_SUBJECT, V_PREHEADER, V_LIST_NAME, V_LIST_DESCRIPTION, V_DATE, V_YEAR, V_COLOR,
+	V_ACCENT, V_BODY, V_NAME, V_EMAIL, V_UNSUBSCRIBE_URL, V_PREFERENCES_URL, V_CONFIRM_URL,
+	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, NVARS
+};
+
+static const char *const var_names[NVARS] = {
+	"subject", "preheader", "list_name", "list_description", "date", "year", "color",
+	"accent", "body", "name", "email", "unsubscribe_url", "preferences_url", "confirm_url",
+	"event_title", "event_when", "event_location",
+};
+
+enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20 };
+
+struct compose_campaign {
+	unsigned char key[SECRET_LEN];
+	struct template *html_tpl, *text_tpl;
+	char *body_html, *body_text, *preheader;
+	char *date, *year, *event_when;
+	const char *values[NVARS];     /* campaign-wide values; per-recipient ones are set later */
+	struct buf common_headers;     /* From, Reply-To, Subject, MIME-Version, List-Id, ... */
+	struct buf calendar_part;      /* the encoded text/calendar part, with its headers */
+	char boundary_mixed[MIME_BOUNDARY_LEN + 1];
+	char boundary_alt[MIME_BOUNDARY_LEN + 1];
+	char *base_url;                /* without a trailing '/' */
+	char *domain, *bounce_local, *request_local;
+	int64_t campaign_id;
+	struct buf scratch_html, scratch_text, token;
+	char *last_message_id;
+};
+
+/*
+ * Inline styles for the elements cmark produces: many mail clients drop
+ * <style> blocks, so every element carries its own.
+ */
+static const struct {
+	const char *tag;           /* as cmark writes it */
+	const char *styled;
+} inline_styles[] = {
+	{"<p>", "<p style=\"margin:0 0 16px 0;\">"},
+	{"<h1>", "<h1 style=\"font-family:Helvetica, Arial, sans-serif; font-size:24px; "
+	         "line-height:1.3; margin:8px 0 12px 0; color:#102a43;\">"},
+	{"<h2>", "<h2 style=\"font-family:Helvetica, Arial, sans-serif; font-size:20px; "
+	         "line-height:1.3; margin:20px 0 10px 0; color:#102a43;\">"},
+	{"<h3>", "<h3 style=\"font-family:Helvetica, Arial, sans-serif; font-size:17px; "
+	         "margin:18px 0 8px 0; color:#102a43;\">"},
+	{"<ul>", "<ul style=\"margin:0 0 16px 0; padding-left:24px;\">"},
+	{"<ol>", "<ol style=\"margin:0 0 16px 0; padding-left:24px;\">"},
+	{"<li>", "<li style=\"margin:0 0 6px 0;\">"},
+	{"<blockquote>", "<blockquote style=\"margin:0 0 16px 0; padding:4px 16px; "
+	                 "border-left:3px solid #d9e2ec; color:#486581;\">"},
+	{"<pre>", "<pre style=\"background-color:#f0f4f8; padding:12px; font-size:13px; "
+	          "white-space:pre-wrap;\">"},
+	{"<hr />", "<hr style=\"border:0; border-top:1px solid #d9e2ec; margin:24px 0;\" />"},
+	{"<img ", "<img style=\"max-width:100%; height:auto;\" "},
+};
+
+static int
+add_inline_styles(const char *html, const char *link_color, struct buf *out)
+{
+	const char *p = html;
+
+	while (*p) {
+		const char *lt = strchr(p, '<');
+		size_t i;
+
+		if (lt == NULL) {
+			buf_adds(out, p);
+			break;
+		}
+		buf_add(out, p, (size_t)(lt - p));
+		p = lt;
+		for (i = 0; i < sizeof(inline_styles) / sizeof(inline_styles[0]); i++) {
+			size_t n = strlen(inline_styles[i].tag);
+
+			if (strncmp(p, inline_styles[i].tag, n) == 0) {
+				buf_adds(out, inline_styles[i].styled);
+				p += n;
+				break;
+			}
+		}
+		if (i < sizeof(inline_styles) / sizeof(inline_styles[0]))
+			continue;
+		if (strncmp(p, "<a href=", 8) == 0) {
+			buf_addf(out, "<a style=\"color:%s;\" href=", link_color);
+			p += 8;
+			continue;
+		}
+		buf_addc(out, *p++);
+	}
+	return out->len > out->max ? -1 : 0;
+}
+
+/* preheader_of - the first words of the text body, shown by clients beside the subject. */
+static char *
+preheader_of(const char *text)
+{
+	struct buf b;
+	const char *p = text;
+	int space = 0;
+
+	buf_init(&b, 512);
+	while (*p && b.len < 140) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\n' || c == ' ' || c == '\t' || c == '#' || c == '*' || c == '>') {
+			space = b.len > 0;
+			p++;
+			continue;
+		}
+		if (space)
+			buf_addc(&b, ' ');
+		space = 0;
+		buf_addc(&b, *p++);
+	}
+	/* Do not cut a UTF-8 character in half. */
+	while (*p && ((unsigned char)*p & 0xc0) == 0x80 && b.len < 150)
+		buf_addc(&b, *p++);
+	return buf_steal(&b);
+}
+
+static int
+load_template(const char *dir, const char *name, const char *ext, enum template_escape esc,
+              struct template **out, struct error *err)
+{
+	char *path = xasprintf("%s/%s.%s", dir, name, ext), *src = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (read_file(path, TEMPLATE_MAX_BYTES, &src, &len, err) < 0)
+		goto out;
+	if (template_compile(src, len, esc, var_names, NVARS, out, err) < 0) {
+		error_prefix(err, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(src);
+	free(path);
+	return rc;
+}
+
+int
+compose_template_check(const char *dir, const char *name, struct error *err)
+{
+	struct template *h = NULL, *t = NULL;
+	int rc = 0;
+
+	if (load_template(dir, name, "html", TEMPLATE_HTML, &h, err) < 0 ||
+	    load_template(dir, name, "txt", TEMPLATE_TEXT, &t, err) < 0)
+		rc = -1;
+	template_free(h);
+	template_free(t);
+	return rc;
+}
+
+static char *
+format_date(int64_t t, const char *tzid)
+{
+	struct buf b;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char day[64];
+
+	buf_init(&b, 256);
+	if (tzid && ical_format_local(t, tzid, &b) == 0) {
+		/* "Thursday, March 4, 2027, 4:00 PM EST" -> keep the date part. */
+		const char *s = buf_cstr(&b), *third = s;
+
+		for (int i = 0; i < 3 && third; i++)
+			third = strchr(third + 1, ',');
+		if (third) {
+			char *d = xstrndup(s, (size_t)(third - s));
+
+			buf_free(&b);
+			return d;
+		}
+		return buf_steal(&b);
+	}
+	gmtime_r(&tt, &tm);
+	strftime(day, sizeof(day), "%A, %B %e, %Y", &tm);
+	buf_adds(&b, day);
+	return buf_steal(&b);
+}
+
+/* event_uid - the document's uid, else one derived from what identifies the event. */
+static char *
+event_uid(const struct compose_params *p)
+{
+	const struct doc_event *ev = &p->doc->event;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[33];
+	struct buf in;
+
+	if (ev->uid.value)
+		return xstrdup(ev->uid.value);
+	buf_init(&in, 1 << 16);
+	buf_addf(&in, "%s\n%s\n%lld", p->list->slug, ev->title.value, (long long)ev->starts_utc);
+	SHA256((const unsigned char *)in.data, in.len, md);
+	buf_free(&in);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return xasprintf("%s@%s", hex, p->cfg->sender_domain);
+}
+
+static int
+build_calendar(struct compose_campaign *c, const struct compose_params *p, const char *from_name,
+               const char *from_addr, struct error *err)
+{
+	const struct doc_event *ev = &p->doc->event;
+	struct ical_event ie;
+	struct buf ics;
+	char *uid = event_uid(p);
+	int rc = -1;
+
+	memset(&ie, 0, sizeof(ie));
+	ie.uid = uid;
+	ie.sequence = 0;
+	ie.method = ICAL_REQUEST;
+	ie.title = ev->title.value;
+	ie.location = ev->location.value;
+	ie.description = ev->description.value;
+	ie.tzid = ev->tz.value;
+	ie.starts = ev->starts_utc;
+	ie.ends = ev->ends_utc;
+	ie.organizer_name = from_name;
+	ie.organizer_addr = from_addr;
+	ie.stamp = p->date;
+	buf_init(&ics, PART_MAX);
+	if (ical_invite(&ie, &ics, err) < 0)
+		goto out;
+	buf_addf(&c->calendar_part,
+	         "--%s\r\n"
+	         "Content-Type: text/calendar; charset=utf-8; method=REQUEST;\r\n"
+	         " name=\"invite.ics\"\r\n"
+	         "Content-Transfer-Encoding: base64\r\n"
+	         "Content-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n",
+	         c->boundary_mixed);
+	if (mime_base64(&c->calendar_part, ics.data, ics.len) < 0) {
+		error_set(err, "calendar invite too large");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&ics);
+	free(uid);
+	return rc;
+}
+
+static int
+build_common_headers(struct compose_campaign *c, const struct compose_params *p,
+                     const char *from_name, const char *from_addr, struct error *err)
+{
+	struct buf *h = &c->common_headers;
+	char *list_id = xasprintf("%s.%s", p->list->slug, p->cfg->sender_domain);
+	int rc = 0;
+
+	if (mime_header_mailbox(h, "From", from_name, from_addr) < 0 ||
+	    (p->list->reply_to && mime_header_mailbox(h, "Reply-To", NULL, p->list->reply_to) < 0) ||
+	    mime_header(h, "Subject", p->doc->subject.value) < 0 ||
+	    mime_header_raw(h, "MIME-Version", "1.0") < 0 ||
+	    mime_header_mailbox(h, "List-Id", p->list->name, list_id) < 0 ||
+	    mime_header_raw(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click") < 0 ||
+	    mime_header_raw(h, "Precedence", "bulk") < 0)
+		rc = error_set(err, "%s:%d: subject: cannot be encoded as a header", p->doc->path,
+		               p->doc->subject.line);
+	free(list_id);
+	return rc;
+}
+
+int
+compose_prepare(const struct compose_params *p, struct compose_campaign **out, struct error *err)
+{
+	struct compose_campaign *c = xcalloc(1, sizeof(*c));
+	const struct doc *d = p->doc;
+	const char *tpl = d->template_name.value;
+	char *from_name = NULL, *from_addr = NULL, *html = NULL;
+	const char *why;
+	struct buf styled;
+	size_t n;
+
+	buf_init(&styled, PART_MAX);
+	memcpy(c->key, p->key, SECRET_LEN);
+	c->campaign_id = p->campaign_id;
+	buf_init(&c->common_headers, 64 << 10);
+	buf_init(&c->calendar_part, PART_MAX);
+	buf_init(&c->scratch_html, PART_MAX);
+	buf_init(&c->scratch_text, PART_MAX);
+	buf_init(&c->token, TOKEN_MAX);
+	mime_boundary(c->boundary_mixed);
+	mime_boundary(c->boundary_alt);
+	c->base_url = xstrdup(p->cfg->web_base_url);
+	n = strlen(c->base_url);
+	while (n > 0 && c->base_url[n - 1] == '/')
+		c->base_url[--n] = '\0';
+	c->domain = xstrdup(p->cfg->sender_domain);
+	c->bounce_local = xstrdup(p->cfg->bounce_local);
+	c->request_local = xstrdup(p->cfg->request_local);
+
+	if (tpl == NULL)
+		tpl = d->kind == DOC_NOTICE ? "notice" : "newsletter";
+	if (load_template(p->cfg->templates_dir, tpl, "html", TEMPLATE_HTML, &c->html_tpl, err) < 0 ||
+	    load_template(p->cfg->templates_dir, tpl, "txt", TEMPLATE_TEXT, &c->text_tpl, err) < 0) {
+		if (d->template_name.value)
+			error_prefix(err, "%s:%d: template", d->path, d->template_name.line);
+		goto fail;
+	}
+	if (markdown_render(d->body, d->body_len, p->list->allow_html, &html, &c->body_text, err) <
+	    0) {
+		error_prefix(err, "%s:%d: body", d->path, d->body_line);
+		goto fail;
+	}
+	if (add_inline_styles(html, p->cfg->brand_color, &styled) < 0) {
+		error_set(err, "%s:%d: body: rendered HTML too large", d->path, d->body_line);
+		goto fail;
+	}
+	c->body_html = buf_steal(&styled);
+	c->preheader = preheader_of(c->body_text);
+	c->date = format_date(p->date, d->has_event ? d->event.tz.value : NULL);
+	c->year = format_date(p->date, NULL);
+	if (strlen(c->year) >= 4)
+		memmove(c->year, c->year + strlen(c->year) - 4, 5);
+	if (addr_parse_mailbox(p->list->from, &from_name, &from_addr, &why) < 0) {
+		error_set(err, "list %s: From address '%s': %s", p->list->slug, p->list->from, why);
+		goto fail;
+	}
+	if (d->has_event) {
+		struct buf when;
+
+		buf_init(&when, 512);
+		ical_format_local(d->event.starts_utc, d->event.tz.value, &when);
+		c->event_when = buf_steal(&when);
+		if (build_calendar(c, p, from_name, from_addr, err) < 0) {
+			error_prefix(err, "%s:%d: event", d->path, d->event.line);
+			goto fail;
+		}
+	}
+	if (build_common_headers(c, p, from_name, from_addr, err) < 0)
+		goto fail;
+
+	c->values[V_SUBJECT] = d->subject.value;
+	c->values[V_PREHEADER] = c->preheader;
+	c->values[V_LIST_NAME] = p->list->name;
+	c->values[V_LIST_DESCRIPTION] = p->list->description;
+	c->values[V_DATE] = c->date;
+	c->values[V_YEAR] = c->year;
+	c->values[V_COLOR] = p->cfg->brand_color;
+	c->values[V_ACCENT] = p->cfg->brand_accent;
+	c->values[V_EVENT_TITLE] = d->has_event ? d->event.title.value : NULL;
+	c->values[V_EVENT_WHEN] = c->event_when;
+	c->values[V_EVENT_LOCATION] = d->has_event ? d->event.location.value : NULL;
+	free(from_name);
+	free(from_addr);
+	free(html);
+	*out = c;
+	return 0;
+fail:
+	buf_free(&styled);
+	free(from_name);
+	free(from_addr);
+	free(html);
+	compose_free(c);
+	return -1;
+}
+
+void
+compose_free(struct compose_campaign *c)
+{
+	if (c == NULL)
+		return;
+	template_free(c->html_tpl);
+	template_free(c->text_tpl);
+	free(c->body_html);
+	free(c->body_text);
+	free(c->preheader);
+	free(c->date);
+	free(c->year);
+	free(c->event_when);
+	free(c->base_url);
+	free(c->domain);
+	free(c->bounce_local);
+	free(c->request_local);
+	free(c->last_message_id);
+	buf_free(&c->common_headers);
+	buf_free(&c->calendar_part);
+	buf_free(&c->scratch_html);
+	buf_free(&c->scratch_text);
+	buf_free(&c->token);
+	explicit_bzero(c->key, sizeof(c->key));
+	free(c);
+}
+
+/* make_token - the token text for (purpose, a, b, c) in c->token. */
+static const char *
+make_token(struct compose_campaign *c, int purpose, int64_t a, int64_t b, int64_t x)
+{
+	struct token t = {purpose, a, b, x};
+
+	buf_reset(&c->token);
+	token_make(c->key, &t, &c->token);
+	return buf_cstr(&c->token);
+}
+
+/* render_parts - both bodies for r into the scratch buffers; URLs in urls[]. */
+static int
+render_parts(struct compose_campaign *c, const struct compose_recipient *r, char *urls[2],
+             struct error *err)
+{
+	const char *values[NVARS];
+
+	urls[0] = xasprintf("%s/u/%s", c->base_url,
+	                    make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
+	urls[1] = xasprintf("%s/p/%s", c->base_url,
+	                    make_token(c, TOKEN_PREFERENCES, r->subscriber_id, 0, 0));
+	memcpy(values, c->values, sizeof(values));
+	values[V_NAME] = r->name;
+	values[V_EMAIL] = r->email;
+	values[V_UNSUBSCRIBE_URL] = urls[0];
+	values[V_PREFERENCES_URL] = urls[1];
+	buf_reset(&c->scratch_html);
+	buf_reset(&c->scratch_text);
+	values[V_BODY] = c->body_html;
+	if (template_render(c->html_tpl, values, &c->scratch_html) != BUF_OK)
+		return error_set(err, "HTML part larger than %d bytes", PART_MAX);
+	values[V_BODY] = c->body_text;
+	if (template_render(c->text_tpl, values, &c->scratch_text) != BUF_OK)
+		return error_set(err, "text part larger than %d bytes", PART_MAX);
+	return 0;
+}
+
+const char *
+compose_message_id(const struct compose_campaign *c)
+{
+	return c->last_message_id ? c->last_message_id : "";
+}
+
+int
+compose_parts(struct compose_campaign *c, const struct compose_recipient *r, struct buf *html,
+              struct buf *text, struct error *err)
+{
+	char *urls[2] = {NULL, NULL};
+	int rc = render_parts(c, r, urls, err);
+
+	if (rc == 0 && (buf_add(html, c->scratch_html.data, c->scratch_html.len) != BUF_OK ||
+	                buf_add(text, c->scratch_text.data, c->scratch_text.len) != BUF_OK))
+		rc = error_set(err, "message larger than the buffer allows");
+	free(urls[0]);
+	free(urls[1]);
+	return rc;
+}
+
+int
+compose_message(struct compose_campaign *c, const struct compose_recipient *r, struct buf *msg,
+                struct buf *envelope_from, struct error *err)
+{
+	char *urls[2] = {NULL, NULL}, *unsub = NULL, *msgid = NULL;
+	unsigned char rnd[6];
+	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt;
+	int calendar = c->calendar_part.len > 0, rc = -1;
+
+	buf_reset(msg);
+	buf_reset(envelope_from);
+	if (has_header_breaker(r->email) || (r->name && has_header_breaker(r->name)))
+		return error_set(err, "recipient %s: line break in address or name", r->email);
+	if (render_parts(c, r, urls, err) < 0)
+		goto out;
+	buf_addf(envelope_from, "%s+%s@%s", c->bounce_local,
+	         make_token(c, TOKEN_BOUNCE, r->delivery_id, 0, 0), c->domain);
+	unsub = xasprintf("<%s>, <mailto:%s@%s?subject=unsubscribe%%20%s>", urls[0],
+	                  c->request_local, c->domain,
+	                  make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
+	random_bytes(rnd, sizeof(rnd));
+	msgid = xasprintf("<%lld.%lld.%02x%02x%02x%02x%02x%02x@%s>", (long long)c->campaign_id,
+	                  (long long)r->delivery_id, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
+	                  c->domain);
+	if (mime_date(msg, now_unix()) < 0 ||
+	    buf_add(msg, c->common_headers.data, c->common_headers.len) != BUF_OK ||
+	    mime_header_mailbox(msg, "To", r->name, r->email) < 0 ||
+	    mime_header_raw(msg, "Message-ID", msgid) < 0 ||
+	    mime_header_raw(msg, "List-Unsubscribe", unsub) < 0) {
+		error_set(err, "recipient %s: cannot encode headers", r->email);
+		goto out;
+	}
+	if (calendar)
+		buf_addf(msg, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
+		              "--%s\r\n", mixed, mixed);
+	buf_addf(msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
+	              "--%s\r\n"
+	              "Content-Type: text/plain; charset=utf-8\r\n"
+	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt, alt);
+	if (mime_qp(msg, c->scratch_text.data, c->scratch_text.len) < 0)
+		goto too_big;
+	buf_addf(msg, "\r\n--%s\r\n"
+	              "Content-Type: text/html; charset=utf-8\r\n"
+	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt);
+	if (mime_qp(msg, c->scratch_html.data, c->scratch_html.len) < 0)
+		goto too_big;
+	buf_addf(msg, "\r\n--%s--\r\n", alt);
+	if (calendar) {
+		buf_adds(msg, "\r\n");
+		buf_add(msg, c->calendar_part.data, c->calendar_part.len);
+		buf_addf(msg, "\r\n--%s--\r\n", mixed);
+	}
+	if (msg->len >= msg->max)
+		goto too_big;
+	free(c->last_message_id);
+	c->last_message_id = msgid;
+	msgid = NULL;
+	rc = 0;
+	goto out;
+too_big:
+	error_set(err, "recipient %s: message larger than %zu bytes", r->email, msg->max);
+out:
+	free(urls[0]);
+	free(urls[1]);
+	free(unsub);
+	free(msgid);
+	return rc;
+}

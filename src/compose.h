@@ -1,0 +1,78 @@
+/*
+ * compose - a coordinator's document into one RFC 5322 message per recipient.
+ *
+ * compose_prepare does everything that is the same for every recipient,
+ * once per campaign: it renders the Markdown (HTML and text), compiles the
+ * templates, builds the calendar invite and its encoded part, and encodes
+ * the headers every copy shares.  compose_message then only fills in the
+ * recipient (name, address, signed unsubscribe and preference links, VERP
+ * return path, Message-ID), renders the two templates and encodes them.
+ *
+ * The message is MIME: multipart/alternative (text/plain, text/html), inside
+ * multipart/mixed with a text/calendar; method=REQUEST part when the
+ * document has an event; UTF-8, quoted-printable bodies, RFC 2047 headers,
+ * CRLF line ends, and the List-Id, List-Unsubscribe (https and mailto) and
+ * List-Unsubscribe-Post headers of RFC 2919, 2369 and 8058.
+ */
+#ifndef OUTREACH_COMPOSE_H
+#define OUTREACH_COMPOSE_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "frontmatter.h"
+#include "secret.h"
+#include "util.h"
+
+enum { COMPOSE_MAX_MESSAGE = 8 << 20 };
+
+struct compose_list {
+	int64_t id;
+	const char *slug, *name, *description;
+	const char *from;          /* "Display Name <addr>" or "addr" */
+	const char *reply_to;      /* or NULL */
+	int allow_html;
+};
+
+struct compose_params {
+	const struct config *cfg;
+	const struct doc *doc;
+	const struct compose_list *list;
+	const unsigned char *key;  /* SECRET_LEN bytes */
+	int64_t campaign_id;       /* 0 for a preview */
+	int64_t date;              /* the campaign's date, Unix time */
+};
+
+struct compose_recipient {
+	int64_t subscriber_id;
+	int64_t delivery_id;       /* 0 for a preview */
+	const char *email;
+	const char *name;          /* or NULL */
+};
+
+struct compose_campaign;
+
+/*
+ * compose_prepare - errors name the document's FILE:LINE and key where they
+ * come from it (an unknown template, a template that does not compile).
+ */
+int compose_prepare(const struct compose_params *p, struct compose_campaign **out,
+                    struct error *err);
+/*
+ * compose_message - the whole message for r into msg (reset first), and the
+ * VERP envelope sender into envelope_from (reset first).
+ */
+int compose_message(struct compose_campaign *c, const struct compose_recipient *r,
+                    struct buf *msg, struct buf *envelope_from, struct error *err);
+/* compose_message_id - the Message-ID of the last message composed ("<...>"). */
+const char *compose_message_id(const struct compose_campaign *c);
+/* compose_parts - just the rendered HTML and text bodies for r (for preview). */
+int compose_parts(struct compose_campaign *c, const struct compose_recipient *r,
+                  struct buf *html, struct buf *text, struct error *err);
+void compose_free(struct compose_campaign *c);
+
+/* compose_template_check - compile templates/NAME.html and .txt; errors name file and line. */
+int compose_template_check(const char *dir, const char *name, struct error *err);
+
+#endif

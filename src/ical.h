@@ -1,0 +1,41 @@
+/*
+ * ical - time zones and calendar invites, through libical.
+ *
+ * Local wall-clock times are turned into UTC with the system's time zone
+ * database (an unknown zone is an error naming it).  An invite is an RFC 5545
+ * VCALENDAR with METHOD:REQUEST (or CANCEL), one VEVENT with a stable UID and
+ * SEQUENCE, DTSTART/DTEND in the event's own zone with its VTIMEZONE, CRLF
+ * line ends and lines folded at 75 octets.
+ */
+#ifndef OUTREACH_ICAL_H
+#define OUTREACH_ICAL_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "util.h"
+
+/* ical_local_to_utc - "YYYY-MM-DD HH:MM" (seconds optional) in zone tzid, to Unix time. */
+int ical_local_to_utc(const char *local, const char *tzid, int64_t *utc, struct error *err);
+/* ical_zone_valid - whether tzid names a zone the database knows. */
+int ical_zone_valid(const char *tzid);
+/* ical_format_local - Unix time as "Thursday, March 4, 2027, 4:00 PM EST" in zone tzid. */
+int ical_format_local(int64_t utc, const char *tzid, struct buf *out);
+
+enum ical_method { ICAL_REQUEST, ICAL_CANCEL };
+
+struct ical_event {
+	const char *uid;           /* stable: same event, same UID, across updates */
+	int sequence;
+	int method;                /* enum ical_method */
+	const char *title, *location, *description;
+	const char *tzid;
+	int64_t starts, ends;      /* UTC */
+	const char *organizer_name, *organizer_addr;
+	int64_t stamp;             /* DTSTAMP, UTC */
+};
+
+/* ical_invite - append the VCALENDAR text for ev to out. */
+int ical_invite(const struct ical_event *ev, struct buf *out, struct error *err);
+
+#endif
