@@ -1,178 +1,389 @@
 /*
- * addr - RFC 5321 mailbox syntax, normalisation (domain lower-cased) and
- * "Display Name <addr>" parsing.  Reasons are static strings for humans.
+ * addr - RFC 5321 Mailbox syntax (with RFC 6531 UTF-8), normalisation and
+ * "Display Name <addr>" parsing.  See addr.h for the contract.
+ *
+ * An address is checked in one pass: local part (Dot-string or
+ * Quoted-string), the '@', then the domain (LDH or UTF-8 labels, or an
+ * [IPv4] / [IPv6:...] literal).  Every rejection names the first problem
+ * found as a static string, so callers can print it next to a file and line
+ * without freeing anything.  Nothing here allocates except the results.
  */
 #include "addr.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "util.h"
 
+/* FAIL - set the reason and return -1, so each check reads as one line. */
+#define FAIL(why, reason) (*(why) = (reason), -1)
+
+/*
+ * The printable ASCII characters that are neither atext nor '.': a
+ * Dot-string needs them quoted.  Naming the character is what lets a
+ * coordinator fix the row without reading RFC 5322.
+ */
+#define LOCAL_BAD(c) [c] = "invalid character " #c " in local part"
+static const char *const local_bad[128] = {
+	LOCAL_BAD(' '), LOCAL_BAD('"'), LOCAL_BAD('('), LOCAL_BAD(')'), LOCAL_BAD(','),
+	LOCAL_BAD(':'), LOCAL_BAD(';'), LOCAL_BAD('<'), LOCAL_BAD('>'), LOCAL_BAD('@'),
+	LOCAL_BAD('['), LOCAL_BAD(']'),
+	['\\'] = "invalid character '\\' in local part",
+};
+
+/* Printable ASCII that a domain name may not hold (letters, digits, '-' and '.' may). */
+#define DOMAIN_BAD(c) [c] = "invalid character " #c " in domain"
+static const char *const domain_bad[128] = {
+	DOMAIN_BAD(' '), DOMAIN_BAD('!'), DOMAIN_BAD('"'), DOMAIN_BAD('#'), DOMAIN_BAD('$'),
+	DOMAIN_BAD('%'), DOMAIN_BAD('&'), DOMAIN_BAD('('), DOMAIN_BAD(')'),
+	DOMAIN_BAD('*'), DOMAIN_BAD('+'), DOMAIN_BAD(','), DOMAIN_BAD('/'), DOMAIN_BAD(':'),
+	DOMAIN_BAD(';'), DOMAIN_BAD('<'), DOMAIN_BAD('='), DOMAIN_BAD('>'), DOMAIN_BAD('?'),
+	DOMAIN_BAD('@'), DOMAIN_BAD('['), DOMAIN_BAD(']'), DOMAIN_BAD('^'), DOMAIN_BAD('_'),
+	DOMAIN_BAD('`'), DOMAIN_BAD('{'), DOMAIN_BAD('|'), DOMAIN_BAD('}'), DOMAIN_BAD('~'),
+	['\\'] = "invalid character '\\' in domain",
+	['\''] = "invalid character \"'\" in domain",
+};
+
 static int
-is_atext(unsigned char c)
+is_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL || c >= 0x80;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 static int
-check_local(const char *s, size_t n, const char **why)
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* is_atext - RFC 5322 atext, ASCII only (UTF-8 is checked separately). */
+static int
+is_atext(unsigned char c)
+{
+	if (is_alnum(c))
+		return 1;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+	case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
+	case '|': case '}': case '~':
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Code points that utf8_valid() lets through but that have no business in an
+ * address: C1 controls and the line/paragraph separators break headers and
+ * logs like CR and LF do; spaces and invisible format characters (bidi
+ * overrides, zero-width joiners, BOM) make two different addresses look the
+ * same.  Quoted text may hold the spaces, never the rest.
+ */
+enum { CP_OK, CP_SPACE, CP_CONTROL };
+
+static int
+cp_class(unsigned long cp)
+{
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
+		return CP_CONTROL;
+	if (cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+	    cp == 0x205f || cp == 0x3000)
+		return CP_SPACE;
+	if (cp == 0xad || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	    (cp >= 0xfff9 && cp <= 0xfffb))
+		return CP_CONTROL;
+	return CP_OK;
+}
+
+/* utf8_class - the worst cp_class() in s[0..n), which must already be valid UTF-8. */
+static int
+utf8_class(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int worst = CP_OK;
+
+	for (size_t i = 0; i < n;) {
+		unsigned long cp;
+		size_t len;
+		int k;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : 2;
+		cp = s[i] & (0x7f >> len);
+		for (size_t j = 1; j < len; j++)
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		i += len;
+		k = cp_class(cp);
+		if (k > worst)
+			worst = k;
+	}
+	return worst;
+}
+
+static int
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+enum { IN_LOCAL, IN_QUOTED, IN_DOMAIN };
+
+/* check_utf8 - well-formed, and no Unicode control (or, unless quoted, space). */
+static int
+check_utf8(const char *s, size_t n, int where, const char **why)
+{
+	static const char *const reasons[][3] = {
+		{"invalid UTF-8 in local part", "Unicode space in local part",
+		 "Unicode control or format character in local part"},
+		{"invalid UTF-8 in domain", "Unicode space in domain",
+		 "Unicode control or format character in domain"},
+	};
+	const char *const *r = reasons[where == IN_DOMAIN];
+	int k;
+
+	if (!has_8bit(s, n))
+		return 0;
+	if (!utf8_valid(s, n))
+		return FAIL(why, r[0]);
+	k = utf8_class(s, n);
+	if (k == CP_CONTROL || (k == CP_SPACE && where != IN_QUOTED))
+		return FAIL(why, r[k]);
+	return 0;
+}
+
+/*
+ * local_quoted - s[0..n) starts with '"'; set *end just past the closing
+ * quote.  qtextSMTP is printable ASCII but '"' and '\'; quoted-pairSMTP is
+ * '\' and printable ASCII or space; RFC 6531 adds UTF-8 to qtext.
+ */
+static int
+local_quoted(const char *s, size_t n, size_t *end, const char **why)
+{
+	size_t i = 1;
+
+	for (;;) {
+		unsigned char c;
+
+		if (i >= n)
+			return FAIL(why, "unterminated quoted local part");
+		c = (unsigned char)s[i];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			if (i + 1 >= n)
+				return FAIL(why, "unterminated quoted local part");
+			c = (unsigned char)s[i + 1];
+			if (is_ctl(c))
+				return FAIL(why, "control character in local part");
+			if (c >= 0x80)
+				return FAIL(why, "'\\' before a non-ASCII character in local part");
+			i += 2;
+			continue;
+		}
+		if (is_ctl(c))
+			return FAIL(why, "control character in local part");
+		i++;
+	}
+	*end = i + 1;
+	if (*end == 2)
+		return FAIL(why, "empty local part");
+	if (*end > ADDR_LOCAL_MAX)
+		return FAIL(why, "local part longer than 64 octets");
+	if (*end == n)
+		return FAIL(why, "missing '@'");
+	if (s[*end] != '@')
+		return FAIL(why, "text between quoted local part and '@'");
+	return check_utf8(s, *end, IN_QUOTED, why);
+}
+
+/* local_dot - the Dot-string s[0..n) (no '@' in it). */
+static int
+local_dot(const char *s, size_t n, const char **why)
 {
 	if (n == 0)
-		return *why = "empty local part", -1;
+		return FAIL(why, "empty local part");
 	if (n > ADDR_LOCAL_MAX)
-		return *why = "local part longer than 64 octets", -1;
-	if (!utf8_valid(s, n))
-		return *why = "invalid UTF-8 in local part", -1;
-	if (s[0] == '"') {
-		if (n < 2 || s[n - 1] != '"')
-			return *why = "unbalanced quotes in local part", -1;
-		for (size_t i = 1; i < n - 1; i++) {
-			unsigned char c = (unsigned char)s[i];
-
-			if (c == '\\') {
-				if (++i >= n - 1 || (unsigned char)s[i] < 32 || s[i] == 127)
-					return *why = "bad escape in quoted local part", -1;
-				continue;
-			}
-			if (c == '"')
-				return *why = "unbalanced quotes in local part", -1;
-			if (c < 32 || c == 127)
-				return *why = "control character in local part", -1;
-		}
-		return 0;
-	}
+		return FAIL(why, "local part longer than 64 octets");
 	if (s[0] == '.' || s[n - 1] == '.')
-		return *why = "local part starts or ends with '.'", -1;
+		return FAIL(why, "local part starts or ends with '.'");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '.') {
 			if (s[i + 1] == '.')
-				return *why = "'..' in local part", -1;
+				return FAIL(why, "'..' in local part");
 			continue;
 		}
-		if (c == ' ')
-			return *why = "invalid character ' ' in local part", -1;
-		if (c < 32 || c == 127)
-			return *why = "control character in local part", -1;
-		if (!is_atext(c))
-			return *why = "invalid character in local part (quote it)", -1;
+		if (c >= 0x80 || is_atext(c))
+			continue;
+		if (is_ctl(c))
+			return FAIL(why, "control character in local part");
+		return FAIL(why, local_bad[c] ? local_bad[c] : "invalid character in local part");
 	}
+	return check_utf8(s, n, IN_LOCAL, why);
+}
+
+/* domain_literal - "[IPv4]" or "[IPv6:...]"; other tagged literals cannot be delivered to. */
+static int
+domain_literal(const char *s, size_t n, const char **why)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	const char *close = memchr(s, ']', n);
+	const char *in = s + 1;
+	size_t m;
+
+	if (close == NULL)
+		return FAIL(why, "address literal without closing ']'");
+	if (close != s + n - 1)
+		return FAIL(why, "text after address literal");
+	m = n - 2;
+	if (m == 0)
+		return FAIL(why, "empty address literal");
+	if (m >= 5 && strncasecmp(in, "IPv6:", 5) == 0) {
+		if (m - 5 >= sizeof(ip))
+			return FAIL(why, "bad IPv6 address literal");
+		memcpy(ip, in + 5, m - 5);
+		ip[m - 5] = '\0';
+		if (inet_pton(AF_INET6, ip, bin) != 1)
+			return FAIL(why, "bad IPv6 address literal");
+		return 0;
+	}
+	if (memchr(in, ':', m) != NULL)
+		return FAIL(why, "unsupported address literal (only [IPv4] and [IPv6:...])");
+	if (m >= sizeof(ip))
+		return FAIL(why, "bad IPv4 address literal");
+	memcpy(ip, in, m);
+	ip[m] = '\0';
+	if (inet_pton(AF_INET, ip, bin) != 1)
+		return FAIL(why, "bad IPv4 address literal");
 	return 0;
 }
 
+/* domain_name - LDH labels; UTF-8 labels (IDN, not yet punycoded) pass when well-formed. */
 static int
-check_domain(const char *s, size_t n, const char **why)
+domain_name(const char *s, size_t n, const char **why)
 {
-	size_t label = 0;
+	size_t start = 0;
 
-	if (n == 0)
-		return *why = "empty domain", -1;
-	if (s[0] == '[') {
-		char buf[64];
-		unsigned char tmp[16];
-		const char *inner = s + 1;
-		size_t m = n - 2;
-
-		if (s[n - 1] != ']' || n < 3 || m >= sizeof(buf))
-			return *why = "bad address literal", -1;
-		if (m > 5 && strncmp(inner, "IPv6:", 5) == 0) {
-			memcpy(buf, inner + 5, m - 5);
-			buf[m - 5] = '\0';
-			if (inet_pton(AF_INET6, buf, tmp) != 1)
-				return *why = "bad IPv6 address literal", -1;
-			return 0;
-		}
-		memcpy(buf, inner, m);
-		buf[m] = '\0';
-		if (inet_pton(AF_INET, buf, tmp) != 1)
-			return *why = "bad IPv4 address literal", -1;
-		return 0;
-	}
 	if (n > ADDR_DOMAIN_MAX)
-		return *why = "domain longer than 253 octets", -1;
-	if (!utf8_valid(s, n))
-		return *why = "invalid UTF-8 in domain", -1;
+		return FAIL(why, "domain longer than 253 octets");
+	if (s[0] == '.')
+		return FAIL(why, "domain starts with '.'");
+	if (s[n - 1] == '.')
+		return FAIL(why, "domain ends with '.'");
 	for (size_t i = 0; i <= n; i++) {
 		unsigned char c = i < n ? (unsigned char)s[i] : '.';
 
 		if (c == '.') {
-			if (label == 0)
-				return *why = i == n ? "domain ends with '.'" : "empty label in domain", -1;
-			if (s[i - 1] == '-' || s[i - label] == '-')
-				return *why = "domain label starts or ends with '-'", -1;
-			label = 0;
+			if (i == start)
+				return FAIL(why, "'..' in domain");
+			if (i - start > ADDR_LABEL_MAX)
+				return FAIL(why, "domain label longer than 63 octets");
+			if (s[start] == '-' || s[i - 1] == '-')
+				return FAIL(why, "domain label starts or ends with '-'");
+			start = i + 1;
 			continue;
 		}
-		if (++label > ADDR_LABEL_MAX)
-			return *why = "domain label longer than 63 octets", -1;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c >= 0x80))
-			return *why = c == ' ' ? "invalid character ' ' in domain" :
-			                         "invalid character in domain", -1;
+		if (is_alnum(c) || c == '-' || c >= 0x80)
+			continue;
+		if (is_ctl(c))
+			return FAIL(why, "control character in domain");
+		return FAIL(why, domain_bad[c] ? domain_bad[c] : "invalid character in domain");
 	}
-	return 0;
+	return check_utf8(s, n, IN_DOMAIN, why);
 }
 
-/* split - find the '@' that separates local part and domain (the last one outside quotes). */
+/*
+ * check - validate the trimmed address s[0..n); *at is where its '@' is.
+ * The local part decides where the '@' is: a quoted one may hold '@'.
+ */
 static int
-split(const char *s, size_t n, size_t *at, const char **why)
+check(const char *s, size_t n, size_t *at, const char **why)
 {
-	int inq = 0, found = 0;
+	const char *p;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && inq) {
-			i++;
-			continue;
-		}
-		if (s[i] == '"')
-			inq = !inq;
-		else if (s[i] == '@' && !inq) {
-			if (found)
-				return *why = "more than one '@'", -1;
-			found = 1;
-			*at = i;
-		}
+	if (n == 0)
+		return FAIL(why, "empty address");
+	if (n > ADDR_MAX)
+		return FAIL(why, "address longer than 254 octets");
+	if (s[0] == '"') {
+		if (local_quoted(s, n, at, why) < 0)
+			return -1;
+	} else {
+		p = memchr(s, '@', n);
+		if (p == NULL)
+			return FAIL(why, "missing '@'");
+		*at = (size_t)(p - s);
+		if (local_dot(s, *at, why) < 0)
+			return -1;
 	}
-	if (!found)
-		return *why = "missing '@'", -1;
-	return 0;
+	p = s + *at + 1;
+	if (memchr(p, '@', n - *at - 1) != NULL)
+		return FAIL(why, "more than one '@'");
+	if (*at + 1 == n)
+		return FAIL(why, "empty domain");
+	if (*p == '[')
+		return domain_literal(p, n - *at - 1, why);
+	return domain_name(p, n - *at - 1, why);
+}
+
+/* trim - the span of s without surrounding spaces and tabs. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	*n = len;
+	return s;
 }
 
 int
 addr_normalize(const char *s, char **out, const char **why)
 {
-	size_t n, at = 0;
-	const char *p;
-	char *r;
+	const char *dummy;
+	size_t n, at;
+	char *r, *dom;
 
-	for (p = s; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			return *why = "line break in address", -1;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n == 0)
-		return *why = "empty address", -1;
-	if (n > ADDR_MAX)
-		return *why = "address longer than 254 octets", -1;
-	if (split(s, n, &at, why) < 0 || check_local(s, at, why) < 0 ||
-	    check_domain(s + at + 1, n - at - 1, why) < 0)
+	if (why == NULL)
+		why = &dummy;
+	if (out)
+		*out = NULL;
+	/* Before anything else: a line break is an injection attempt, whatever else is wrong. */
+	if (strpbrk(s, "\r\n") != NULL)
+		return FAIL(why, "line break in address");
+	s = trim(s, &n);
+	if (check(s, n, &at, why) < 0)
 		return -1;
-	if (out) {
-		r = xstrndup(s, n);
-		/* An address literal keeps its "IPv6:" tag as written. */
-		for (size_t i = at + 1; i < n && s[at + 1] != '['; i++)
-			if (r[i] >= 'A' && r[i] <= 'Z')
-				r[i] = (char)(r[i] - 'A' + 'a');
-		*out = r;
+	if (out == NULL)
+		return 0;
+	r = xstrndup(s, n);
+	dom = r + at + 1;
+	if (*dom == '[') {
+		/* One spelling of the tag, so [ipv6:..] and [IPv6:..] are the same address. */
+		if (strncasecmp(dom + 1, "IPv6:", 5) == 0) {
+			memcpy(dom + 1, "IPv6:", 5);
+			dom += 6;
+		}
 	}
+	for (; *dom; dom++)
+		if (*dom >= 'A' && *dom <= 'Z')
+			*dom = (char)(*dom - 'A' + 'a');
+	*out = r;
 	return 0;
 }
 
@@ -187,65 +398,122 @@ addr_domain(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
 
-	return at ? at + 1 : addr;
+	return at ? at + 1 : addr + strlen(addr);
+}
+
+/*
+ * display_name - s[0..n) without quotes and quoted-pair backslashes, tabs
+ * as spaces, trimmed; NULL when nothing is left.  The quotes are known to
+ * balance.  Controls are refused: the name goes into a From: header.
+ */
+static int
+display_name(const char *s, size_t n, char **name, const char **why)
+{
+	struct buf b;
+	const char *t;
+	size_t len;
+	int inq = 0;
+
+	*name = NULL;
+	buf_init(&b, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"') {
+			inq = !inq;
+			continue;
+		}
+		if (c == '\\' && inq && i + 1 < n)
+			c = (unsigned char)s[++i];
+		if (c == '\t')
+			c = ' ';
+		if (is_ctl(c)) {
+			buf_free(&b);
+			return FAIL(why, "control character in display name");
+		}
+		buf_addc(&b, (char)c);
+	}
+	t = trim(buf_cstr(&b), &len);
+	if (!utf8_valid(t, len)) {
+		buf_free(&b);
+		return FAIL(why, "invalid UTF-8 in display name");
+	}
+	if (utf8_class(t, len) == CP_CONTROL) {
+		buf_free(&b);
+		return FAIL(why, "Unicode control or format character in display name");
+	}
+	if (len > 0)
+		*name = xstrndup(t, len);
+	buf_free(&b);
+	return 0;
+}
+
+/*
+ * skip_quoted - p is just past an opening '"'; return the closing '"', or
+ * NULL when the string ends first.
+ */
+static const char *
+skip_quoted(const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			return p;
+	}
+	return NULL;
 }
 
 int
 addr_parse_mailbox(const char *s, char **name, char **addr, const char **why)
 {
-	const char *lt = NULL, *gt, *p;
-	struct buf b;
-	int inq = 0;
+	const char *dummy, *p, *lt = NULL, *gt = NULL;
+	char *inner;
+	int rc;
 
+	if (why == NULL)
+		why = &dummy;
 	*name = *addr = NULL;
-	for (p = s; *p; p++) {
-		if (*p == '\r' || *p == '\n')
-			return *why = "line break in address", -1;
-		if (*p == '\\' && inq && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '"')
-			inq = !inq;
-		else if (*p == '<' && !inq && lt == NULL)
+	if (strpbrk(s, "\r\n") != NULL)
+		return FAIL(why, "line break in address");
+	/* The display name: up to the first '<' outside quotes. */
+	for (p = s; *p && lt == NULL; p++) {
+		if (*p == '"') {
+			p = skip_quoted(p + 1);
+			if (p == NULL)
+				return FAIL(why, "unbalanced quotes");
+		} else if (*p == '<')
 			lt = p;
+		else if (*p == '>')
+			return FAIL(why, "'>' without '<'");
 	}
-	if (inq)
-		return *why = "unbalanced quotes", -1;
 	if (lt == NULL)
 		return addr_normalize(s, addr, why);
-	gt = strchr(lt, '>');
+	/* The angle-addr: up to the first '>' outside a quoted local part. */
+	for (p = lt + 1; *p && gt == NULL; p++) {
+		if (*p == '"') {
+			p = skip_quoted(p + 1);
+			if (p == NULL)
+				return FAIL(why, "unbalanced quotes");
+		} else if (*p == '>')
+			gt = p;
+		else if (*p == '<')
+			return FAIL(why, "'<' inside '<...>'");
+	}
 	if (gt == NULL)
-		return *why = "missing '>'", -1;
+		return FAIL(why, "missing '>'");
 	for (p = gt + 1; *p; p++)
 		if (*p != ' ' && *p != '\t')
-			return *why = "text after '>'", -1;
-	{
-		char *inner = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-		int rc = addr_normalize(inner, addr, why);
-
-		free(inner);
-		if (rc < 0)
-			return -1;
-	}
-	/* The display name: trimmed, quotes and quoted-pairs removed. */
-	buf_init(&b, 1024);
-	for (p = s; p < lt; p++) {
-		if (*p == '"')
-			continue;
-		if (*p == '\\' && p + 1 < lt)
-			p++;
-		buf_addc(&b, *p);
-	}
-	*name = str_trim(buf_steal(&b));
-	if (**name == '\0') {
-		free(*name);
-		*name = NULL;
-	} else if (!utf8_valid(*name, strlen(*name))) {
-		free(*name);
+			return FAIL(why, "text after '>'");
+	inner = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	rc = addr_normalize(inner, addr, why);
+	free(inner);
+	if (rc < 0)
+		return -1;
+	if (display_name(s, (size_t)(lt - s), name, why) < 0) {
 		free(*addr);
-		*name = *addr = NULL;
-		return *why = "invalid UTF-8 in display name", -1;
+		*addr = NULL;
+		return -1;
 	}
 	return 0;
 }

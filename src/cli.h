@@ -84,5 +84,14 @@ int cmd_sub_import(struct cli *, int, char **);
 int cmd_sub_export(struct cli *, int, char **);
 int cmd_preview(struct cli *, int, char **);
 int cmd_template_check(struct cli *, int, char **);
+int cmd_send(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
+int cmd_campaign_ls(struct cli *, int, char **);
+int cmd_campaign_show(struct cli *, int, char **);
+int cmd_campaign_pause(struct cli *, int, char **);
+int cmd_campaign_resume(struct cli *, int, char **);
+int cmd_campaign_cancel(struct cli *, int, char **);
+int cmd_run(struct cli *, int, char **);
+int cmd_daemon(struct cli *, int, char **);
 
 #endif

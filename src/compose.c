@@ -41,6 +41,9 @@ struct compose_campaign {
 	struct template *html_tpl, *text_tpl;
 	char *body_html, *body_text, *preheader;
 	char *date, *year, *event_when;
+	/* Copies of what the values point at: the document and list may go away. */
+	char *subject, *list_name, *list_description, *color, *accent, *event_title;
+	char *event_location;
 	const char *values[NVARS];     /* campaign-wide values; per-recipient ones are set later */
 	struct buf common_headers;     /* From, Reply-To, Subject, MIME-Version, List-Id, ... */
 	struct buf calendar_part;      /* the encoded text/calendar part, with its headers */
@@ -362,17 +365,25 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	if (build_common_headers(c, p, from_name, from_addr, err) < 0)
 		goto fail;
 
-	c->values[V_SUBJECT] = d->subject.value;
+	c->subject = xstrdup(d->subject.value);
+	c->list_name = xstrdup(p->list->name);
+	c->list_description = p->list->description ? xstrdup(p->list->description) : NULL;
+	c->color = xstrdup(p->cfg->brand_color);
+	c->accent = xstrdup(p->cfg->brand_accent);
+	c->event_title = d->has_event ? xstrdup(d->event.title.value) : NULL;
+	c->event_location = d->has_event && d->event.location.value ?
+	                    xstrdup(d->event.location.value) : NULL;
+	c->values[V_SUBJECT] = c->subject;
 	c->values[V_PREHEADER] = c->preheader;
-	c->values[V_LIST_NAME] = p->list->name;
-	c->values[V_LIST_DESCRIPTION] = p->list->description;
+	c->values[V_LIST_NAME] = c->list_name;
+	c->values[V_LIST_DESCRIPTION] = c->list_description;
 	c->values[V_DATE] = c->date;
 	c->values[V_YEAR] = c->year;
-	c->values[V_COLOR] = p->cfg->brand_color;
-	c->values[V_ACCENT] = p->cfg->brand_accent;
-	c->values[V_EVENT_TITLE] = d->has_event ? d->event.title.value : NULL;
+	c->values[V_COLOR] = c->color;
+	c->values[V_ACCENT] = c->accent;
+	c->values[V_EVENT_TITLE] = c->event_title;
 	c->values[V_EVENT_WHEN] = c->event_when;
-	c->values[V_EVENT_LOCATION] = d->has_event ? d->event.location.value : NULL;
+	c->values[V_EVENT_LOCATION] = c->event_location;
 	free(from_name);
 	free(from_addr);
 	free(html);
@@ -400,6 +411,13 @@ compose_free(struct compose_campaign *c)
 	free(c->date);
 	free(c->year);
 	free(c->event_when);
+	free(c->subject);
+	free(c->list_name);
+	free(c->list_description);
+	free(c->color);
+	free(c->accent);
+	free(c->event_title);
+	free(c->event_location);
 	free(c->base_url);
 	free(c->domain);
 	free(c->bounce_local);

@@ -25,7 +25,7 @@ enum { DOC_MAX_BYTES = 1 << 20, DOC_MAX_SUBJECT = 998 - 9 };
 
 struct doc_value {
 	char *value;               /* NULL when absent */
-	int line;                  /* 1-based line in the file, 0 when absent */
+	int line;                  /* 1-based line of its key in the file, 0 when absent */
 };
 
 struct doc_event {
@@ -47,7 +47,12 @@ struct doc {
 	int body_line;             /* line the body starts on */
 };
 
-/* doc_parse - parse text[0..len) (taken over by the doc on success or failure). */
+/*
+ * doc_parse - parse text[0..len) (taken over by the doc on success or failure;
+ * it need not be NUL-terminated).  Text with a NUL byte or invalid UTF-8, or
+ * over DOC_MAX_BYTES, is refused.  On failure *out is left empty (doc_free is
+ * still safe) and err holds one line, "FILE:LINE: key: reason".
+ */
 int doc_parse(const char *path, char *text, size_t len, struct doc *out, struct error *err);
 /* doc_load - read path (at most DOC_MAX_BYTES) and parse it. */
 int doc_load(const char *path, struct doc *out, struct error *err);

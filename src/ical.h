@@ -15,11 +15,18 @@
 #include "buf.h"
 #include "util.h"
 
-/* ical_local_to_utc - "YYYY-MM-DD HH:MM" (seconds optional) in zone tzid, to Unix time. */
+/*
+ * ical_local_to_utc - "YYYY-MM-DD HH:MM" (seconds optional) in zone tzid, to
+ * Unix time.  Years 1970 to 2199.  A time the clocks skip (spring forward) is
+ * an error; in the hour that happens twice, the second (standard time) is used.
+ */
 int ical_local_to_utc(const char *local, const char *tzid, int64_t *utc, struct error *err);
 /* ical_zone_valid - whether tzid names a zone the database knows. */
 int ical_zone_valid(const char *tzid);
-/* ical_format_local - Unix time as "Thursday, March 4, 2027, 4:00 PM EST" in zone tzid. */
+/*
+ * ical_format_local - append Unix time as "Thursday, March 4, 2027, 4:00 PM EST"
+ * in zone tzid.  -1 (out as it was) for an unknown zone or a full buffer.
+ */
 int ical_format_local(int64_t utc, const char *tzid, struct buf *out);
 
 enum ical_method { ICAL_REQUEST, ICAL_CANCEL };

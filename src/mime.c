@@ -5,9 +5,10 @@
  * Quoted-printable is written here, not by libetpan: its writer
  * (mailmime_quoted_printable_write_driver in 1.9.4) writes the last blank
  * before a line break twice (once bare, once as =20), drops a CR ending its
- * input, turns " \r" into a NUL byte, and at about 17,000 8 KB bodies a
- * second is too slow for a composer that encodes two bodies per recipient at
- * 20,000 recipients a second.  This one is about ten times faster.
+ * input, turns " \r" into a NUL byte, and takes 35-60 us per 8 KB body: too
+ * slow for a composer that encodes two bodies per recipient at 20,000
+ * recipients a second.  This one takes about 6 us (text or HTML), 23 us for
+ * text that is mostly non-ASCII.
  * Base64, for the calendar part and for encoded-word payloads, is libetpan's
  * (the only use of its MIME writer in the tree); header folding is done here
  * because libetpan's folding writer is compiled out.

@@ -73,6 +73,42 @@ static const char *const migrations[] = {
 	"  detail TEXT);"
 	"CREATE INDEX audit_log_email ON audit_log(email);",
 
+	/* 2: campaigns and per-recipient delivery state */
+	"CREATE TABLE campaigns ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('newsletter','notice')),"
+	"  subject TEXT NOT NULL,"
+	"  topic TEXT,"
+	"  source_name TEXT,"
+	"  spool_name TEXT UNIQUE,"
+	"  document TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('draft','scheduled','sending','sent','cancelled','paused')),"
+	"  status_reason TEXT,"
+	"  send_at INTEGER NOT NULL,"
+	"  event_starts INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER,"
+	"  finished_at INTEGER);"
+	"CREATE INDEX campaigns_status ON campaigns(status, send_at);"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+	"  subscriber_id INTEGER NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  name TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('queued','sending','sent','deferred','failed','bounced')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  first_attempt INTEGER,"
+	"  last_reply TEXT,"
+	"  message_id TEXT,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (campaign_id, subscriber_id));"
+	"CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
+
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -175,6 +175,116 @@ int store_suppression_each(struct store *st,
                            int (*fn)(const char *email, const char *reason, int64_t at, void *),
                            void *arg, struct error *err);
 
+/* --- campaigns and deliveries --- */
+enum campaign_status {
+	CAMPAIGN_DRAFT, CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING, CAMPAIGN_SENT, CAMPAIGN_CANCELLED,
+	CAMPAIGN_PAUSED, CAMPAIGN_NSTATUS
+};
+enum delivery_status {
+	DELIVERY_QUEUED, DELIVERY_SENDING, DELIVERY_SENT, DELIVERY_DEFERRED, DELIVERY_FAILED,
+	DELIVERY_BOUNCED, DELIVERY_NSTATUS
+};
+const char *campaign_status_name(int s);
+const char *delivery_status_name(int s);
+
+struct campaign_info {
+	int64_t id, list_id;
+	char *list_slug, *kind, *subject, *topic, *source_name, *document, *status_reason;
+	int status;
+	int64_t send_at, created_at, started_at, finished_at;
+	int64_t event_starts;      /* 0 when the document has no event */
+	int64_t counts[DELIVERY_NSTATUS];
+	int64_t n_deliveries;
+};
+void campaign_info_free(struct campaign_info *c);
+
+/* A new campaign, from an ingested document. */
+struct campaign_new {
+	int64_t list_id;
+	const char *kind, *subject, *topic, *source_name, *document, *spool_name;
+	int64_t send_at, event_starts;
+};
+/*
+ * store_campaign_add - record a campaign (status scheduled).  A spool name
+ * already recorded returns the existing campaign's id with *existed = 1, so
+ * ingesting the same file twice (a crash between commit and rename) is harmless.
+ */
+int store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, int *existed,
+                       struct error *err);
+int store_campaign_get(struct store *st, int64_t id, struct campaign_info *out,
+                       struct error *err);
+int store_campaign_each(struct store *st, int (*fn)(const struct campaign_info *, void *),
+                        void *arg, struct error *err);
+/* store_campaign_set_status - change status (with a reason, or NULL) and audit nothing. */
+int store_campaign_set_status(struct store *st, int64_t id, int status, const char *reason,
+                              struct error *err);
+/* store_campaign_by_spool - the campaign made from spool file name (-1 with err if none). */
+int store_campaign_by_spool(struct store *st, const char *name, int64_t *id, struct error *err);
+enum campaign_action { CAMPAIGN_PAUSE, CAMPAIGN_RESUME, CAMPAIGN_CANCEL };
+/*
+ * store_campaign_control - pause (scheduled or sending), resume (paused: a
+ * campaign never started is rescheduled for now, so the late guard lets it
+ * go), cancel (anything not finished).  Other transitions are errors.
+ */
+int store_campaign_control(struct store *st, int64_t id, int action, struct error *err);
+/* store_campaigns_due - ids of scheduled campaigns whose send time has come (up to max). */
+int store_campaigns_due(struct store *st, int64_t now, int64_t *ids, int max, int *n,
+                        struct error *err);
+/*
+ * store_campaign_expand - create one queued delivery per wanted recipient
+ * (store_recipients_each) and set the campaign sending, in one transaction.
+ * Returns the number of deliveries made in *n.
+ */
+int store_campaign_expand(struct store *st, int64_t id, int64_t now, int64_t *n,
+                          struct error *err);
+/* store_campaign_finish_done - mark sending campaigns with nothing left to do as sent. */
+int store_campaign_finish_done(struct store *st, int64_t now, struct error *err);
+
+struct delivery_job {
+	int64_t id, campaign_id, subscriber_id;
+	char *email, *name;
+	int attempts;
+	int64_t first_attempt;
+};
+void delivery_jobs_free(struct delivery_job *jobs, int n);
+/*
+ * store_deliveries_claim - up to max due deliveries of sending campaigns,
+ * marked 'sending' (attempts + 1) in one transaction before any is sent:
+ * from then on a crash leaves them as "outcome unknown".
+ */
+int store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_job **jobs,
+                           int *n, struct error *err);
+/* The outcome of one attempt. */
+struct delivery_result {
+	int64_t id;
+	int status;                /* DELIVERY_SENT, _DEFERRED, _FAILED or _BOUNCED */
+	int64_t next_attempt;      /* for DEFERRED */
+	const char *reply;         /* last SMTP reply or why */
+	const char *message_id;
+};
+/* store_deliveries_record - write outcomes (one transaction for the batch). */
+int store_deliveries_record(struct store *st, const struct delivery_result *r, int n,
+                            struct error *err);
+/*
+ * store_deliveries_recover - after a crash: deliveries left 'sending' had an
+ * unknown outcome; requeue them (resend) or fail them (skip).  fn is called
+ * for each so it can be logged.
+ */
+int store_deliveries_recover(struct store *st, int resend,
+                             void (*fn)(int64_t campaign, const char *email, void *), void *arg,
+                             int64_t *n, struct error *err);
+/* store_deliveries_expire - fail deferred deliveries first tried before cutoff. */
+int store_deliveries_expire(struct store *st, int64_t cutoff, int64_t *n, struct error *err);
+/* store_next_due - the earliest next_attempt of pending work (0 if none). */
+int store_next_due(struct store *st, int64_t *when, struct error *err);
+
+/*
+ * store_subscriber_bounced - a hard bounce (or a refusal at send time) of
+ * subscriber: status bounced on every list, with the cause in the audit log.
+ */
+int store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
+                             struct error *err);
+
 /* --- audit log --- */
 struct audit_row {
 	int64_t id, at;

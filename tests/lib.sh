@@ -7,6 +7,7 @@ set -u
 TOP=${OUTREACH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=${OUTREACH_BIN:-$TOP/outreach}
 TESTDIR=$(mktemp -d "${OUTREACH_TEST_TMP:-/tmp}/e2e.XXXXXX")
+chmod 755 "$TESTDIR"  # smtp-sink runs as nobody and writes below it
 cd "$TESTDIR" || exit 1
 T=0
 FAILED=0

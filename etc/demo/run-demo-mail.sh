@@ -1,11 +1,14 @@
-# run-demo-mail.sh - sourced by run-demo.sh: compose the sample newsletter and
-# meeting notice for every member who wants them, into the Maildir outbox.
+# run-demo-mail.sh - sourced by run-demo.sh: send the sample newsletter and
+# meeting notice through the spool and the queue runner into the embedded
+# Maildir outbox (no SMTP server is configured).
 step "Preview the newsletter as one member gets it" \
 	"preview etc/demo/newsletter.md --to maria.santos@everett-schools.example --format text"
 $o preview etc/demo/newsletter.md --to maria.santos@everett-schools.example --format text
-step "Compose the newsletter and the meeting notice (with its invite) into the outbox" \
-	"preview etc/demo/newsletter.md --outbox"
-$o preview etc/demo/newsletter.md --outbox
-$o preview etc/demo/notice.md --outbox
+step "Queue the newsletter and the meeting notice (with its invite)" "send etc/demo/newsletter.md"
+$o send etc/demo/newsletter.md
+$o send etc/demo/notice.md
+step "Deliver what is due (cron-style; \`outreach daemon\` does this continuously)" "run --once"
+$o run --once 2>/dev/null
+$o status
 printf '\nThe outbox is a Maildir: var/demo/outbox/new/ holds one file per message.\n'
 ls var/demo/outbox/new | head -3

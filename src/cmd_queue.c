@@ -1,0 +1,305 @@
+/*
+ * cmd_queue - send, status, campaign ls|show|pause|resume|cancel, run, daemon.
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "frontmatter.h"
+#include "fsutil.h"
+#include "log.h"
+#include "spool.h"
+
+enum { SEND_INGEST_WAIT_MS = 15000 };
+
+static int
+parse_id(struct cli *cli, const char *s, int64_t *id)
+{
+	long long v;
+	const char *why;
+
+	if (parse_int(s, 1, INT64_MAX, &v, &why) < 0)
+		return error_set(&cli->err, "campaign id '%s' is %s", s, why);
+	*id = v;
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* wait_done - follow a campaign until nothing is left to do; a bar on a terminal. */
+static int
+wait_done(struct cli *cli, int64_t id)
+{
+	int tty = isatty(STDOUT_FILENO);
+	int64_t last_print = 0;
+
+	for (;;) {
+		struct campaign_info c;
+		int64_t pending, done, total;
+		int finished;
+
+		if (store_campaign_get(cli->store, id, &c, &cli->err) < 0)
+			return -1;
+		pending = c.counts[DELIVERY_QUEUED] + c.counts[DELIVERY_SENDING] +
+		          c.counts[DELIVERY_DEFERRED];
+		total = c.n_deliveries;
+		done = total - pending;
+		finished = c.status == CAMPAIGN_SENT || c.status == CAMPAIGN_CANCELLED ||
+		           c.status == CAMPAIGN_PAUSED;
+		if (tty) {
+			int width = 30, fill = total ? (int)(done * width / total) : 0;
+
+			printf("\r[%.*s%*s] %lld/%lld sent %lld, deferred %lld, failed %lld, "
+			       "bounced %lld ", fill, "##############################", width - fill, "",
+			       (long long)done, (long long)total, (long long)c.counts[DELIVERY_SENT],
+			       (long long)c.counts[DELIVERY_DEFERRED],
+			       (long long)c.counts[DELIVERY_FAILED],
+			       (long long)c.counts[DELIVERY_BOUNCED]);
+			fflush(stdout);
+		} else if (finished || now_mono_ms() - last_print >= 2000) {
+			last_print = now_mono_ms();
+			printf("campaign %lld: %s, %lld/%lld done: sent %lld, deferred %lld, failed %lld, "
+			       "bounced %lld\n", (long long)id, campaign_status_name(c.status),
+			       (long long)done, (long long)total, (long long)c.counts[DELIVERY_SENT],
+			       (long long)c.counts[DELIVERY_DEFERRED],
+			       (long long)c.counts[DELIVERY_FAILED],
+			       (long long)c.counts[DELIVERY_BOUNCED]);
+			fflush(stdout);
+		}
+		if (finished) {
+			if (tty)
+				printf("\n");
+			if (c.status != CAMPAIGN_SENT)
+				printf("campaign %lld is %s: %s\n", (long long)id,
+				       campaign_status_name(c.status),
+				       c.status_reason ? c.status_reason : "");
+			campaign_info_free(&c);
+			return 0;
+		}
+		campaign_info_free(&c);
+		sleep_ms(300);
+	}
+}
+
+int
+cmd_send(struct cli *cli, int argc, char **argv)
+{
+	int wait = 0;
+	const struct cli_opt opts[] = {{"wait", NULL, &wait}, {NULL, NULL, NULL}};
+	struct list_info list = {0};
+	struct doc doc = {0};
+	char *name = NULL, **pos;
+	int npos, rc;
+	int64_t id = 0, deadline;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli_load_document(cli, pos[0], &doc, &list) < 0)
+		return CLI_FAIL;
+	rc = CLI_FAIL;
+	if (spool_init(cli->cfg.spool_dir, &cli->err) < 0 ||
+	    spool_submit(cli->cfg.spool_dir, doc.text, strlen(doc.text), &name, &cli->err) < 0)
+		goto out;
+	if (daemon_lock_holder(cli->cfg.db_path) == 0) {
+		printf("queued %s (no daemon is running: start `outreach daemon`, or "
+		       "`outreach run --once`)\n", name);
+		rc = CLI_OK;
+		goto out;
+	}
+	deadline = now_mono_ms() + SEND_INGEST_WAIT_MS;
+	for (;;) {
+		const char *where = spool_where(cli->cfg.spool_dir, name);
+
+		if (where && strcmp(where, "cur") == 0 &&
+		    store_campaign_by_spool(cli->store, name, &id, &cli->err) == 0)
+			break;
+		if (where && strcmp(where, "failed") == 0) {
+			char *path = xasprintf("%s/failed/%s.error", cli->cfg.spool_dir, name), *why;
+
+			if (read_file(path, 1 << 16, &why, NULL, &cli->err) == 0) {
+				why[strcspn(why, "\n")] = '\0';
+				error_set(&cli->err, "the daemon rejected it: %s", why);
+				free(why);
+			}
+			free(path);
+			goto out;
+		}
+		if (now_mono_ms() > deadline) {
+			printf("queued %s (the daemon has not taken it yet)\n", name);
+			rc = CLI_OK;
+			goto out;
+		}
+		error_clear(&cli->err);
+		sleep_ms(100);
+	}
+	printf("campaign %lld\n", (long long)id);
+	fflush(stdout);
+	rc = CLI_OK;
+	if (wait && wait_done(cli, id) < 0)
+		rc = CLI_FAIL;
+out:
+	free(name);
+	list_info_free(&list);
+	doc_free(&doc);
+	return rc;
+}
+
+static void
+print_campaign(const struct campaign_info *c)
+{
+	char when[32];
+
+	cli_format_time(c->send_at, when, sizeof(when));
+	printf("campaign:   %lld\nlist:       %s\nkind:       %s\nsubject:    %s\n",
+	       (long long)c->id, c->list_slug, c->kind, c->subject);
+	printf("topic:      %s\nstatus:     %s%s%s\nsend at:    %s\n", c->topic ? c->topic : "all",
+	       campaign_status_name(c->status), c->status_reason ? " - " : "",
+	       c->status_reason ? c->status_reason : "", when);
+	printf("recipients: %lld\n", (long long)c->n_deliveries);
+	for (int i = 0; i < DELIVERY_NSTATUS; i++)
+		printf("  %-10s %lld\n", delivery_status_name(i), (long long)c->counts[i]);
+}
+
+static int
+print_campaign_row(const struct campaign_info *c, void *arg)
+{
+	(void)arg;
+	printf("%6lld  %-10s %-14s %8lld/%-8lld %s\n", (long long)c->id,
+	       campaign_status_name(c->status), c->list_slug, (long long)c->counts[DELIVERY_SENT],
+	       (long long)c->n_deliveries, c->subject);
+	return 0;
+}
+
+int
+cmd_campaign_ls(struct cli *cli, int argc, char **argv)
+{
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli_store(cli) == NULL)
+		return CLI_FAIL;
+	printf("%6s  %-10s %-14s %17s %s\n", "ID", "STATUS", "LIST", "SENT/RECIPIENTS", "SUBJECT");
+	return store_campaign_each(cli->store, print_campaign_row, NULL, &cli->err) < 0 ? CLI_FAIL
+	                                                                           : CLI_OK;
+}
+
+int
+cmd_campaign_show(struct cli *cli, int argc, char **argv)
+{
+	struct campaign_info c;
+	char **pos;
+	int npos, rc;
+	int64_t id = 0;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (parse_id(cli, pos[0], &id) < 0)
+		return CLI_USAGE;
+	if (cli_store(cli) == NULL || store_campaign_get(cli->store, id, &c, &cli->err) < 0)
+		return CLI_FAIL;
+	print_campaign(&c);
+	campaign_info_free(&c);
+	return CLI_OK;
+}
+
+static int
+control(struct cli *cli, int argc, char **argv, int action, const char *done)
+{
+	char **pos;
+	int npos, rc;
+	int64_t id = 0;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (parse_id(cli, pos[0], &id) < 0)
+		return CLI_USAGE;
+	if (cli_store(cli) == NULL || store_campaign_control(cli->store, id, action, &cli->err) < 0)
+		return CLI_FAIL;
+	printf("campaign %lld %s\n", (long long)id, done);
+	return CLI_OK;
+}
+
+int
+cmd_campaign_pause(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, CAMPAIGN_PAUSE, "paused");
+}
+
+int
+cmd_campaign_resume(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, CAMPAIGN_RESUME, "resumed");
+}
+
+int
+cmd_campaign_cancel(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, CAMPAIGN_CANCEL, "cancelled");
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	char **pos, **names;
+	size_t n;
+	int npos, rc;
+	pid_t pid;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (npos == 1)
+		return cmd_campaign_show(cli, argc, argv);
+	pid = daemon_lock_holder(cli->cfg.db_path);
+	if (pid > 0)
+		printf("daemon:     running (pid %ld)\n", (long)pid);
+	else
+		printf("daemon:     not running\n");
+	if (spool_pending(cli->cfg.spool_dir, &names, &n, &cli->err) == 0) {
+		printf("spool:      %zu waiting in %s/new\n", n, cli->cfg.spool_dir);
+		spool_names_free(names, n);
+	} else
+		error_clear(&cli->err);
+	printf("transport:  %s\n\n", cli->cfg.transport_url);
+	return cmd_campaign_ls(cli, 1, argv);
+}
+
+int
+cmd_run(struct cli *cli, int argc, char **argv)
+{
+	int once = 0;
+	const struct cli_opt opts[] = {{"once", NULL, &once}, {NULL, NULL, NULL}};
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (!once)
+		return error_set(&cli->err, "give --once (or run `outreach daemon`)"), CLI_USAGE;
+	return daemon_run_once(&cli->cfg, &cli->err) < 0 ? CLI_FAIL : CLI_OK;
+}
+
+int
+cmd_daemon(struct cli *cli, int argc, char **argv)
+{
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (cli->cfg.log_syslog)
+		log_open((enum log_level)cli->cfg.log_level, 1);
+	return daemon_run(cli->config_path, &cli->cfg, &cli->err) != 0 ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,59 @@
+/*
+ * transport - hands composed messages to the outside: an SMTP relay through
+ * libcurl's multi interface (several connections, each reused across
+ * messages), or the embedded default, a local Maildir.
+ *
+ * The caller submits messages while transport_capacity() > 0 and polls;
+ * each finished message comes back once through the callback with its
+ * outcome and the server's last reply.  A transport never retries by itself:
+ * retry policy lives in the delivery state (deliver.c).
+ */
+#ifndef OUTREACH_TRANSPORT_H
+#define OUTREACH_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "util.h"
+
+enum transport_outcome {
+	TRANSPORT_SENT,            /* 2xx after DATA */
+	TRANSPORT_DEFERRED,        /* 4xx, timeout, lost connection: try again later */
+	TRANSPORT_THROTTLED,       /* deferred because the relay asked us to slow down */
+	TRANSPORT_REJECTED,        /* 5xx to RCPT: the address is refused (a hard bounce) */
+	TRANSPORT_FAILED,          /* 5xx elsewhere: this message will never be accepted */
+};
+
+struct transport_result {
+	void *ctx;                 /* as given to transport_submit */
+	int outcome;
+	int code;                  /* SMTP reply code, 0 if none */
+	const char *reply;         /* the last reply line or what went wrong */
+};
+
+typedef void (*transport_done_fn)(const struct transport_result *r, void *arg);
+
+struct transport;
+
+int transport_open(const struct config *cfg, struct transport **out, struct error *err);
+void transport_close(struct transport *t);
+/* transport_capacity - how many more messages can be submitted now. */
+int transport_capacity(const struct transport *t);
+/* transport_in_flight - messages submitted and not yet reported. */
+int transport_in_flight(const struct transport *t);
+/*
+ * transport_submit - send msg (CRLF, not dot-stuffed: the transport does it)
+ * from envelope_from to rcpt.  The transport copies what it needs.
+ */
+int transport_submit(struct transport *t, void *ctx, const char *envelope_from,
+                     const char *rcpt, const char *msg, size_t len, struct error *err);
+/*
+ * transport_poll - do I/O for up to timeout_ms (also waking when extra_fd,
+ * if >= 0, becomes readable) and report finished messages through done.
+ */
+int transport_poll(struct transport *t, int timeout_ms, int extra_fd, transport_done_fn done,
+                   void *arg, struct error *err);
+/* transport_is_throttle_reply - whether a reply asks the sender to slow down. */
+int transport_is_throttle_reply(int code, const char *text);
+
+#endif

@@ -1,0 +1,164 @@
+#!/bin/bash
+# The spool, the queue runner and the daemon against real SMTP servers on
+# 127.0.0.1: Postfix's smtp-sink (dump mode) and a fault-injecting server.
+. "$(dirname "$0")/../lib.sh"
+
+start_sink "$TESTDIR/sink"
+sink_port=$SINK_PORT
+fault_port=$(free_port)
+mkdir -p fault
+python3 "$TOP/tests/tools/smtp_fault.py" $fault_port fault fault.pid 2>fault.log &
+stop_later $!
+wait_port $fault_port
+
+mkdir -p etc
+cat > etc/outreach.conf <<CONF
+[transport]
+url = smtp://127.0.0.1:$sink_port
+starttls = off
+retry_min = 1s
+retry_max = 2s
+[sender]
+domain = metronorth.example
+[brand]
+templates = $TOP/templates
+CONF
+run init
+run list add metro-north --name "Metro North STEM Network" --from "Metro North <news@metronorth.example>"
+printf 'email,name,topics\n' > members.csv
+for i in $(seq 1 40); do printf 'member%d@school%d.example,Member %d,%s\n' $i $((i % 3)) $i "$([ $((i % 4)) = 0 ] && echo opportunities)"; done >> members.csv
+run subscriber import members.csv --list metro-north --confirmed
+is "$out" "imported 40, updated 0, rejected 0" "40 subscribers"
+run subscriber add weekly@school.example --list metro-north --confirmed --digest weekly
+run subscriber add gone@school.example --list metro-north --confirmed
+run suppress add gone@school.example
+
+cat > news.md <<'MD'
+---
+list: metro-north
+subject: "Forum news"
+topic: forums
+---
+# Forum news
+
+.a line starting with a dot
+..and one with two
+MD
+
+run send news.md
+is "$rc" 0 "send with no daemon queues the file"
+like "$out" '^queued [0-9a-f.]+md \(no daemon is running' "send says queued"
+is "$(ls queue/new | wc -l)" 1 "the file waits in queue/new"
+run run --once
+is "$rc" 0 "run --once"
+is "$(ls queue/new | wc -l)" 0 "the file left queue/new"
+is "$(ls queue/cur | wc -l)" 1 "and is in queue/cur"
+is "$(sql "SELECT status FROM campaigns")" "sent" "the campaign is sent"
+# 40 members, 10 of whom chose only 'opportunities'; weekly and suppressed ones excluded.
+is "$(sql "SELECT count(*) FROM deliveries WHERE status='sent'")" 30 "30 deliveries sent"
+for _ in $(seq 30); do [ "$(ls sink | wc -l)" -ge 30 ] && break; sleep 0.1; done
+is "$(ls sink | wc -l)" 30 "smtp-sink received 30 messages"
+is "$(grep -l 'X-Rcpt-Args: <weekly@school.example>' sink/* 2>/dev/null | wc -l)" 0 "weekly digest subscriber not mailed"
+is "$(grep -l 'X-Rcpt-Args: <gone@school.example>' sink/* 2>/dev/null | wc -l)" 0 "suppressed subscriber not mailed"
+is "$(grep -l 'X-Rcpt-Args: <member4@school1.example>' sink/* 2>/dev/null | wc -l)" 0 "subscriber without the topic not mailed"
+f=$(grep -l 'X-Rcpt-Args: <member1@school1.example>' sink/* | head -1)
+like "$(cat "$f")" 'X-Mail-Args: .*<bounces\+b-[0-9a-z]+-0-0-[a-z0-9]+@metronorth.example>' "envelope sender is the VERP address"
+python3 - "$f" > body.txt <<'PY'
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+raw = raw[raw.index(b"\n", raw.index(b"X-Rcpt-Args")) + 1:]
+m = email.message_from_bytes(raw, policy=email.policy.default)
+print(m.get_body(("plain",)).get_content())
+PY
+like "$(cat body.txt)" $'\n\\.a line starting with a dot' "a line starting with '.' arrives intact"
+like "$(cat body.txt)" $'\n\\.\\.and one with two' "a line starting with '..' arrives intact"
+is "$(sql "SELECT count(*) FROM deliveries WHERE message_id LIKE '<1.%@metronorth.example>'")" 30 "Message-IDs are stored"
+run run --once
+is "$(ls sink | wc -l)" 30 "a second run sends nothing again"
+
+# Faults: hard bounce at RCPT, policy refusal, deferral, throttling, dropped connection.
+sed -i "s/127.0.0.1:$sink_port/127.0.0.1:$fault_port/" etc/outreach.conf
+run list add faults --name Faults --from news@metronorth.example
+for a in reject1 policy1 defer1 throttle1 drop1 bigfail1 ok1 ok2; do
+	run subscriber add $a@fault.example --list faults --confirmed
+done
+printf -- '---\nlist: faults\nsubject: Faults\n---\nHello\n' > faults.md
+run send faults.md
+run run --once
+delivery() { sql "SELECT d.status FROM deliveries d JOIN campaigns c ON c.id=d.campaign_id WHERE c.subject='Faults' AND d.email='$1'"; }
+is "$(delivery reject1@fault.example)" bounced "5xx at RCPT: bounced"
+is "$(sql "SELECT status FROM subscribers WHERE email='reject1@fault.example'")" bounced "and the subscriber is marked bounced"
+like "$(sql "SELECT detail FROM audit_log WHERE email='reject1@fault.example' AND actor='bounce'")" '550 5.1.1' "the audit log keeps the SMTP reply"
+is "$(delivery policy1@fault.example)" failed "5.7.x policy refusal: failed"
+is "$(sql "SELECT status FROM subscribers WHERE email='policy1@fault.example'")" active "but the subscriber stays active"
+is "$(delivery bigfail1@fault.example)" failed "5xx after DATA: failed"
+is "$(delivery ok1@fault.example)" sent "ordinary address: sent"
+like "$(sql "SELECT last_reply FROM deliveries WHERE email='defer1@fault.example'")" '451 4.3.0' "4xx reply is stored"
+is "$(delivery defer1@fault.example)" deferred "4xx: deferred"
+ok "$(sql "SELECT next_attempt > strftime('%s','now') - 1 FROM deliveries WHERE email='defer1@fault.example'" | grep -q 1; echo $?)" "deferred delivery has a next attempt"
+sleep 3
+run run --once
+sleep 3
+run run --once
+is "$(delivery drop1@fault.example)" sent "dropped connection: retried and sent"
+is "$(delivery throttle1@fault.example)" sent "throttled: retried and sent"
+like "$err$(cat /dev/null)" '' "run --once ran"
+is "$(grep -c 'X-Rcpt-To: ok1@fault.example' fault/* | awk -F: '{s+=$2} END {print s}')" 1 "ok1 received exactly one copy"
+
+# Give up after give_up_after.
+sql "UPDATE deliveries SET first_attempt = first_attempt - 400000 WHERE email='defer1@fault.example'"
+run run --once
+is "$(delivery defer1@fault.example)" failed "a delivery deferred too long fails"
+like "$(sql "SELECT last_reply FROM deliveries WHERE email='defer1@fault.example'")" '^gave up: ' "and says it gave up"
+
+# The late guard and stale notices.
+sed -i "s/127.0.0.1:$fault_port/127.0.0.1:$sink_port/" etc/outreach.conf
+printf -- '---\nlist: metro-north\nsubject: Late news\nsend_at: 2020-01-01 09:00 America/New_York\n---\nLate\n' > late.md
+run send late.md
+run run --once
+is "$(sql "SELECT status FROM campaigns WHERE subject='Late news'")" paused "a campaign far past its send time is held"
+like "$(sql "SELECT status_reason FROM campaigns WHERE subject='Late news'")" 'max_lateness' "with a clear reason"
+id=$(sql "SELECT id FROM campaigns WHERE subject='Late news'")
+run campaign resume $id
+is "$rc" 0 "campaign resume"
+run run --once
+is "$(sql "SELECT status FROM campaigns WHERE subject='Late news'")" sent "a resumed late campaign is sent"
+printf -- '---\nlist: metro-north\nsubject: Stale notice\nkind: notice\nevent:\n  title: Past meeting\n  starts: 2021-03-04 16:00\n  tz: America/New_York\n---\nCome\n' > stale.md
+run send stale.md
+run run --once
+is "$(sql "SELECT status FROM campaigns WHERE subject='Stale notice'")" cancelled "a notice for an event that has started is never sent"
+is "$(sql "SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id=d.campaign_id WHERE c.subject='Stale notice'")" 0 "and has no deliveries"
+
+# A bad file dropped into the spool goes to failed/ with the reason.
+printf -- '---\nlist: nope\nsubject: x\n---\nx\n' > queue/tmp/bad.md && mv queue/tmp/bad.md queue/new/bad.md
+run run --once
+ok "$([ -f queue/failed/bad.md ]; echo $?)" "a bad spool file is moved to failed/"
+like "$(cat queue/failed/bad.md.error)" "bad.md:2: list: no list 'nope'" "with a .error file naming FILE:LINE"
+
+# The daemon: one per database, ingests at once, SIGTERM exits cleanly.
+"$BIN" daemon 2>daemon.log &
+dpid=$!
+stop_later $dpid
+for _ in $(seq 50); do grep -q 'worker started' daemon.log && break; sleep 0.1; done
+run daemon
+is "$rc" 1 "a second daemon refuses to start"
+like "$err" "another outreach daemon \(pid $dpid\)" "and names the running one"
+run run --once
+is "$rc" 1 "run --once refuses while the daemon runs"
+before=$(ls sink | wc -l)
+run send --wait news.md
+is "$rc" 0 "send --wait with a daemon"
+like "$out" '^campaign [0-9]+' "send prints the campaign id"
+like "$out" 'campaign [0-9]+: sent, 30/30 done: sent 30' "and waits for delivery"
+for _ in $(seq 30); do [ "$(ls sink | wc -l)" -ge $((before + 30)) ] && break; sleep 0.1; done
+is "$(ls sink | wc -l)" $((before + 30)) "the daemon delivered 30 more"
+run status
+like "$out" "daemon: +running \(pid $dpid\)" "status shows the daemon"
+kill -TERM $dpid
+t0=$(date +%s)
+wait $dpid
+drc=$?
+is "$drc" 0 "SIGTERM: the daemon exits 0"
+ok "$([ $(($(date +%s) - t0)) -le 10 ]; echo $?)" "within 10 seconds"
+
+done_testing
