@@ -63,6 +63,12 @@ static const struct command commands[] = {
 	 "For cron-only set-ups; refuses to run while the daemon runs."},
 	{"daemon", cmd_daemon, "", "run in the foreground: spool, delivery (SIGTERM stops)",
 	 NULL},
+	{"bounces", cmd_bounces, "--once", "process the bounce mailbox once and print a summary",
+	 "Bounces, complaints, auto-replies and unsubscribe commands change subscriber\n"
+	 "state; each message is then flagged \\Seen and moved to the processed (or\n"
+	 "unparsed) folder."},
+	{"bounces parse", cmd_bounces_parse, "FILE...",
+	 "print file, recipient, status and class for saved messages", NULL},
 	{"topic add", cmd_topic_add, "SLUG --name NAME", "add a topic subscribers can choose",
 	 NULL},
 	{"topic ls", cmd_topic_ls, "", "show the topics", NULL},

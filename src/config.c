@@ -94,6 +94,8 @@ static const struct config_key keys[] = {
 	 "File holding the IMAP password on its first line."},
 	{"bounces", "tls_verify", T_BOOL, "yes", 0, 0, NULL, OFF(imap_tls_verify),
 	 "Verify the IMAP server certificate; turn off only for tests."},
+	{"bounces", "ca_file", T_STRING, "", 0, 0, NULL, OFF(imap_ca_file),
+	 "CA certificates to trust for the IMAP server; empty means the system's."},
 	{"bounces", "processed_folder", T_STRING, "processed", 0, 0, NULL, OFF(imap_processed),
 	 "Folder a message is moved to once its result is stored."},
 	{"bounces", "unparsed_folder", T_STRING, "unparsed", 0, 0, NULL, OFF(imap_unparsed),

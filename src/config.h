@@ -50,6 +50,7 @@ struct config {
 	char *imap_username;
 	char *imap_password_file;
 	int imap_tls_verify;
+	char *imap_ca_file;
 	char *imap_processed;
 	char *imap_unparsed;
 	long long imap_poll;

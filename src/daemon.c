@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bouncer.h"
 #include "deliver.h"
 #include "fsutil.h"
 #include "log.h"
@@ -240,8 +241,10 @@ start_worker(struct worker *w, const struct config *cfg, const sigset_t *oldmask
 int
 daemon_run(const char *config_path, struct config *cfg, struct error *err)
 {
-	struct worker workers[] = {{"queue", queue_worker, 0, 0, 0}};
-	const int nworkers = (int)(sizeof(workers) / sizeof(workers[0]));
+	struct worker workers[] = {{"queue", queue_worker, 0, 0, 0},
+	                           {"bounces", bouncer_worker, 0, 0, 0}};
+	/* The bounce worker runs only when a mailbox is configured. */
+	const int nworkers = *cfg->imap_url ? 2 : 1;
 	sigset_t mask, oldmask;
 	int lockfd = -1, sfd = -1, stopping = 0, reloading = 0;
 	int64_t stop_deadline = 0;

@@ -108,6 +108,27 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL,"
 	"  UNIQUE (campaign_id, subscriber_id));"
 	"CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
+	/* 3: mail that came back (bounces, complaints, commands), processed once each */
+	"CREATE TABLE inbound ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_key TEXT NOT NULL UNIQUE,"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  summary TEXT);"
+	"CREATE TABLE bounce_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  inbound_id INTEGER NOT NULL REFERENCES inbound(id),"
+	"  at INTEGER NOT NULL,"
+	"  subscriber_id INTEGER,"
+	"  email TEXT,"
+	"  delivery_id INTEGER,"
+	"  class TEXT NOT NULL,"
+	"  status TEXT,"
+	"  reason TEXT,"
+	"  diagnostic TEXT,"
+	"  decision TEXT NOT NULL);"
+	"CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, at);",
+
 
 };
 

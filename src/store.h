@@ -285,6 +285,42 @@ int store_next_due(struct store *st, int64_t *when, struct error *err);
 int store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
                              struct error *err);
 
+/* --- mail that comes back --- */
+/*
+ * store_inbound_seen - whether a message with this key (Message-ID and
+ * content hash) was already processed; processing twice changes nothing.
+ */
+int store_inbound_seen(struct store *st, const char *key, int *seen, struct error *err);
+/* store_inbound_add - record that the message was processed; *id for its events. */
+int store_inbound_add(struct store *st, const char *key, const char *kind, const char *summary,
+                      int64_t *id, struct error *err);
+/* store_delivery_lookup - subscriber and email of a delivery (VERP); -1 if unknown. */
+int store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber_id,
+                          char **email, struct error *err);
+/* store_delivery_by_message_id - the delivery that carried a Message-ID. */
+int store_delivery_by_message_id(struct store *st, const char *message_id, int64_t *delivery_id,
+                                 struct error *err);
+/* store_subscriber_id - the id of an address, 0 if unknown. */
+int store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err);
+
+struct bounce_event {
+	int64_t inbound_id, subscriber_id, delivery_id;
+	const char *email, *class_name, *status, *reason, *diagnostic;
+};
+/*
+ * store_bounce_apply - the bounce policy, decided and recorded in the
+ * caller's transaction: hard disables at once (unless a 5.7.x policy
+ * refusal); soft adds to a score (at most one a day, only bounces since the
+ * last delivery that got through, within window_days) that disables at
+ * threshold; complaint marks complained and unsubscribes from every list.
+ * *decision says what was done ("disabled", "counted 2 of 3", "recorded").
+ */
+int store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshold,
+                       int window_days, char **decision, struct error *err);
+/* store_unsubscribe - end a membership (list_id > 0) or every one (0), by actor. */
+int store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
+                      const char *detail, struct error *err);
+
 /* --- audit log --- */
 struct audit_row {
 	int64_t id, at;

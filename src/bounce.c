@@ -1,0 +1,1283 @@
+/*
+ * bounce - what came back, and what it means.  See bounce.h for the contract.
+ *
+ * One walk over the MIME tree (libetpan's mailmime_parse; this is the only
+ * module that parses mail with libetpan) collects the bounce's own header,
+ * the per-recipient groups of message/delivery-status parts, the fields of a
+ * message/feedback-report, the header of the returned message and the
+ * human-readable text.  The verdict is then taken in this order: a feedback
+ * report is a complaint; a delivery report speaks for its recipients; an
+ * auto-reply is recognised only when nothing says the message is a bounce
+ * (Exim marks its bounces "Auto-Submitted: auto-replied"); a free-text
+ * bounce is read with the phrase rules of bounce_rules.c; anything else is
+ * ordinary mail.
+ *
+ * Every reader has a limit: MIME parts and depth, header and DSN fields
+ * (FIELD_MAX, longer values are cut), the text kept for the phrase rules
+ * (TEXT_MAX) and the recipients (BOUNCE_MAX_RCPTS).  Input over the limits
+ * is read as far as the limits go; only a non-message fails.
+ */
+#include "bounce.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "addr.h"
+#include "bounce_rules.h"
+#include "buf.h"
+
+enum {
+	FIELD_MAX = 4096,          /* one unfolded header or DSN field */
+	FIELD_NAME_MAX = 64,       /* longer names are not header fields */
+	TEXT_MAX = BRULES_TEXT_MAX, /* notification text kept for the phrase rules */
+	LIST_MAX = 16 * 1024,      /* address lists (NUL-separated) */
+	PARTS_MAX = 128,           /* MIME parts looked at */
+	DEPTH_MAX = 8,             /* MIME nesting followed */
+	CONTAINERS_MAX = 64,       /* multipart and message parts handed to libetpan */
+	COMMENTS_MAX = 64,         /* open parentheses handed to libetpan as they are */
+	SUBJECT_MAX = 998,         /* RFC 5322's line limit */
+};
+
+/* One per-recipient group of a delivery report. */
+struct dsn_rec {
+	char *final, *orig, *action, *status, *diag;
+};
+
+/* What one message told us, gathered before the verdict. */
+struct scan {
+	const char *verp_local;
+	struct bounce_report *r;
+	int parts;
+	int auto_replied, autoreply_hdr, apple_unsub, from_daemon, from_robot;
+	int report_dsn, report_arf, has_returned;
+	struct buf failed;         /* X-Failed-Recipients */
+	struct buf ignore;         /* the bounce's own and the original sender's addresses */
+	struct buf ret_rcpts;      /* the returned message's To and Cc */
+	struct buf text;           /* human-readable notification text */
+	struct buf field;          /* scratch: the field being read */
+	struct dsn_rec *dsn;
+	size_t n_dsn, cap_dsn;
+	char *arf_type, *arf_rcpt;
+};
+
+enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
+
+/* add_cut - append what fits of s[0..n) under the buffer's ceiling. */
+static void
+add_cut(struct buf *b, const char *s, size_t n)
+{
+	if (b->len >= b->max)
+		return;
+	if (n > b->max - b->len)
+		n = b->max - b->len;
+	buf_add(b, s, n);
+}
+
+/*
+ * field_next - read the line (and its continuation lines) at *pp: a header
+ * field gives FIELD_OK with its lower-case name and unfolded, trimmed value
+ * (cut at FIELD_MAX); an empty line gives FIELD_BLANK and anything else
+ * FIELD_OTHER.  *pp moves past what was read.
+ */
+static int
+field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
+{
+	const char *p = *pp, *eol, *colon, *q;
+	size_t k;
+
+	if (p >= end)
+		return FIELD_END;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (eol == NULL)
+		eol = end;
+	*pp = eol < end ? eol + 1 : end;
+	if (eol == p || (eol == p + 1 && *p == '\r'))
+		return FIELD_BLANK;
+	colon = memchr(p, ':', (size_t)(eol - p));
+	if (colon == NULL || colon == p || colon - p >= FIELD_NAME_MAX || *p == ' ' || *p == '\t')
+		return FIELD_OTHER;
+	for (q = p, k = 0; q < colon; q++) {
+		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 127) {
+			/* "Subject :" is a field; "Your message to" is not. */
+			while (q < colon && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < colon)
+				return FIELD_OTHER;
+			break;
+		}
+		name[k++] = (char)tolower((unsigned char)*q);
+	}
+	name[k] = '\0';
+	buf_reset(value);
+	p = colon + 1;
+	for (;;) {
+		const char *e = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (value->len > 0 && p < e)
+			add_cut(value, " ", 1);
+		add_cut(value, p, (size_t)(e - p));
+		p = *pp;
+		if (p >= end || (*p != ' ' && *p != '\t'))
+			break;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		*pp = eol < end ? eol + 1 : end;
+	}
+	if (value->data == NULL)
+		buf_add(value, "", 0);
+	/* A stray CR or NUL inside a line must not reach a stored or logged value. */
+	for (size_t i = 0; i < value->len; i++)
+		if ((unsigned char)value->data[i] < ' ' || value->data[i] == 0x7f)
+			value->data[i] = ' ';
+	while (value->len > 0 && value->data[value->len - 1] == ' ')
+		buf_truncate(value, value->len - 1);
+	return FIELD_OK;
+}
+
+/* list_add - append addr to a NUL-separated list, unless it is there already. */
+static void
+list_add(struct buf *list, const char *addr)
+{
+	size_t n = strlen(addr);
+
+	for (size_t i = 0; i < list->len; i += strlen(list->data + i) + 1)
+		if (strcasecmp(list->data + i, addr) == 0)
+			return;
+	/* Each entry keeps its NUL inside len: that is what separates them. */
+	if (list->len + n + 2 <= list->max)
+		buf_add(list, addr, n + 1);
+}
+
+/* list_has - whether addr (any case) is on the list. */
+static int
+list_has(const struct buf *list, const char *addr)
+{
+	for (size_t i = 0; i < list->len; i += strlen(list->data + i) + 1)
+		if (strcasecmp(list->data + i, addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* verp_check - take DETAIL from "verp_local+DETAIL@domain", once. */
+static void
+verp_check(struct scan *s, const char *addr)
+{
+	size_t vl;
+	const char *at;
+
+	if (s->r->verp || s->verp_local == NULL || *s->verp_local == '\0')
+		return;
+	vl = strlen(s->verp_local);
+	at = strrchr(addr, '@');
+	if (at == NULL || strncasecmp(addr, s->verp_local, vl) != 0 || addr[vl] != '+' ||
+	    at <= addr + vl + 1)
+		return;
+	s->r->verp = xstrndup(addr + vl + 1, (size_t)(at - addr - vl - 1));
+	for (char *p = s->r->verp; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+/* each_addr - the addresses in a header value, one call of fn per address. */
+static void
+each_addr(struct scan *s, const char *v, struct buf *list, int verp)
+{
+	char a[BRULES_ADDR_MAX];
+	size_t n = strlen(v), off = 0, k;
+
+	while (off < n && (k = brules_addr_in(v + off, n - off, a)) > 0) {
+		off += k;
+		if (list)
+			list_add(list, a);
+		if (verp)
+			verp_check(s, a);
+	}
+}
+
+/* strip_id - a Message-ID without its angle brackets and white space. */
+static char *
+strip_id(const char *v)
+{
+	const char *lt = strchr(v, '<'), *gt;
+
+	if (lt && (gt = strchr(lt, '>')) != NULL && gt > lt + 1)
+		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	while (*v == ' ')
+		v++;
+	return *v ? xstrndup(v, strcspn(v, " \t")) : NULL;
+}
+
+static void
+set_once(char **dst, char *v)
+{
+	if (*dst == NULL)
+		*dst = v;
+	else
+		free(v);
+}
+
+/* decode_subject - RFC 2047 words to UTF-8; bytes that still are not UTF-8 become '?'. */
+static char *
+decode_subject(const char *v)
+{
+	size_t idx = 0, n = strnlen(v, SUBJECT_MAX);
+	char *out = NULL;
+
+	/* Cut on a character, not inside one. */
+	while (n > 0 && v[n] != '\0' && ((unsigned char)v[n] & 0xc0) == 0x80)
+		n--;
+	/* Raw 8-bit text is taken as UTF-8 when it is that, else as Latin-1. */
+	if (mailmime_encoded_phrase_parse(utf8_valid(v, n) ? "utf-8" : "iso-8859-1", v, n, &idx,
+	                                  "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL)
+		out = xstrndup(v, n);
+	/* Encoded words may hide anything, line breaks included. */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	if (!utf8_valid(out, strlen(out)))
+		for (char *p = out; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+	return out;
+}
+
+/*
+ * judge_from - whether a From value names a mail system rather than a person
+ * (from_daemon), or a list manager that rejects posts (from_robot).
+ */
+static void
+judge_from(struct scan *s, const char *v)
+{
+	static const char *const daemons[] = {
+		"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master",
+		"mail delivery", "mail.delivery", "mail administrator", "mail-daemon",
+		"mdaemon", "nondelivery", "mailadmin", NULL,
+	};
+	static const char *const robots[] = {
+		"-admin@", "-owner@", "owner-", "-request@", "-bounces@", "listserv", "majordomo",
+		"mailman", NULL,
+	};
+	char low[256];
+	size_t i;
+
+	for (i = 0; v[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)v[i]);
+	low[i] = '\0';
+	for (i = 0; daemons[i]; i++)
+		if (strstr(low, daemons[i]))
+			s->from_daemon = 1;
+	for (i = 0; robots[i]; i++)
+		if (strstr(low, robots[i]))
+			s->from_robot = 1;
+}
+
+/* top_field - one field of the bounce's own header. */
+static void
+top_field(struct scan *s, const char *name, const char *v)
+{
+	struct bounce_report *r = s->r;
+
+	if (strcmp(name, "from") == 0) {
+		char a[BRULES_ADDR_MAX], *norm = NULL;
+		const char *why;
+
+		judge_from(s, v);
+		each_addr(s, v, &s->ignore, 0);
+		if (r->from == NULL && brules_addr_in(v, strlen(v), a) > 0 &&
+		    addr_normalize(a, &norm, &why) == 0)
+			r->from = norm;
+	} else if (strcmp(name, "subject") == 0) {
+		set_once(&r->subject, decode_subject(v));
+	} else if (strcmp(name, "message-id") == 0) {
+		set_once(&r->message_id, strip_id(v));
+	} else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0 ||
+	           strcmp(name, "delivered-to") == 0 || strcmp(name, "x-original-to") == 0 ||
+	           strcmp(name, "envelope-to") == 0 || strcmp(name, "x-envelope-to") == 0 ||
+	           strcmp(name, "x-rcpt-to") == 0 || strcmp(name, "x-apparently-to") == 0) {
+		each_addr(s, v, &s->ignore, 1);
+	} else if (strcmp(name, "x-failed-recipients") == 0) {
+		each_addr(s, v, &s->failed, 0);
+	} else if (strcmp(name, "auto-submitted") == 0) {
+		if (strncasecmp(v, "auto-replied", 12) == 0)
+			s->auto_replied = 1;
+	} else if (strcmp(name, "x-autoreply") == 0 || strcmp(name, "x-autorespond") == 0 ||
+	           strcmp(name, "x-autoresponder") == 0 || strcmp(name, "x-auto-reply") == 0) {
+		s->autoreply_hdr = 1;
+	} else if (strcmp(name, "precedence") == 0 || strcmp(name, "x-precedence") == 0) {
+		if (strncasecmp(v, "auto_reply", 10) == 0 || strncasecmp(v, "auto-reply", 10) == 0)
+			s->autoreply_hdr = 1;
+	} else if (strcmp(name, "x-apple-unsubscribe") == 0) {
+		if (strncasecmp(v, "true", 4) == 0)
+			s->apple_unsub = 1;
+	} else if (strcmp(name, "content-type") == 0) {
+		char low[FIELD_MAX];
+		size_t i;
+
+		for (i = 0; v[i] && i < sizeof(low) - 1; i++)
+			low[i] = (char)tolower((unsigned char)v[i]);
+		low[i] = '\0';
+		if (strstr(low, "report-type=delivery-status") ||
+		    strstr(low, "report-type=\"delivery-status"))
+			s->report_dsn = 1;
+		if (strstr(low, "report-type=feedback-report") ||
+		    strstr(low, "report-type=\"feedback-report"))
+			s->report_arf = 1;
+	}
+}
+
+/* returned_field - one field of the returned message's header. */
+static void
+returned_field(struct scan *s, const char *name, const char *v)
+{
+	if (strcmp(name, "message-id") == 0)
+		set_once(&s->r->original_message_id, strip_id(v));
+	else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0)
+		each_addr(s, v, &s->ret_rcpts, 0);
+	else if (strcmp(name, "from") == 0 || strcmp(name, "sender") == 0 ||
+	         strcmp(name, "return-path") == 0 || strcmp(name, "reply-to") == 0)
+		each_addr(s, v, &s->ignore, 1);
+}
+
+/* read_header - the header block at p[0..n), each field to fn. */
+static void
+read_header(struct scan *s, const char *p, size_t n,
+            void (*fn)(struct scan *, const char *, const char *))
+{
+	const char *end = p + n;
+	char name[FIELD_NAME_MAX];
+	int rc;
+
+	while ((rc = field_next(&p, end, name, &s->field)) == FIELD_OK)
+		fn(s, name, buf_cstr(&s->field));
+}
+
+static void
+returned_header(struct scan *s, const char *p, size_t n)
+{
+	if (s->has_returned)
+		return;
+	s->has_returned = 1;
+	while (n > 0 && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	read_header(s, p, n, returned_field);
+}
+
+/* recipient_of - the address in a DSN recipient field ("rfc822; <a@b>"), or NULL. */
+static char *
+recipient_of(const char *v)
+{
+	char a[BRULES_ADDR_MAX];
+	const char *semi;
+
+	if (v == NULL)
+		return NULL;
+	if ((semi = strchr(v, ';')) != NULL)
+		v = semi + 1;
+	if (brules_addr_in(v, strlen(v), a) > 0)
+		return xstrdup(a);
+	return NULL;
+}
+
+static void
+dsn_free(struct dsn_rec *d)
+{
+	free(d->final);
+	free(d->orig);
+	free(d->action);
+	free(d->status);
+	free(d->diag);
+	memset(d, 0, sizeof(*d));
+}
+
+/* dsn_close - keep the group being read if it names a recipient. */
+static void
+dsn_close(struct scan *s, struct dsn_rec *cur)
+{
+	if ((cur->final || cur->orig) && s->n_dsn < BOUNCE_MAX_RCPTS) {
+		if (s->n_dsn == s->cap_dsn) {
+			s->cap_dsn = s->cap_dsn ? s->cap_dsn * 2 : 4;
+			s->dsn = xrealloc(s->dsn, s->cap_dsn * sizeof(*s->dsn));
+		}
+		s->dsn[s->n_dsn++] = *cur;
+		memset(cur, 0, sizeof(*cur));
+	} else {
+		dsn_free(cur);
+	}
+}
+
+/*
+ * dsn_parse - the groups of a message/delivery-status body (RFC 3464 2.2
+ * and 2.3).  A recipient group ends at an empty line or where a second
+ * recipient field starts one of its own (some MTAs leave out the line).
+ */
+static void
+dsn_parse(struct scan *s, const char *p, size_t n)
+{
+	const char *end = p + n;
+	char name[FIELD_NAME_MAX];
+	struct dsn_rec cur;
+	int rc;
+
+	memset(&cur, 0, sizeof(cur));
+	while ((rc = field_next(&p, end, name, &s->field)) != FIELD_END) {
+		const char *v = buf_cstr(&s->field);
+
+		if (rc == FIELD_BLANK) {
+			dsn_close(s, &cur);
+			continue;
+		}
+		if (rc != FIELD_OK)
+			continue;
+		if (strcmp(name, "final-recipient") == 0) {
+			if (cur.final)
+				dsn_close(s, &cur);
+			set_once(&cur.final, recipient_of(v));
+		} else if (strcmp(name, "x-actual-recipient") == 0) {
+			/* Sendmail's expansion of the recipient: the same group, not a new one. */
+			if (cur.final == NULL)
+				cur.final = recipient_of(v);
+		} else if (strcmp(name, "original-recipient") == 0) {
+			if (cur.orig)
+				dsn_close(s, &cur);
+			set_once(&cur.orig, recipient_of(v));
+		} else if (strcmp(name, "action") == 0) {
+			set_once(&cur.action, xstrdup(v));
+		} else if (strcmp(name, "status") == 0) {
+			char st[BRULES_STATUS_MAX];
+
+			if (brules_status(v, st) == 0)
+				set_once(&cur.status, xstrdup(st));
+		} else if (strcmp(name, "diagnostic-code") == 0 ||
+		           strcmp(name, "x-diagnostic-code") == 0) {
+			const char *semi = strchr(v, ';');
+
+			set_once(&cur.diag, xstrdup(semi && semi - v < 16 ? semi + 1 : v));
+		} else if (strcmp(name, "x-original-message-id") == 0) {
+			set_once(&s->r->original_message_id, strip_id(v));
+		} else if (strcmp(name, "x-postfix-sender") == 0 ||
+		           strcmp(name, "x-original-sender") == 0) {
+			each_addr(s, v, &s->ignore, 1);
+		}
+	}
+	dsn_close(s, &cur);
+}
+
+/* arf_parse - the fields of a message/feedback-report (RFC 5965 3.1). */
+static void
+arf_parse(struct scan *s, const char *p, size_t n)
+{
+	const char *end = p + n;
+	char name[FIELD_NAME_MAX];
+	int rc;
+
+	s->report_arf = 1;
+	while ((rc = field_next(&p, end, name, &s->field)) != FIELD_END) {
+		const char *v = buf_cstr(&s->field);
+
+		if (rc != FIELD_OK)
+			continue;
+		if (strcmp(name, "feedback-type") == 0)
+			set_once(&s->arf_type, xstrdup(v));
+		else if (strcmp(name, "original-rcpt-to") == 0 ||
+		         strcmp(name, "removal-recipient") == 0)
+			set_once(&s->arf_rcpt, recipient_of(v));
+		else if (strcmp(name, "original-mail-from") == 0)
+			each_addr(s, v, &s->ignore, 1);
+	}
+}
+
+/* add_text - keep decoded text for the phrase rules; HTML loses its tags. */
+static void
+add_text(struct scan *s, const char *p, size_t n, int html)
+{
+	if (!html) {
+		const char *e = p + n, *cr;
+
+		/* Lines end in LF here, whatever the message used. */
+		while (p < e && (cr = memchr(p, '\r', (size_t)(e - p))) != NULL) {
+			add_cut(&s->text, p, (size_t)(cr - p));
+			p = cr + 1;
+		}
+		add_cut(&s->text, p, (size_t)(e - p));
+		add_cut(&s->text, "\n", 1);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '<') {
+			const char *gt = memchr(p + i, '>', n - i);
+
+			if (gt == NULL)
+				break;
+			/* Block tags end lines, so addresses stay at line starts. */
+			if (n - i > 3 && (strncasecmp(p + i, "<br", 3) == 0 ||
+			                  strncasecmp(p + i, "<p", 2) == 0 ||
+			                  strncasecmp(p + i, "<div", 4) == 0 ||
+			                  strncasecmp(p + i, "<li", 3) == 0 ||
+			                  strncasecmp(p + i, "<tr", 3) == 0))
+				add_cut(&s->text, "\n", 1);
+			i = (size_t)(gt - p);
+		} else if (p[i] == '&' && n - i >= 4 && strncmp(p + i, "&lt;", 4) == 0) {
+			add_cut(&s->text, "<", 1);
+			i += 3;
+		} else if (p[i] == '&' && n - i >= 4 && strncmp(p + i, "&gt;", 4) == 0) {
+			add_cut(&s->text, ">", 1);
+			i += 3;
+		} else if (p[i] == '&' && n - i >= 6 && strncmp(p + i, "&nbsp;", 6) == 0) {
+			add_cut(&s->text, " ", 1);
+			i += 5;
+		} else if (p[i] != '\r') {
+			add_cut(&s->text, p + i, 1);
+		}
+	}
+	add_cut(&s->text, "\n", 1);
+}
+
+/* type_name - "type/subtype" of a part, lower case, in out. */
+static void
+type_name(struct mailmime_content *ct, char *out, size_t n)
+{
+	const char *t = "text", *sub = "plain";
+
+	if (ct && ct->ct_type) {
+		if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
+			struct mailmime_discrete_type *d = ct->ct_type->tp_data.tp_discrete_type;
+
+			t = d->dt_type == MAILMIME_DISCRETE_TYPE_TEXT          ? "text"
+			    : d->dt_type == MAILMIME_DISCRETE_TYPE_APPLICATION ? "application"
+			    : d->dt_type == MAILMIME_DISCRETE_TYPE_EXTENSION && d->dt_extension
+			        ? d->dt_extension
+			        : "binary";
+		} else {
+			struct mailmime_composite_type *c = ct->ct_type->tp_data.tp_composite_type;
+
+			t = c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE     ? "message"
+			    : c->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART ? "multipart"
+			    : c->ct_token                                     ? c->ct_token
+			                                                      : "x";
+		}
+		if (ct->ct_subtype)
+			sub = ct->ct_subtype;
+	}
+	snprintf(out, n, "%s/%s", t, sub);
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+/*
+ * needs_conv - whether text in this charset must go through iconv to be
+ * UTF-8.  Text that already is UTF-8 is kept as it is, whatever its label
+ * says: mislabelled parts are common, and iconv would garble them.
+ */
+static int
+needs_conv(const char *charset, const char *p, size_t n)
+{
+	int eight = 0;
+
+	for (size_t i = 0; i < n && !eight; i++)
+		eight = (unsigned char)p[i] >= 0x80;
+	if (strcasecmp(charset, "us-ascii") == 0 || strcasecmp(charset, "utf-8") == 0)
+		return 0;
+	if (!eight)
+		return strncasecmp(charset, "iso-2022", 8) == 0 || strcasecmp(charset, "utf-7") == 0;
+	return !utf8_valid(p, n);
+}
+
+/* single_part - a leaf of the MIME tree: decode it and hand it to its reader. */
+static void
+single_part(struct scan *s, struct mailmime *m)
+{
+	struct mailmime_data *d = m->mm_data.mm_single;
+	char type[128], *dec = NULL, *conv = NULL, *charset;
+	size_t idx = 0, dec_len = 0, conv_len = 0;
+	const char *body;
+	size_t body_len;
+	int enc;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return;
+	type_name(m->mm_content_type, type, sizeof(type));
+	/* A multipart libetpan could not split (a broken boundary) is read as text. */
+	if (strncmp(type, "text/", 5) != 0 && strncmp(type, "message/", 8) != 0 &&
+	    strncmp(type, "multipart/", 10) != 0 && strcmp(type, "application/json") != 0)
+		return;
+	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
+	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
+	                        enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
+		return;
+	body = dec;
+	body_len = dec_len;
+	if (strcmp(type, "message/delivery-status") == 0 ||
+	    strcmp(type, "message/global-delivery-status") == 0) {
+		dsn_parse(s, body, body_len);
+	} else if (strcmp(type, "message/feedback-report") == 0) {
+		arf_parse(s, body, body_len);
+	} else if (strcmp(type, "text/rfc822-headers") == 0 ||
+	           strcmp(type, "message/global-headers") == 0 ||
+	           strncmp(type, "message/", 8) == 0) {
+		returned_header(s, body, body_len);
+	} else if (s->text.len < s->text.max) {
+		/* Only the start of a long part can reach the text the rules read. */
+		if (body_len > 4 * (size_t)TEXT_MAX)
+			body_len = 4 * (size_t)TEXT_MAX;
+		charset = m->mm_content_type ? mailmime_content_charset_get(m->mm_content_type) : NULL;
+		if (charset && needs_conv(charset, body, body_len) &&
+		    charconv_buffer("utf-8", charset, body, body_len, &conv, &conv_len) ==
+		        MAIL_CHARCONV_NO_ERROR) {
+			body = conv;
+			body_len = conv_len;
+		}
+		add_text(s, body, body_len, strcmp(type, "text/html") == 0);
+		if (conv)
+			charconv_buffer_free(conv);
+	}
+	mailmime_decoded_part_free(dec);
+}
+
+/*
+ * part_header - where the header of an attached message starts.  libetpan's
+ * part starts at the part's own MIME fields, when it has any; those are
+ * only Content-* fields, and an empty line ends them.
+ */
+static const char *
+part_header(const char *p, size_t n)
+{
+	const char *q = p, *end = p + n;
+	char name[FIELD_NAME_MAX];
+	struct buf v;
+	int rc, mime_only = 1;
+
+	buf_init(&v, FIELD_MAX);
+	while ((rc = field_next(&q, end, name, &v)) == FIELD_OK)
+		if (strncmp(name, "content-", 8) != 0 && strcmp(name, "mime-version") != 0)
+			mime_only = 0;
+	buf_free(&v);
+	return rc == FIELD_BLANK && mime_only ? q : p;
+}
+
+static void
+walk(struct scan *s, struct mailmime *m, int depth)
+{
+	clistiter *it;
+
+	if (m == NULL || depth > DEPTH_MAX || ++s->parts > PARTS_MAX)
+		return;
+	switch (m->mm_type) {
+	case MAILMIME_SINGLE:
+		single_part(s, m);
+		break;
+	case MAILMIME_MULTIPLE:
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
+			walk(s, clist_content(it), depth + 1);
+		break;
+	case MAILMIME_MESSAGE:
+		if (depth == 0) {
+			walk(s, m->mm_data.mm_message.mm_msg_mime, depth + 1);
+		} else if (m->mm_mime_start) {
+			/* A returned message: its header matters, its body does not. */
+			const char *h = part_header(m->mm_mime_start, m->mm_length);
+
+			returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
+		}
+		break;
+	}
+}
+
+/* add_rcpt - a new, zeroed recipient row; NULL once BOUNCE_MAX_RCPTS are there. */
+static struct bounce_rcpt *
+add_rcpt(struct bounce_report *r, const char *addr)
+{
+	struct bounce_rcpt *rc;
+
+	if (r->n_rcpts >= BOUNCE_MAX_RCPTS)
+		return NULL;
+	r->rcpts = xrealloc(r->rcpts, (r->n_rcpts + 1) * sizeof(*r->rcpts));
+	rc = &r->rcpts[r->n_rcpts++];
+	memset(rc, 0, sizeof(*rc));
+	rc->recipient = addr ? xstrdup(addr) : NULL;
+	rc->class = BOUNCE_OTHER;
+	return rc;
+}
+
+/* one_line - s with white space runs made one space, cut at FIELD_MAX on a character. */
+static char *
+one_line(const char *s)
+{
+	struct buf b;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	buf_init(&b, FIELD_MAX);
+	for (; *s && b.len < FIELD_MAX; s++) {
+		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
+			if (b.len > 0 && b.data[b.len - 1] != ' ')
+				buf_addc(&b, ' ');
+		} else {
+			buf_addc(&b, *s);
+		}
+	}
+	n = b.len;
+	while (n > 0 && b.data[n - 1] == ' ')
+		n--;
+	/* Never end inside a UTF-8 sequence. */
+	while (n > 0 && ((unsigned char)b.data[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0 && (unsigned char)b.data[n - 1] >= 0xc0)
+		n--;
+	if (n == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_truncate(&b, n);
+	return buf_steal(&b);
+}
+
+/* judge - reason, status and class of one failed recipient; see brules_judge. */
+static void
+judge(struct bounce_rcpt *rc, const char *dsn_status, const char *own, struct brules_whole *w)
+{
+	char st[BRULES_STATUS_MAX];
+	const char *reason;
+
+	rc->class = brules_judge(dsn_status, own, w, st, &reason);
+	free(rc->status);
+	free(rc->reason);
+	rc->status = xstrdup(st);
+	rc->reason = xstrdup(reason);
+}
+
+/* hit_for - the text hit for addr, or NULL. */
+static const struct brules_hit *
+hit_for(const struct brules_hit *hits, size_t n, const char *addr)
+{
+	for (size_t i = 0; addr && i < n; i++)
+		if (strcasecmp(hits[i].addr, addr) == 0)
+			return &hits[i];
+	return NULL;
+}
+
+/* own_text - diag and the hit's context, joined, in b. */
+static void
+own_text(struct buf *b, const char *diag, const struct brules_hit *h, const char *text)
+{
+	buf_init(b, TEXT_MAX);
+	if (diag)
+		add_cut(b, diag, strlen(diag));
+	add_cut(b, "\n", 1);
+	if (h)
+		add_cut(b, text + h->ctx_off, h->ctx_len);
+}
+
+static void
+from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh)
+{
+	struct bounce_report *r = s->r;
+
+	r->is_dsn = 1;
+	w->single = s->n_dsn == 1;
+	for (size_t i = 0; i < s->n_dsn; i++) {
+		struct dsn_rec *d = &s->dsn[i];
+		const char *addr = d->final ? d->final : d->orig;
+		const struct brules_hit *h = hit_for(hits, nh, d->final);
+		struct bounce_rcpt *rc;
+		struct buf own;
+
+		if (h == NULL)
+			h = hit_for(hits, nh, d->orig);
+		/* One recipient twice (some MTAs repeat it): keep the group that explains. */
+		rc = NULL;
+		for (size_t j = 0; j < r->n_rcpts; j++)
+			if (r->rcpts[j].recipient && addr && strcasecmp(r->rcpts[j].recipient, addr) == 0)
+				rc = &r->rcpts[j];
+		if (rc && (rc->diagnostic || d->diag == NULL))
+			continue;
+		if (rc) {
+			free(rc->diagnostic);
+			rc->diagnostic = NULL;
+		} else if ((rc = add_rcpt(r, addr)) == NULL) {
+			break;
+		}
+		rc->diagnostic = one_line(d->diag);
+		own_text(&own, d->diag, h, buf_cstr(&s->text));
+		judge(rc, d->status, buf_cstr(&own), w);
+		buf_free(&own);
+		if (d->action && (strncasecmp(d->action, "deliver", 7) == 0 ||
+		                  strncasecmp(d->action, "relay", 5) == 0 ||
+		                  strncasecmp(d->action, "expand", 6) == 0)) {
+			free(rc->reason);
+			rc->reason = xstrdup("delivered");
+			rc->class = BOUNCE_OTHER;
+		} else if (d->action && strncasecmp(d->action, "delay", 5) == 0) {
+			/* Still being retried: nothing to act on yet. */
+			rc->class = BOUNCE_OTHER;
+		}
+	}
+}
+
+/* is_role - whether addr is a mail system's own mailbox rather than a person's. */
+static int
+is_role(const char *addr)
+{
+	static const char *const roles[] = {
+		"postmaster@", "mailer-daemon@", "abuse@", "hostmaster@", "webmaster@", "noreply@",
+		"no-reply@", "support@", "help@", "admin@", "root@", NULL,
+	};
+
+	for (size_t i = 0; roles[i]; i++)
+		if (strncasecmp(addr, roles[i], strlen(roles[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh)
+{
+	struct bounce_report *r = s->r;
+	const char *text = buf_cstr(&s->text);
+	struct buf cands;
+	size_t i;
+
+	buf_init(&cands, LIST_MAX);
+	if (s->failed.len > 0)
+		add_cut(&cands, s->failed.data, s->failed.len);
+	/*
+	 * Failed addresses are listed at the start of a line or in <>, or are
+	 * what the returned message was sent to; other addresses in the text
+	 * are help desks and senders.  Lesser evidence counts when that finds
+	 * none.
+	 */
+	for (i = 0; i < nh && s->failed.len == 0; i++)
+		if (!list_has(&s->ignore, hits[i].addr) &&
+		    ((hits[i].lead && !is_role(hits[i].addr)) ||
+		     list_has(&s->ret_rcpts, hits[i].addr)))
+			list_add(&cands, hits[i].addr);
+	for (i = 0; i < nh && cands.len == 0; i++)
+		if (!list_has(&s->ignore, hits[i].addr) && !is_role(hits[i].addr))
+			list_add(&cands, hits[i].addr);
+	for (i = 0; i < nh && cands.len == 0; i++)
+		if (!list_has(&s->ignore, hits[i].addr))
+			list_add(&cands, hits[i].addr);
+	if (cands.len == 0)
+		add_cut(&cands, s->ret_rcpts.data, s->ret_rcpts.len);
+	/* A bounce sent back to the very address that failed (a test, a loop). */
+	for (i = 0; i < nh && cands.len == 0; i++)
+		if (hits[i].lead)
+			list_add(&cands, hits[i].addr);
+	if (cands.len == 0)
+		list_add(&cands, "");
+	w->single = strlen(cands.data) + 1 == cands.len;
+	for (i = 0; i < cands.len; i += strlen(cands.data + i) + 1) {
+		const char *addr = cands.data + i;
+		const struct brules_hit *h = hit_for(hits, nh, addr);
+		struct bounce_rcpt *rc;
+		struct buf own;
+
+		if ((rc = add_rcpt(r, *addr ? addr : NULL)) == NULL)
+			break;
+		own_text(&own, NULL, h, text);
+		rc->diagnostic = one_line(h ? buf_cstr(&own) : NULL);
+		judge(rc, NULL, buf_cstr(&own), w);
+		buf_free(&own);
+	}
+	buf_free(&cands);
+}
+
+/* json_str - the string value of "key" at or after p (before end), or NULL. */
+static char *
+json_str(const char *p, const char *end, const char *key)
+{
+	char pat[64];
+	size_t kl;
+	struct buf b;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	kl = strlen(pat);
+	for (; p + kl <= end; p++) {
+		if (memcmp(p, pat, kl) != 0)
+			continue;
+		p += kl;
+		while (p < end && (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t'))
+			p++;
+		if (p >= end || *p != '"')
+			return NULL;
+		buf_init(&b, FIELD_MAX);
+		for (p++; p < end && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			add_cut(&b, p, 1);
+		}
+		buf_add(&b, "", 0);
+		return buf_steal(&b);
+	}
+	return NULL;
+}
+
+/* json_addr - the address in a JSON string's bytes, or NULL. */
+static char *
+json_addr(const char *p, size_t n)
+{
+	char a[BRULES_ADDR_MAX];
+
+	return brules_addr_in(p, n, a) > 0 ? xstrdup(a) : NULL;
+}
+
+/* json_close - the end of the object or array opening at p, strings skipped. */
+static const char *
+json_close(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return end;
+}
+
+/*
+ * ses_json - an Amazon SES notification (a JSON body with "notificationType"):
+ * bounces, complaints and deliveries, each with its recipients.  Returns
+ * whether the text was one.
+ */
+static int
+ses_json(struct scan *s, struct brules_whole *w)
+{
+	const char *t = buf_cstr(&s->text), *end = t + s->text.len, *arr, *aend, *o, *oend;
+	const char *key;
+	char *type, *btype;
+	struct bounce_report *r = s->r;
+
+	while (t < end && isspace((unsigned char)*t))
+		t++;
+	if (t >= end || *t != '{' || (type = json_str(t, end, "notificationType")) == NULL)
+		return 0;
+	btype = json_str(t, end, "bounceType");
+	key = strcmp(type, "Complaint") == 0  ? "\"complainedRecipients\""
+	      : strcmp(type, "Delivery") == 0 ? "\"recipients\""
+	                                      : "\"bouncedRecipients\"";
+	arr = strstr(t, key);
+	aend = arr ? json_close(arr + strlen(key), end) : end;
+	for (o = arr; o && o < aend; o = oend) {
+		char *addr, *st, *diag;
+		struct bounce_rcpt *rc;
+
+		if (strcmp(type, "Delivery") == 0) {
+			/* A plain array of strings. */
+			if (o == arr)
+				o += strlen(key);
+			if (o >= aend || (o = memchr(o, '"', (size_t)(aend - o))) == NULL ||
+			    (oend = memchr(o + 1, '"', (size_t)(aend - o - 1))) == NULL)
+				break;
+			addr = json_addr(o + 1, (size_t)(oend - o - 1));
+			oend++;
+			diag = json_str(t, end, "smtpResponse");
+			if ((rc = add_rcpt(r, addr)) != NULL) {
+				judge(rc, NULL, diag ? diag : "", w);
+				free(rc->reason);
+				rc->reason = xstrdup("delivered");
+				rc->class = BOUNCE_OTHER;
+				rc->diagnostic = one_line(diag);
+			}
+			free(addr);
+			free(diag);
+			continue;
+		}
+		o = memchr(o, '{', (size_t)(aend - o));
+		if (o == NULL)
+			break;
+		oend = json_close(o, aend);
+		if ((addr = json_str(o, oend, "emailAddress")) == NULL)
+			continue;
+		st = json_addr(addr, strlen(addr));
+		free(addr);
+		addr = st;
+		if ((rc = add_rcpt(r, addr)) != NULL && strcmp(type, "Complaint") == 0) {
+			rc->class = BOUNCE_COMPLAINT;
+			rc->reason = xstrdup("feedback");
+			r->is_arf = 1;
+		} else if (rc) {
+			char code[BRULES_STATUS_MAX];
+
+			st = json_str(o, oend, "status");
+			diag = json_str(o, oend, "diagnosticCode");
+			rc->diagnostic = one_line(diag);
+			judge(rc, st && brules_status(st, code) == 0 ? code : NULL, diag ? diag : "", w);
+			if (btype && strcmp(btype, "Transient") == 0 && rc->class == BOUNCE_HARD)
+				rc->class = BOUNCE_SOFT;
+			r->is_dsn = 1;
+			free(st);
+			free(diag);
+		}
+		free(addr);
+	}
+	free(type);
+	free(btype);
+	return 1;
+}
+
+static void
+complaint(struct scan *s)
+{
+	const char *addr = s->arf_rcpt;
+	struct bounce_rcpt *rc;
+
+	if (addr == NULL && s->ret_rcpts.len > 0)
+		addr = s->ret_rcpts.data;
+	if (addr == NULL && s->apple_unsub)
+		addr = s->r->from;
+	s->r->is_arf = 1;
+	if ((rc = add_rcpt(s->r, addr)) != NULL) {
+		rc->class = BOUNCE_COMPLAINT;
+		rc->reason = xstrdup("feedback");
+		rc->diagnostic = s->arf_type ? xstrdup(s->arf_type) : NULL;
+	}
+}
+
+static void
+verdict(struct scan *s)
+{
+	struct bounce_report *r = s->r;
+	struct brules_hit *hits = xcalloc(BRULES_HITS_MAX, sizeof(*hits));
+	struct buf folded;
+	struct brules_whole w;
+	size_t nh, i;
+	int bounce, autoreply;
+
+	buf_init(&folded, TEXT_MAX);
+	brules_fold(buf_cstr(&s->text), s->text.len, &folded);
+	brules_whole_init(&w, buf_cstr(&folded), buf_cstr(&s->text));
+	nh = brules_find_rcpts(buf_cstr(&s->text), s->text.len, hits, BRULES_HITS_MAX);
+	/*
+	 * A mail system's address alone does not make a bounce: postmasters
+	 * answer mail and go on holiday too.  It takes failure words as well.
+	 */
+	bounce = s->failed.len > 0 || s->report_dsn || brules_bounce_subject(r->subject);
+	autoreply = s->auto_replied || s->autoreply_hdr || brules_autoreply_subject(r->subject) ||
+	            (!s->from_daemon && brules_autoreply_text(w.folded));
+	if (s->report_arf || s->apple_unsub) {
+		complaint(s);
+	} else if (ses_json(s, &w)) {
+		;
+	} else if (s->n_dsn > 0) {
+		from_dsn(s, &w, hits, nh);
+	} else if (!bounce && autoreply) {
+		struct bounce_rcpt *rc = add_rcpt(r, r->from);
+
+		r->is_autoreply = 1;
+		if (rc) {
+			rc->class = BOUNCE_AUTOREPLY;
+			rc->reason = xstrdup("vacation");
+		}
+	} else if (bounce ||
+	           (s->from_daemon && (brules_match(w.folded, 0) || brules_match(w.folded, 1))) ||
+	           ((s->from_robot || (s->has_returned && nh > 0)) && brules_match(w.folded, 0))) {
+		from_text(s, &w, hits, nh);
+	}
+	r->class = r->is_arf ? BOUNCE_COMPLAINT : r->is_autoreply ? BOUNCE_AUTOREPLY : BOUNCE_OTHER;
+	for (i = 0; i < r->n_rcpts; i++)
+		if (r->rcpts[i].class == BOUNCE_HARD ||
+		    (r->rcpts[i].class == BOUNCE_SOFT && r->class != BOUNCE_HARD))
+			r->class = r->rcpts[i].class;
+	buf_free(&folded);
+	free(hits);
+}
+
+/* line_starts_ci - whether a line of s[0..n) starts with needle, in any case. */
+static int
+line_starts_ci(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if ((i == 0 || s[i - 1] == '\n') && strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* split_text - cut the inline copy of the original message off the notification text. */
+static void
+split_text(struct scan *s)
+{
+	size_t off, body;
+
+	if (s->text.len == 0)
+		return;
+	off = brules_returned_start(s->text.data, s->text.len, &body);
+	if (off < s->text.len) {
+		returned_header(s, s->text.data + body, s->text.len - body);
+		buf_truncate(&s->text, off);
+	}
+	/* A report whose MIME structure was lost still has its fields in the text. */
+	if (s->n_dsn == 0 && (line_starts_ci(s->text.data, s->text.len, "final-recipient:") ||
+	                      line_starts_ci(s->text.data, s->text.len, "original-recipient:")))
+		dsn_parse(s, s->text.data, s->text.len);
+}
+
+/*
+ * mime_input - the message as libetpan may see it, in *len and the return
+ * value (msg itself, or a copy in *copy for the caller to free).  Its
+ * parser recurses once per nested multipart or message part and once per
+ * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
+ * or "((((...": a header overflow the stack.  Each nesting level needs a
+ * Content-Type header, so the message is cut where the
+ * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
+ * parentheses, a copy with every parenthesis blanked is handed over.  No
+ * real bounce comes near either limit.
+ */
+static const char *
+mime_input(const char *msg, size_t *len, char **copy)
+{
+	size_t n = *len, seen = 0, depth = 0, i, j;
+	int deep = 0;
+
+	*copy = NULL;
+	for (i = 0; i < n; i++) {
+		if (msg[i] == '(' && ++depth > COMMENTS_MAX)
+			deep = 1;
+		else if (msg[i] == ')' && depth > 0)
+			depth--;
+		if ((i > 0 && msg[i - 1] != '\n') || n - i < 12 ||
+		    strncasecmp(msg + i, "content-type", 12) != 0)
+			continue;
+		for (j = i + 12; j < n && (msg[j] == ' ' || msg[j] == '\t'); j++)
+			;
+		if (j >= n || msg[j] != ':')
+			continue;
+		for (j++; j < n && isspace((unsigned char)msg[j]); j++)
+			;
+		if (((n - j >= 10 && strncasecmp(msg + j, "multipart/", 10) == 0) ||
+		     (n - j >= 8 && strncasecmp(msg + j, "message/", 8) == 0)) &&
+		    ++seen > CONTAINERS_MAX)
+			break;
+	}
+	*len = i;
+	if (!deep)
+		return msg;
+	*copy = xmalloc(i ? i : 1);
+	for (j = 0; j < i; j++)
+		(*copy)[j] = msg[j] == '(' || msg[j] == ')' ? ' ' : msg[j];
+	return *copy;
+}
+
+static void
+scan_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->n_dsn; i++)
+		dsn_free(&s->dsn[i]);
+	free(s->dsn);
+	free(s->arf_type);
+	free(s->arf_rcpt);
+	buf_free(&s->failed);
+	buf_free(&s->ignore);
+	buf_free(&s->ret_rcpts);
+	buf_free(&s->text);
+	buf_free(&s->field);
+}
+
+int
+bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_report *out,
+             struct error *err)
+{
+	struct scan s;
+	struct mailmime *mime = NULL;
+	const char *p, *mmsg;
+	char name[FIELD_NAME_MAX], *copy = NULL;
+	size_t idx = 0, mlen;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->class = BOUNCE_OTHER;
+	if (msg == NULL || len == 0)
+		return error_set(err, "bounce: empty message");
+	if (len > BOUNCE_MAX_MESSAGE)
+		return error_set(err, "bounce: message of %zu bytes is over the limit of %d", len,
+		                 (int)BOUNCE_MAX_MESSAGE);
+	/* An mbox "From " line is the mailbox's, not the message's. */
+	if (len > 5 && memcmp(msg, "From ", 5) == 0) {
+		const char *nl = memchr(msg, '\n', len);
+
+		if (nl == NULL)
+			return error_set(err, "bounce: not a message (no header)");
+		len -= (size_t)(nl + 1 - msg);
+		msg = nl + 1;
+	}
+	memset(&s, 0, sizeof(s));
+	buf_init(&s.field, FIELD_MAX);
+	p = msg;
+	if (field_next(&p, msg + len, name, &s.field) != FIELD_OK) {
+		buf_free(&s.field);
+		return error_set(err, "bounce: not a message (no header)");
+	}
+	s.verp_local = verp_local;
+	s.r = out;
+	buf_init(&s.failed, LIST_MAX);
+	buf_init(&s.ignore, LIST_MAX);
+	buf_init(&s.ret_rcpts, LIST_MAX);
+	buf_init(&s.text, TEXT_MAX);
+	read_header(&s, msg, len, top_field);
+	mlen = len;
+	mmsg = mime_input(msg, &mlen, &copy);
+	if (mailmime_parse(mmsg, mlen, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL) {
+		error_set(err, "bounce: cannot parse the MIME structure");
+		goto out;
+	}
+	walk(&s, mime, 0);
+	split_text(&s);
+	verdict(&s);
+	rc = 0;
+out:
+	if (mime)
+		mailmime_free(mime);
+	free(copy);
+	scan_free(&s);
+	if (rc != 0)
+		bounce_report_free(out);
+	return rc;
+}
+
+void
+bounce_report_free(struct bounce_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		free(r->rcpts[i].recipient);
+		free(r->rcpts[i].status);
+		free(r->rcpts[i].reason);
+		free(r->rcpts[i].diagnostic);
+	}
+	free(r->rcpts);
+	free(r->verp);
+	free(r->original_message_id);
+	free(r->from);
+	free(r->subject);
+	free(r->message_id);
+	memset(r, 0, sizeof(*r));
+	r->class = BOUNCE_OTHER;
+}
+
+const char *
+bounce_class_name(int class)
+{
+	static const char *const names[] = {"hard", "soft", "complaint", "autoreply", "other"};
+
+	if (class < BOUNCE_HARD || class > BOUNCE_OTHER)
+		return "unknown";
+	return names[class];
+}

@@ -1,0 +1,893 @@
+/*
+ * bounce_rules - what MTAs say when they give up, as data.  See
+ * bounce_rules.h for the contract.
+ *
+ * The phrase table is ordered: the first rule that matches wins, so narrow
+ * reasons (a full mailbox, a blocklisted IP, SPF) come before the ones whose
+ * words they often share ("... rejected: user unknown"), and vague words are
+ * weak rules that only speak when a status code has not.  Patterns are
+ * generic MTA phrasing, never tied to one bounce: a new phrase goes in the
+ * table with the reason it names.  The recipient scanner knows the shapes
+ * of free-text bounces (qmail's "<addr>:" paragraphs, Exim's indented
+ * address lists, Exchange's "did not reach" lists) only as far as they
+ * share one rule: a failed address starts a line or stands in <>, and the
+ * words after it, up to the next address, are its explanation.
+ */
+#include "bounce_rules.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounce.h"
+#include "util.h"
+
+enum { GAP_MAX = 64 };
+
+#define H BOUNCE_HARD
+#define S BOUNCE_SOFT
+
+/*
+ * Alternatives are separated by '|'.  Each must match on word boundaries,
+ * unless it ends in '*' (a prefix: "throttl*").  Order matters; see above.
+ */
+static const struct bounce_rule rules[] = {
+	/* Size and quota: the mailbox exists, it is just full. */
+	{"mailbox full|mailbox is full|mailbox is currently full|mailbox was full|full mailbox|"
+	 "mailbox has exceeded|mailbox exceeded|mailbox quota|mail quota|quota exceeded|"
+	 "quota exceed*|over quota|overquota|over its quota|over the quota|exceeded quota|"
+	 "exceeded storage allocation|exceeds storage|mailbox size limit|disk quota|"
+	 "insufficient storage|out of storage|not enough storage|account is full|inbox is full|"
+	 "mailfolder is full|mail box full|user is over|exceeded his quota|exceeded her quota|"
+	 "would exceed the quota|would exceed mailbox|maildir over quota|quota full|storage full|"
+	 "storage limit|boite pleine|mailbox size exceeded|too many messages in this mailbox|"
+	 "exceeded the storage|user has exceeded|recipient's mailbox is full|quota",
+	 "mailboxfull", S, "5.2.2", 0},
+	{"message too big|message too large|message is too large|message is too big|"
+	 "message size exceeds|message size limit|exceeds size limit|exceeds the size limit|"
+	 "exceeds maximum message size|exceeds the maximum message size|message length exceeds|"
+	 "larger than the maximum|mail size limit|size exceeds the maximum|message file too big|"
+	 "too big for this system|maximum message size|size limit exceeded|message exceeds",
+	 "mesgtoobig", S, "5.3.4", 0},
+	{"exceeded the max number of recipients|too many recipients|recipient limit|"
+	 "exceeds the limit|limit exceeded|exceeded limit|exceeds administrative limit",
+	 "exceedlimit", S, "5.2.3", 0},
+	/* The sender's side: reputation, authentication, rate. */
+	{"too many connections|too many concurrent|connection limit|too many simultaneous|"
+	 "too many sessions",
+	 "toomanyconn", S, "4.3.2", 0},
+	{"rate limit*|too many messages|too much mail|sending rate|receiving mail at a rate|"
+	 "rate that|throttl*|exceeded the rate|sending too fast|rate exceeded",
+	 "speeding", S, "4.7.0", 0},
+	{"virus|malware|infected|trojan|malicious",
+	 "virusdetected", S, "5.7.0", 0},
+	{"relay access denied|relaying denied|relay denied|relay not permitted|unable to relay|"
+	 "relaying not allowed|relaying is not allowed|we do not relay|not permitted to relay|"
+	 "no relaying|relay not allowed|not allowed to relay|relaying prohibited|open relay",
+	 "norelaying", S, "5.7.1", 0},
+	{"reverse dns|reverse lookup|reverse hostname|reverse-dns|no ptr|ptr record|rdns|"
+	 "cannot find your hostname|can't find your hostname|cannot resolve your|"
+	 "hostname of your ip|does not have a ptr|have a ptr|unresolvable|"
+	 "client host rejected: cannot find|your ip has no|not resolve your address|"
+	 "ip name lookup failed|name lookup failed for",
+	 "requireptr", S, "5.7.25", 0},
+	{"spf|dkim|dmarc|sender policy framework|not authorized to send on behalf|"
+	 "unauthenticated email|unauthenticated mail|failed authentication checks|"
+	 "authentication checks|does not designate",
+	 "authfailure", S, "5.7.26", 0},
+	{"starttls|tls required|tls is required|must issue a starttls|encryption required|"
+	 "requires tls|tls negotiation failed|tls handshake",
+	 "failedstarttls", S, "5.7.10", 0},
+	{"poor reputation|bad reputation|low reputation|reputation of|sender reputation|"
+	 "ip reputation|domain reputation",
+	 "badreputation", S, "5.7.1", 0},
+	{"spam|junk mail|unsolicited|bulk email|bulk mail|classified as bulk|content rejected|"
+	 "message content|suspicious content|phishing",
+	 "spamdetected", S, "5.7.1", 0},
+	{"blacklist*|blocklist*|black list|block list|dnsbl|rbl|spamhaus|spamcop|sorbs|"
+	 "barracudacentral|uribl|surbl|ip address is|"
+	 "your ip|ip blocked|ip banned|client host rejected|banned|connection refused by|"
+	 "bad sender ip|sender ip|ip address has been|my name was rejected|"
+	 "not accepting connections|blocked",
+	 "blocked", S, "5.7.1", 0},
+	{"account disabled|account is disabled|account has been disabled|mailbox disabled|"
+	 "mailbox is disabled|mailbox has been disabled|account is inactive|inactive account|"
+	 "mailbox is inactive|mailbox inactive|suspended|account expired|account has expired|"
+	 "account is locked|account locked|mailbox locked|deactivated|temporarily disabled|"
+	 "is not active|is inactive|no longer active|has been frozen|mailbox is frozen|account frozen|"
+	 "disabled",
+	 "suspend", S, "5.2.1", 0},
+	{"has moved|address has changed|moved permanently|no longer valid|changed address",
+	 "hasmoved", H, "5.1.6", 0},
+	/* The sender, not the recipient, was refused. */
+	{"sender rejected|sender address rejected|rejected sender|sender verify failed|"
+	 "sender verification|invalid sender|sender is not allowed|sender domain|"
+	 "domain of sender|from address rejected|not a member|not member|are not allowed to post|"
+	 "not authorized to post|you do not have permission|not have permission|"
+	 "sender denied|senders are not allowed",
+	 "rejected", S, "5.7.1", 0},
+	/* The address or its domain is not there. */
+	{"host unknown|unknown host|host not found|domain not found|no such domain|"
+	 "domain does not exist|domain doesn't exist|name or service not known|"
+	 "unrouteable mail domain|unroutable mail domain|unrouteable domain|"
+	 "host or domain name not found|domain name not found|nxdomain|unknown domain|"
+	 "couldn't find any host|could not find any host|non-existent domain|"
+	 "domain is not valid|invalid domain|no such host|host name lookup failure|"
+	 "domain could not be found|mx records point to non-existent|no route to domain|"
+	 "not a valid domain|unable to route|cannot route|can't route|routing failed|"
+	 "domain is not reachable|host ~not found|lookup failure",
+	 "hostunknown", H, "5.1.2", 0},
+	{"user unknown|unknown user|no such user|no such mailbox|no such recipient|"
+	 "no such account|no such address|no such person|unknown recipient|recipient unknown|"
+	 "unknown address|address unknown|addressee unknown|invalid recipient|"
+	 "recipient invalid|invalid mailbox|mailbox unavailable|mailbox not found|"
+	 "mailbox does not exist|mailbox doesn't exist|address does not exist|"
+	 "address doesn't exist|user does not exist|user doesn't exist|account does not exist|"
+	 "account doesn't exist|recipient does not exist|recipient doesn't exist|"
+	 "does not exist|doesn't exist|not a valid mailbox|unknown local part|"
+	 "unknown local-part|user not found|recipient not found|address not found|"
+	 "is not a known user|not our customer|user not listed|not listed in|"
+	 "unrouteable address|unroutable address|no mailbox|no valid recipients|"
+	 "invalid address|invalid recipient address|not a valid user|not a valid recipient|"
+	 "name is not recognized|unknown or illegal alias|check if address is correct|"
+	 "recipient address rejected: access denied|"
+	 "doesn't have a|does not have an account|no account|there is no one|"
+	 "undeliverable address|no such local user|unknown mailbox|mailbox unknown|"
+	 "user invalid|invalid user|bad recipient|recipient rejected|"
+	 "no longer with|no longer exists|no longer in use|unknown to this|"
+	 "nonexistent|non-existent|inexistent|inexistente|"
+	 "unbekannt|existiert nicht|introuvable|inconnu|sconosciuto",
+	 "userunknown", H, "5.1.1", 0},
+	{"does not accept mail|accepts no mail|does not receive mail|null mx|no mx found|"
+	 "no mx record|no mail exchanger|not accepting mail|not accept mail|domain has no",
+	 "notaccept", H, "5.1.10", 0},
+	/* The path or the server failed. */
+	{"retry timeout exceeded|message expired|delivery time expired|time expired|"
+	 "could not be delivered for|cannot send message for|queue time|too long in queue|"
+	 "been in the queue too long|timeout exceeded|retry time|message timeout|"
+	 "was not delivered within|delivery expired|unable to deliver for|delivery period|"
+	 "has been expired|message has expired",
+	 "expired", S, "5.4.7", 0},
+	{"connection refused|connection timed out|no route to host|network is unreachable|"
+	 "host is unreachable|server unreachable|mail loop|hop count exceeded|too many hops|"
+	 "loops back to myself|routing loop|loop detected|dns error|temporary dns|"
+	 "unable to connect|could not connect|connection reset|lost connection|"
+	 "connection dropped|network error",
+	 "networkerror", S, "5.4.0", 0},
+	{"mailer error|command died|command failed|exit code|procmail|unknown mailer|"
+	 "delivery program|mailer failure",
+	 "mailererror", S, "5.3.0", 0},
+	{"system full|disk full|no space left|insufficient system storage|file system full",
+	 "systemfull", S, "4.3.1", 0},
+	{"system error|internal error|configuration error|server error|system failure|"
+	 "local error|i/o error|resources temporarily unavailable",
+	 "systemerror", S, "5.3.0", 0},
+	{"syntax error|command unrecognized|unrecognized command|bad command|invalid command|"
+	 "malformed address|malformed recipient|line too long|address syntax|bad syntax|"
+	 "invalid syntax",
+	 "syntaxerror", S, "5.5.2", 0},
+	{"rfc 5322|rfc5322|rfc 2822|rfc2822|not compliant|non-compliant|not rfc compliant|"
+	 "header error|invalid header|malformed header|duplicate header|missing header|"
+	 "improper header",
+	 "notcompliantrfc", S, "5.7.0", 0},
+	{"content policy|policy violation|violates|violation of|prohibited content|"
+	 "against our policy|against policy|local policy|security policy|policy reasons|"
+	 "due to policy",
+	 "policyviolation", S, "5.7.0", 0},
+	{"filtered|content filter|rejected by filter|refused by filter|by a filter|"
+	 "does not accept messages from|recipient has blocked|blocked by recipient|"
+	 "only accepts mail from|recipient's filter|mail filter",
+	 "filtered", S, "5.2.0", 0},
+	/* Vague words: only when the status code does not name a reason. */
+	{"expired|giving up|maximum time",
+	 "expired", S, "5.4.7", 1},
+	{"timed out|unreachable|not reachable|connection closed|dns lookup",
+	 "networkerror", S, "5.4.0", 1},
+	{"policy|policies|violat*|prohibited|not allowed|not permitted",
+	 "policyviolation", S, "5.7.0", 1},
+	{"filter|block|access denied",
+	 "blocked", S, "5.7.1", 1},
+	{"rejected|refused|denied|not accepted|unacceptable|not authorized|unauthorized",
+	 "rejected", S, "5.7.1", 1},
+	{"security|authentication required|authentication|certificate|encryption",
+	 "securityerror", S, "5.7.0", 1},
+	{"message header|malformed|rfc 822|rfc822",
+	 "notcompliantrfc", S, "5.7.0", 1},
+	{"temporary failure|temporary error|temporarily unavailable|try again later|"
+	 "service unavailable|not available|unavailable|temporarily|deferred|try again",
+	 "systemerror", S, "4.3.0", 1},
+};
+
+/* Only ASCII letters and digits make words: "user unknown." and "no mx," still match. */
+static int
+is_word(unsigned char c)
+{
+	return c < 0x80 && isalnum(c);
+}
+
+void
+brules_fold(const char *s, size_t n, struct buf *out)
+{
+	int space = out->len > 0 && out->data[out->len - 1] == ' ';
+	size_t room = out->max - out->len, k = 0;
+	char *tmp;
+
+	if (n > room)
+		n = room;
+	/* One pass into scratch space, one append: this runs over every text. */
+	tmp = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\0')
+			continue;
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			if (!space)
+				tmp[k++] = ' ';
+			space = 1;
+			continue;
+		}
+		tmp[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+		space = 0;
+	}
+	buf_add(out, tmp, k);
+	free(tmp);
+}
+
+/* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
+static int
+alt_plain(const char *text, const char *a, size_t n)
+{
+	int prefix = n > 0 && a[n - 1] == '*';
+	char pat[128];
+	const char *p;
+
+	if (prefix)
+		n--;
+	if (n == 0 || n >= sizeof(pat))
+		return 0;
+	memcpy(pat, a, n);
+	pat[n] = '\0';
+	for (p = strstr(text, pat); p; p = strstr(p + 1, pat)) {
+		int before = p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)pat[0]);
+		int after = !prefix && is_word((unsigned char)p[n]) &&
+		            is_word((unsigned char)pat[n - 1]);
+
+		if (!before && !after)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
+ * anything: "host ~not found" matches "host mx.example.org not found".
+ */
+static int
+alt_match(const char *text, const char *a, size_t n)
+{
+	const char *tilde = memchr(a, '~', n), *p;
+	size_t ln, rn;
+	char left[128], win[GAP_MAX + 128];
+
+	if (tilde == NULL)
+		return alt_plain(text, a, n);
+	ln = (size_t)(tilde - a);
+	rn = n - ln - 1;
+	if (ln == 0 || ln >= sizeof(left) || rn == 0 || rn >= sizeof(win) - GAP_MAX)
+		return 0;
+	memcpy(left, a, ln);
+	left[ln] = '\0';
+	for (p = strstr(text, left); p; p = strstr(p + 1, left)) {
+		size_t avail;
+
+		if (p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)left[0]))
+			continue;
+		avail = strnlen(p + ln, GAP_MAX + rn);
+		memcpy(win, p + ln, avail);
+		win[avail] = '\0';
+		if (alt_plain(win, tilde + 1, rn))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+pattern_match(const char *text, const char *pattern)
+{
+	const char *a = pattern, *bar;
+
+	for (;;) {
+		bar = strchr(a, '|');
+		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
+			return 1;
+		if (bar == NULL)
+			return 0;
+		a = bar + 1;
+	}
+}
+
+const struct bounce_rule *
+brules_match(const char *folded, int weak)
+{
+	if (folded == NULL || *folded == '\0')
+		return NULL;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].weak == weak && pattern_match(folded, rules[i].pattern))
+			return &rules[i];
+	return NULL;
+}
+
+/* num - digits at s, at most max of them; their count, or 0. */
+static size_t
+num(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n <= max && isdigit((unsigned char)s[n]))
+		n++;
+	return n > max ? 0 : n;
+}
+
+/* status_of - the first status code of one of the classes in cls. */
+static int
+status_of(const char *s, const char *cls, char out[BRULES_STATUS_MAX])
+{
+	for (const char *p = s; (p = strpbrk(p, cls)) != NULL; p++) {
+		size_t a, b;
+
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-'))
+			continue;
+		if (p[1] != '.')
+			continue;
+		a = num(p + 2, 3);
+		if (a == 0 || p[2 + a] != '.')
+			continue;
+		b = num(p + 3 + a, 3);
+		if (b == 0)
+			continue;
+		/* "4.60.1.2" or "5.5.2699.00" are versions and addresses, not codes. */
+		if (p[3 + a + b] == '.' && isdigit((unsigned char)p[4 + a + b]))
+			continue;
+		if (isalnum((unsigned char)p[3 + a + b]))
+			continue;
+		memcpy(out, p, 3 + a + b);
+		out[3 + a + b] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int
+brules_status(const char *s, char out[BRULES_STATUS_MAX])
+{
+	/* In a transcript "250 2.1.5 Ok" comes before the "451 4.3.0" that matters. */
+	if (status_of(s, "45", out) == 0)
+		return 0;
+	return status_of(s, "2", out);
+}
+
+int
+brules_smtp_code(const char *s)
+{
+	for (const char *p = s; (p = strpbrk(p, "45")) != NULL; p++) {
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-' ||
+		              p[-1] == ':' || p[-1] == '/'))
+			continue;
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+			continue;
+		if (p[3] != ' ' && p[3] != '-' && p[3] != '\0' && p[3] != '\n' && p[3] != '\r')
+			continue;
+		if (p[1] > '5')
+			continue;
+		return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	}
+	return 0;
+}
+
+/* Status codes that name a reason by themselves (RFC 3463, RFC 7372, RFC 7505). */
+static const struct {
+	const char *code;          /* subject.detail, without the class digit */
+	const char *reason;
+} codes[] = {
+	{"1.1", "userunknown"}, {"1.2", "hostunknown"}, {"1.3", "userunknown"},
+	{"1.4", "userunknown"}, {"1.5", "userunknown"}, {"1.6", "hasmoved"},
+	{"1.7", "rejected"}, {"1.8", "rejected"}, {"1.10", "notaccept"},
+	{"2.1", "suspend"}, {"2.2", "mailboxfull"}, {"2.3", "exceedlimit"},
+	{"2.4", "systemerror"}, {"3.0", "systemerror"}, {"3.1", "systemfull"},
+	{"3.2", "systemerror"}, {"3.3", "systemerror"}, {"3.4", "mesgtoobig"},
+	{"3.5", "systemerror"}, {"4.1", "expired"}, {"4.2", "expired"},
+	{"4.3", "systemerror"}, {"4.4", "hostunknown"}, {"4.5", "toomanyconn"},
+	{"4.6", "networkerror"}, {"4.7", "expired"}, {"5.0", "syntaxerror"},
+	{"5.1", "syntaxerror"}, {"5.2", "syntaxerror"}, {"5.3", "exceedlimit"},
+	{"5.4", "syntaxerror"}, {"6.0", "contenterror"}, {"6.1", "contenterror"},
+	{"7.0", "securityerror"}, {"7.1", "blocked"}, {"7.2", "systemerror"},
+	{"7.6", "securityerror"}, {"7.7", "securityerror"}, {"7.8", "securityerror"},
+	{"7.9", "securityerror"}, {"7.10", "failedstarttls"}, {"7.11", "failedstarttls"},
+	{"7.13", "suspend"}, {"7.14", "securityerror"}, {"7.17", "hasmoved"},
+	{"7.18", "hasmoved"}, {"7.20", "authfailure"}, {"7.21", "authfailure"},
+	{"7.22", "authfailure"}, {"7.23", "authfailure"}, {"7.24", "authfailure"},
+	{"7.25", "requireptr"}, {"7.26", "authfailure"}, {"7.27", "rejected"},
+	{"7.28", "speeding"}, {"7.29", "authfailure"}, {"7.30", "securityerror"},
+};
+
+const char *
+brules_status_reason(const char *status)
+{
+	if (status == NULL || strlen(status) < 5 || status[1] != '.')
+		return NULL;
+	if (status[0] == '2')
+		return "delivered";
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(status + 2, codes[i].code) == 0)
+			return codes[i].reason;
+	return NULL;
+}
+
+int
+brules_reason_class(const char *reason, const char *status)
+{
+	static const char *const hard[] = {"userunknown", "hostunknown", "hasmoved", "notaccept"};
+
+	if (reason == NULL)
+		return BOUNCE_SOFT;
+	if (strcmp(reason, "delivered") == 0 || strcmp(reason, "delayed") == 0)
+		return BOUNCE_OTHER;
+	/* A temporary failure is never a dead address, whatever the words say. */
+	if (status && status[0] == '4')
+		return BOUNCE_SOFT;
+	for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
+		if (strcmp(reason, hard[i]) == 0)
+			return BOUNCE_HARD;
+	return BOUNCE_SOFT;
+}
+
+/* last_of - the offset of the last match of pattern in folded text, or -1. */
+static long
+last_of(const char *folded, const char *pattern)
+{
+	long best = -1;
+	const char *a = pattern, *bar;
+	char pat[64];
+
+	for (;;) {
+		size_t n;
+		const char *p;
+
+		bar = strchr(a, '|');
+		n = bar ? (size_t)(bar - a) : strlen(a);
+		if (n > 0 && n < sizeof(pat)) {
+			memcpy(pat, a, n);
+			pat[n] = '\0';
+			for (p = strstr(folded, pat); p; p = strstr(p + 1, pat))
+				if (p - folded > best)
+					best = p - folded;
+		}
+		if (bar == NULL)
+			return best;
+		a = bar + 1;
+	}
+}
+
+int
+brules_smtp_phase(const char *folded)
+{
+	long rcpt = last_of(folded, "rcpt to|rcpt command|after rcpt|in reply to rcpt|"
+	                            "recipient address rejected");
+	long data = last_of(folded, "end of data|>>> data|after data|in reply to data|"
+	                            "data command|in response to data|after the data");
+
+	if (rcpt < 0 && data < 0)
+		return 0;
+	return data > rcpt ? 'D' : 'R';
+}
+
+static int
+any_of(const char *folded, const char *const *list)
+{
+	for (; *list; list++)
+		if (pattern_match(folded, *list))
+			return 1;
+	return 0;
+}
+
+/* fold_small - fold s into a fixed buffer, for subjects. */
+static void
+fold_small(const char *s, struct buf *b)
+{
+	buf_init(b, 1024);
+	brules_fold(s, strnlen(s, 1024), b);
+}
+
+int
+brules_autoreply_subject(const char *subject)
+{
+	static const char *const subjects[] = {
+		"out of office|out of the office|out-of-office|ooo|automatic reply|auto reply|"
+		"auto-reply|autoreply|auto response|auto-response|autoresponse|automated response|"
+		"automatic response|abwesenheit|abwesenheitsnotiz|automatische antwort|"
+		"vacation|on holiday|on leave|away from|i am away|i'm away|absence|absent|"
+		"réponse automatique|reponse automatique|respuesta automática|"
+		"respuesta automatica|fuera de la oficina|risposta automatica|fuori ufficio|"
+		"automatisch antwoord|afwezig|resposta automática|ausente|自動応答|自動返信|不在",
+		NULL,
+	};
+	struct buf b;
+	int r;
+
+	if (subject == NULL)
+		return 0;
+	fold_small(subject, &b);
+	r = any_of(buf_cstr(&b), subjects);
+	buf_free(&b);
+	return r;
+}
+
+int
+brules_autoreply_text(const char *folded)
+{
+	static const char *const texts[] = {
+		"i am out of the office|i'm out of the office|i will be out of the office|"
+		"i am currently out|i am away|i'm away|i will be away|i am on vacation|"
+		"i'm on vacation|i am on holiday|on annual leave|on parental leave|"
+		"on maternity leave|limited access to email|limited access to e-mail|"
+		"i will be traveling|i will be travelling|when i return|upon my return|"
+		"back in the office|return to the office|until i return|out of office|"
+		"i am currently away|ich bin abwesend|ich bin bis|je suis absent|"
+		"automatic reply|this is an automatic reply|this is an automated reply",
+		NULL,
+	};
+
+	return folded && any_of(folded, texts);
+}
+
+int
+brules_bounce_subject(const char *subject)
+{
+	static const char *const subjects[] = {
+		"undeliver*|undelivered|delivery status notification|delivery failure|"
+		"delivery failed|delivery has failed|delivery problem|failure notice|returned mail|"
+		"mail delivery|delivery notification|non remis|unzustellbar|nicht zustellbar|"
+		"non recapitabile|no entregado|onbestelbaar|mail system error|"
+		"could not be delivered|delivery report|returned to sender|mail failure|"
+		"permanent delivery failure|nondeliverable|non-deliverable|error sending|"
+		"not delivered|bounce*|delivery status|rejected|mail error|メールエラー",
+		NULL,
+	};
+	struct buf b;
+	int r;
+
+	if (subject == NULL)
+		return 0;
+	fold_small(subject, &b);
+	r = any_of(buf_cstr(&b), subjects);
+	buf_free(&b);
+	return r;
+}
+
+/* line_end - the offset just past the line starting at i. */
+static size_t
+line_end(const char *t, size_t n, size_t i)
+{
+	const char *nl = memchr(t + i, '\n', n - i);
+
+	return nl ? (size_t)(nl - t) + 1 : n;
+}
+
+/*
+ * How separator lines that introduce the copy of the original message
+ * begin, once their dashes are stripped.  Only the start of a line counts:
+ * "delete your own text from the attached returned message" is no separator.
+ */
+static const char *const markers[] = {
+	"this is a copy of the message", "this is a copy of your message",
+	"below this line is a copy of the message",
+	"original message follows", "unsent message follows", "message headers follow",
+	"original message headers", "headers of the original message",
+	"header of the original message", "the header of the original message",
+	"undelivered message headers", "copy of the original message",
+	"a copy of the original message", "returned message", "original message is attached",
+	"the original message is below", "below is a copy", "following is a copy",
+	"included is a copy of the message", "here is a copy", "original message header",
+	"message header follows", "returned mail follows", "rejected message follows",
+	"the header of original message", "header of your message", "original mail",
+	"your message reads", "---- original message", NULL,
+};
+
+/* Lines that only ever are a separator when they stand alone. */
+static const char *const bare_markers[] = {
+	"original message", "original message:", "message:", "original message header:",
+	"the original message:", "returned message:", "original message headers:", NULL,
+};
+
+/* A header name that a notification's own text does not start a line with. */
+static int
+returned_header(const char *t, size_t n)
+{
+	static const char *const names[] = {
+		"return-path:", "received:", "dkim-signature:", "message-id:", "mime-version:",
+		"x-mailer:", "authentication-results:", "x-received:", "arc-seal:", NULL,
+	};
+
+	for (size_t i = 0; names[i]; i++) {
+		size_t k = strlen(names[i]);
+
+		if (n >= k && strncasecmp(t, names[i], k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+brules_returned_start(const char *text, size_t n, size_t *body)
+{
+	struct buf b;
+	size_t i = 0, run = 0, run_start = 0;
+
+	buf_init(&b, 512);
+	while (i < n) {
+		size_t e = line_end(text, n, i), k;
+		const char *l = text + i;
+		size_t ll = e - i;
+
+		if (ll < 200 && ll > 4) {
+			buf_reset(&b);
+			/* Strip the dashes, stars and colons that dress a separator up. */
+			k = 0;
+			while (k < ll && strchr(" \t-=*_#>[(", l[k]))
+				k++;
+			brules_fold(l + k, ll - k, &b);
+			while (b.len > 0 && strchr(" \r-=*_#])", b.data[b.len - 1]))
+				buf_truncate(&b, b.len - 1);
+			for (size_t j = 0; bare_markers[j]; j++)
+				if (strcmp(buf_cstr(&b), bare_markers[j]) == 0)
+					goto found;
+			for (size_t j = 0; markers[j]; j++)
+				if (strncmp(buf_cstr(&b), markers[j], strlen(markers[j])) == 0)
+					goto found;
+		}
+		if (returned_header(l, ll)) {
+			if (run++ == 0)
+				run_start = i;
+			if (run >= 2) {
+				buf_free(&b);
+				*body = run_start;
+				return run_start;
+			}
+		} else if (!(ll > 0 && (l[0] == ' ' || l[0] == '\t'))) {
+			run = 0;
+		}
+		i = e;
+	}
+	buf_free(&b);
+	*body = n;
+	return n;
+found:
+	buf_free(&b);
+	*body = line_end(text, n, i);
+	return i;
+}
+
+static int
+is_local_char(unsigned char c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) || c >= 0x80;
+}
+
+static int
+is_domain_char(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c >= 0x80;
+}
+
+/*
+ * addr_around - the address around the '@' at t[at], in [*s, *e); 0 if it
+ * is not one (no dot in the domain, empty parts, too long).
+ */
+static int
+addr_around(const char *t, size_t n, size_t at, size_t *s, size_t *e)
+{
+	size_t a = at, z = at + 1;
+
+	while (a > 0 && is_local_char((unsigned char)t[a - 1]) && at - a < 64)
+		a--;
+	while (a < at && (t[a] == '.' || t[a] == '/' || t[a] == '='))
+		a++;
+	while (z < n && is_domain_char((unsigned char)t[z]) && z - at < 254)
+		z++;
+	while (z > at + 1 && (t[z - 1] == '.' || t[z - 1] == '-'))
+		z--;
+	if (a == at || z <= at + 1 || memchr(t + at + 1, '.', z - at - 1) == NULL)
+		return 0;
+	if (z - a >= BRULES_ADDR_MAX)
+		return 0;
+	*s = a;
+	*e = z;
+	return 1;
+}
+
+size_t
+brules_addr_in(const char *s, size_t n, char out[BRULES_ADDR_MAX])
+{
+	const char *at;
+	size_t a, e, off = 0;
+
+	/* "@relay:user@example.org" or "a@b, c@d.example": skip what is not one. */
+	while (off < n && (at = memchr(s + off, '@', n - off)) != NULL) {
+		if (addr_around(s, n, (size_t)(at - s), &a, &e)) {
+			memcpy(out, s + a, e - a);
+			out[e - a] = '\0';
+			return e;
+		}
+		off = (size_t)(at - s) + 1;
+	}
+	return 0;
+}
+
+/* noise_line - whether the line holding t[i] says, before i, that it is no failed address. */
+static int
+noise_line(const char *t, size_t i)
+{
+	static const char *const noise[] = {
+		"message-id", "message id", "msgid", "in-reply-to", "references", "from:",
+		"sender", "return-path", "reply-to", "reporting-mta", "received", "envelope-from",
+		"mail from", "mailto:", "http", "contact", "postmaster@", "envelope-id",
+		"original-envelope", "x-postfix-sender", "smtp.mailfrom", "header.from", NULL,
+	};
+	size_t a = i;
+	char l[256];
+	size_t k;
+
+	while (a > 0 && t[a - 1] != '\n' && i - a < sizeof(l) - 1)
+		a--;
+	for (k = 0; a + k < i; k++)
+		l[k] = (char)tolower((unsigned char)t[a + k]);
+	l[k] = '\0';
+	for (size_t j = 0; noise[j]; j++)
+		if (strstr(l, noise[j]))
+			return 1;
+	return 0;
+}
+
+size_t
+brules_find_rcpts(const char *t, size_t n, struct brules_hit *hits, size_t max)
+{
+	size_t nh = 0, open = max;
+
+	for (size_t i = 0; i < n && nh < max; i++) {
+		size_t a, e, ls, dup = max;
+
+		if (t[i] != '@' || !addr_around(t, n, i, &a, &e))
+			continue;
+		i = e - 1;
+		if (noise_line(t, a))
+			continue;
+		memcpy(hits[nh].addr, t + a, e - a);
+		hits[nh].addr[e - a] = '\0';
+		ls = a;
+		while (ls > 0 && t[ls - 1] != '\n')
+			ls--;
+		for (size_t j = 0; j < nh; j++)
+			if (strcasecmp(hits[j].addr, hits[nh].addr) == 0)
+				dup = j;
+		/* Another address's line ends the explanation of the one before. */
+		if (open < max && dup != open && hits[open].ctx_off < ls) {
+			if (hits[open].ctx_off + hits[open].ctx_len > ls)
+				hits[open].ctx_len = ls - hits[open].ctx_off;
+			open = max;
+		}
+		if (dup < max)
+			continue;
+		/* Its explanation: from its line up to the next failed address's line. */
+		hits[nh].lead = a > 0 && t[a - 1] == '<' && e < n && t[e] == '>';
+		if (!hits[nh].lead) {
+			hits[nh].lead = 1;
+			for (size_t k = ls; k < a; k++)
+				if (!strchr(" \t<*-\"'(", t[k]))
+					hits[nh].lead = 0;
+		}
+		hits[nh].ctx_off = ls;
+		hits[nh].ctx_len = n - ls < BRULES_CONTEXT_MAX ? n - ls : BRULES_CONTEXT_MAX;
+		open = nh++;
+	}
+	return nh;
+}
+
+void
+brules_whole_init(struct brules_whole *w, const char *folded, const char *raw)
+{
+	memset(w, 0, sizeof(*w));
+	w->folded = folded;
+	w->raw = raw;
+	w->phase = -1;
+}
+
+static const struct bounce_rule *
+whole_rule(struct brules_whole *w, int weak)
+{
+	if (weak && !w->done_weak) {
+		w->weak = brules_match(w->folded, 1);
+		w->done_weak = 1;
+	} else if (!weak && !w->done_strong) {
+		w->strong = brules_match(w->folded, 0);
+		w->done_strong = 1;
+	}
+	return weak ? w->weak : w->strong;
+}
+
+static const char *
+whole_status(struct brules_whole *w)
+{
+	if (!w->done_status) {
+		if (brules_status(w->raw, w->status) != 0)
+			w->status[0] = '\0';
+		w->code = brules_smtp_code(w->raw);
+		w->done_status = 1;
+	}
+	return w->status;
+}
+
+int
+brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
+             char st[BRULES_STATUS_MAX], const char **why)
+{
+	const struct bounce_rule *rule = NULL;
+	const char *reason = NULL;
+	char tst[BRULES_STATUS_MAX];
+	struct buf f;
+	int code, class;
+
+	buf_init(&f, BRULES_TEXT_MAX);
+	brules_fold(own, strlen(own), &f);
+	st[0] = '\0';
+	if (dsn_status)
+		snprintf(st, BRULES_STATUS_MAX, "%s", dsn_status);
+	/* "Status: 5.0.0" says less than the "550 5.7.1" it quotes. */
+	if (brules_status(own, tst) == 0 &&
+	    (st[0] == '\0' || (strcmp(st + 1, ".0.0") == 0 && tst[0] == st[0])))
+		snprintf(st, BRULES_STATUS_MAX, "%s", tst);
+	/* The text's code speaks for a recipient only when it is the only one. */
+	if (st[0] == '\0' || (w->single && strcmp(st + 1, ".0.0") == 0 &&
+	                       whole_status(w)[0] == st[0]))
+		snprintf(st, BRULES_STATUS_MAX, "%s", whole_status(w));
+	if ((rule = brules_match(buf_cstr(&f), 0)) != NULL)
+		reason = rule->reason;
+	if (reason == NULL)
+		reason = brules_status_reason(st);
+	if (reason == NULL && (rule = whole_rule(w, 0)) != NULL)
+		reason = rule->reason;
+	if (reason == NULL && ((rule = brules_match(buf_cstr(&f), 1)) != NULL ||
+	                       (rule = whole_rule(w, 1)) != NULL))
+		reason = rule->reason;
+	if (st[0] == '\0') {
+		code = brules_smtp_code(own);
+		if (code == 0) {
+			whole_status(w);
+			code = w->code;
+		}
+		snprintf(st, BRULES_STATUS_MAX, "%c%s", code / 100 == 4 ? '4' : '5',
+		         rule ? rule->status + 1 : ".0.0");
+	}
+	if (reason == NULL)
+		reason = "undefined";
+	class = rule && reason == rule->reason ? rule->class : brules_reason_class(reason, st);
+	/* A temporary failure is never a dead address, whatever the words say. */
+	if (st[0] == '4' && class == BOUNCE_HARD)
+		class = BOUNCE_SOFT;
+	/* "User unknown" after DATA: the address was accepted at RCPT TO. */
+	if (strcmp(reason, "userunknown") == 0) {
+		int phase = brules_smtp_phase(buf_cstr(&f));
+
+		if (phase == 0 && w->phase < 0)
+			w->phase = brules_smtp_phase(w->folded);
+		if (phase == 'D' || (phase == 0 && w->phase == 'D')) {
+			reason = "filtered";
+			class = BOUNCE_SOFT;
+		}
+	}
+	buf_free(&f);
+	*why = reason;
+	return class;
+}

@@ -1,0 +1,138 @@
+/*
+ * bounce_rules - the knowledge behind bounce.c that is data, not MIME:
+ * the phrase table that turns an MTA's words into a reason and a class,
+ * status-code lookups, and the scanners that find failed recipients and the
+ * start of the returned message in the free text of non-standard bounces.
+ * Private to the bounce module: nothing here is part of bounce.h.
+ *
+ * Every function works on bounded, NUL-terminated text handed in by
+ * bounce.c and allocates nothing it does not return; none can fail.
+ */
+#ifndef OUTREACH_BOUNCE_RULES_H
+#define OUTREACH_BOUNCE_RULES_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum {
+	BRULES_STATUS_MAX = 16,    /* "5.7.509" and its NUL, with room to spare */
+	BRULES_ADDR_MAX = 256,     /* longer than any valid address (254) */
+	BRULES_HITS_MAX = 64,      /* recipients taken from one free-text body */
+	BRULES_CONTEXT_MAX = 2048, /* text kept as a recipient's own diagnostic */
+	BRULES_TEXT_MAX = 64 * 1024, /* text the phrase rules look at */
+};
+
+/*
+ * A phrase rule.  pattern is lower case; '|' separates alternatives and each
+ * alternative is matched as a substring of folded text (lower case, runs of
+ * white space made one space).  A weak rule names a vague word ("rejected")
+ * that only decides when the status code does not.
+ */
+struct bounce_rule {
+	const char *pattern;
+	const char *reason;
+	int class;                 /* enum bounce_class */
+	const char *status;        /* the status to report when the text has none */
+	int weak;
+};
+
+/* brules_fold - append s[0..n) to out lower-cased, white space runs as one ' '. */
+void brules_fold(const char *s, size_t n, struct buf *out);
+
+/* brules_match - the first rule (in table order) whose pattern occurs in folded text. */
+const struct bounce_rule *brules_match(const char *folded, int weak);
+
+/*
+ * brules_status - the first RFC 3463 status code ("5.1.1") in s, copied to
+ * out; 0 if found, -1 if not.  Dotted numbers that are part of IP addresses
+ * or version strings are skipped.
+ */
+int brules_status(const char *s, char out[BRULES_STATUS_MAX]);
+
+/* brules_smtp_code - the first three-digit SMTP reply code (4xx/5xx) starting a word, or 0. */
+int brules_smtp_code(const char *s);
+
+/*
+ * brules_smtp_phase - which SMTP command the failure in folded text answered,
+ * as far as the text tells: 'R' for RCPT TO, 'D' for DATA, 0 if it does not
+ * say.  A recipient refused only after DATA was accepted at RCPT time, so
+ * "user unknown" there is a content filter speaking.
+ */
+int brules_smtp_phase(const char *folded);
+
+/* brules_status_reason - the reason a status code names on its own, or NULL if too vague. */
+const char *brules_status_reason(const char *status);
+
+/* brules_reason_class - the class of a reason for a failure with this status. */
+int brules_reason_class(const char *reason, const char *status);
+
+/*
+ * brules_autoreply_subject - whether a decoded Subject reads like a vacation
+ * notice; brules_autoreply_text - whether folded body text does.
+ * brules_bounce_subject - whether it reads like a delivery failure.
+ */
+int brules_autoreply_subject(const char *subject);
+int brules_autoreply_text(const char *folded);
+int brules_bounce_subject(const char *subject);
+
+/*
+ * brules_returned_start - offset in text[0..n) where the notification ends
+ * and a copy of the original message (or its headers) begins, or n if none
+ * is found; *body is where the copy itself starts, after any separator
+ * line.  Finds MTA separator lines ("------ This is a copy of the message",
+ * "--- Below this line is a copy of the message.") and, failing those, a
+ * run of header lines that can only belong to a returned message.
+ */
+size_t brules_returned_start(const char *text, size_t n, size_t *body);
+
+/* A failed recipient found in free text, with the text that explains it. */
+struct brules_hit {
+	char addr[BRULES_ADDR_MAX];
+	size_t ctx_off, ctx_len;   /* its explanation inside the scanned text */
+	int lead;                  /* it starts its line or stands in <>, as failed ones do */
+};
+
+/*
+ * brules_find_rcpts - the addresses a bounce's free text text[0..n) names
+ * where a failed recipient would be named (not in Message-ID, From or URL
+ * lines), in order of appearance, each once (any case), at most max.  The
+ * caller decides which of them failed.  Returns the number found.
+ */
+size_t brules_find_rcpts(const char *text, size_t n, struct brules_hit *hits, size_t max);
+
+/*
+ * brules_addr_in - the first address in s[0..n) (local part and a dotted
+ * domain, as written), copied into out; returns the offset just past it,
+ * or 0 if there is none.
+ */
+size_t brules_addr_in(const char *s, size_t n, char out[BRULES_ADDR_MAX]);
+
+/*
+ * What a notification's whole text says, worked out once per message and
+ * only when a recipient's own words do not settle it: a report for 256
+ * recipients must not run the phrase table over the same text 256 times.
+ */
+struct brules_whole {
+	const char *folded, *raw;  /* the text folded (brules_fold) and as it is */
+	int single;                /* set by the caller: the text concerns one recipient */
+	int done_strong, done_weak, done_status, phase;
+	const struct bounce_rule *strong, *weak;
+	char status[BRULES_STATUS_MAX];
+	int code;
+};
+
+void brules_whole_init(struct brules_whole *w, const char *folded, const char *raw);
+
+/*
+ * brules_judge - the class of one failed recipient, its status in st and
+ * its reason in *why (static).  own is what concerns it alone (its
+ * Diagnostic-Code, the text around its address); dsn_status its Status
+ * field, or NULL.  The order: its own strong phrases, then a specific
+ * status code, then the strong phrases of the whole text, then the weak
+ * ones; a status is always reported ("5.0.0" when nothing says more).
+ */
+int brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
+                 char st[BRULES_STATUS_MAX], const char **why);
+
+#endif

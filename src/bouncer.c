@@ -1,0 +1,414 @@
+/*
+ * bouncer - bounce, complaint and mail-command handling.  See bouncer.h.
+ */
+#define _GNU_SOURCE
+#include "bouncer.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "addr.h"
+#include "bounce.h"
+#include "imap.h"
+#include "log.h"
+#include "secret.h"
+#include "token.h"
+
+enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300 };
+
+/* message_key - Message-ID (or "-") and the SHA-256 of the content. */
+static char *
+message_key(const char *msg_id, const char *msg, size_t len)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+
+	SHA256((const unsigned char *)msg, len, md);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return xasprintf("%s %s", msg_id ? msg_id : "-", hex);
+}
+
+/* find_token - the first "u-...-...-...-MAC" looking word in s, verified; 0 if none. */
+static int
+find_token(const unsigned char *key, const char *s, int purpose, struct token *t)
+{
+	for (const char *p = s; p && *p; p++) {
+		size_t n;
+
+		if (*p != purpose || p[1] != '-' || (p > s && isalnum((unsigned char)p[-1])))
+			continue;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		if (token_verify(key, p, n, t) == 0 && t->purpose == purpose)
+			return 1;
+	}
+	return 0;
+}
+
+/* is_command - a mail command asks to unsubscribe in its subject or first body line. */
+static int
+is_unsubscribe_command(const char *subject, const char *msg)
+{
+	const char *body = strstr(msg, "\r\n\r\n");
+	const char *s = subject ? subject : "";
+
+	while (*s == ' ')
+		s++;
+	if (strncasecmp(s, "unsubscribe", 11) == 0)
+		return 1;
+	if (body == NULL && (body = strstr(msg, "\n\n")) == NULL)
+		return 0;
+	while (*body == '\r' || *body == '\n' || *body == ' ')
+		body++;
+	return strncasecmp(body, "unsubscribe", 11) == 0;
+}
+
+static int
+handle_command(struct store *st, const unsigned char *key, const struct bounce_report *rep,
+               const char *msg, char **summary, struct error *err)
+{
+	struct token t;
+	int64_t sub = 0, list = 0;
+	struct campaign_info c;
+
+	if (find_token(key, rep->subject, TOKEN_UNSUBSCRIBE, &t) ||
+	    find_token(key, strstr(msg, "\n\n") ? strstr(msg, "\n\n") : "", TOKEN_UNSUBSCRIBE, &t)) {
+		struct error e = ERROR_INIT;
+
+		sub = t.a;
+		if (t.b > 0 && store_campaign_get(st, t.b, &c, &e) == 0) {
+			list = c.list_id;
+			campaign_info_free(&c);
+		}
+		error_clear(&e);
+		*summary = xasprintf("unsubscribe command with a valid token for subscriber %lld",
+		                     (long long)sub);
+	} else if (rep->from) {
+		if (store_subscriber_id(st, rep->from, &sub, err) < 0)
+			return -1;
+		*summary = xasprintf("unsubscribe command from %s", rep->from);
+	}
+	if (sub == 0) {
+		free(*summary);
+		*summary = xstrdup("unsubscribe command for no known subscriber: ignored");
+		return 0;
+	}
+	return store_unsubscribe(st, sub, list, ACTOR_EMAIL, "unsubscribe by mail", err);
+}
+
+/* subscriber_of - who a bounce is about: VERP token, then Message-ID, then address. */
+static int
+subscriber_of(struct store *st, const unsigned char *key, const struct bounce_report *rep,
+              const struct bounce_rcpt *r, int64_t *sub, int64_t *delivery, struct error *err)
+{
+	struct error e = ERROR_INIT;
+	struct token t;
+	char *email = NULL, *norm = NULL;
+	const char *why;
+
+	*sub = *delivery = 0;
+	if (rep->verp && token_verify(key, rep->verp, strlen(rep->verp), &t) == 0 &&
+	    t.purpose == TOKEN_BOUNCE && t.a > 0 &&
+	    store_delivery_lookup(st, t.a, sub, &email, &e) == 0) {
+		*delivery = t.a;
+		free(email);
+		return 0;
+	}
+	error_clear(&e);
+	if (rep->original_message_id &&
+	    store_delivery_by_message_id(st, rep->original_message_id, delivery, &e) == 0 &&
+	    store_delivery_lookup(st, *delivery, sub, &email, &e) == 0) {
+		free(email);
+		return 0;
+	}
+	error_clear(&e);
+	*delivery = 0;
+	if (r && r->recipient && addr_normalize(r->recipient, &norm, &why) == 0) {
+		int rc = store_subscriber_id(st, norm, sub, err);
+
+		free(norm);
+		return rc;
+	}
+	return 0;
+}
+
+int
+bouncer_handle(struct store *st, const struct config *cfg, const char *msg, size_t len,
+               int *unparsed, struct bouncer_stats *stats, struct error *err)
+{
+	unsigned char key[SECRET_LEN];
+	struct bounce_report rep;
+	struct error perr = ERROR_INIT;
+	char *mkey = NULL, *summary = NULL;
+	int seen, rc = -1;
+	int64_t inbound;
+
+	*unparsed = 0;
+	stats->messages++;
+	if (secret_load(cfg->secret_file, key, err) < 0)
+		return -1;
+	memset(&rep, 0, sizeof(rep));
+	if (bounce_parse(msg, len, cfg->bounce_local, &rep, &perr) < 0) {
+		*unparsed = 1;
+		stats->unparsed++;
+		log_warn("bounces", "unparsable message: %s", error_msg(&perr));
+		error_clear(&perr);
+		mkey = message_key(NULL, msg, len);
+		rc = 0;
+		if (store_begin(st, err) < 0 || store_inbound_seen(st, mkey, &seen, err) < 0 ||
+		    (!seen && store_inbound_add(st, mkey, "unparsed", "not a message", &inbound,
+		                                err) < 0) ||
+		    store_commit(st, err) < 0) {
+			store_rollback(st);
+			rc = -1;
+		}
+		free(mkey);
+		return rc;
+	}
+	mkey = message_key(rep.message_id, msg, len);
+	if (store_begin(st, err) < 0)
+		goto out;
+	if (store_inbound_seen(st, mkey, &seen, err) < 0)
+		goto fail;
+	if (seen) {
+		stats->duplicates++;
+		store_rollback(st);
+		rc = 0;
+		goto out;
+	}
+	if (rep.class == BOUNCE_OTHER && !rep.is_dsn && is_unsubscribe_command(rep.subject, msg)) {
+		stats->commands++;
+		if (handle_command(st, key, &rep, msg, &summary, err) < 0 ||
+		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)
+			goto fail;
+		log_info("bounces", "%s", summary);
+	} else if (rep.class == BOUNCE_AUTOREPLY || rep.class == BOUNCE_OTHER) {
+		if (rep.class == BOUNCE_AUTOREPLY)
+			stats->autoreply++;
+		else
+			stats->other++;
+		/* Ordinary mail nobody recognised is kept apart for a human to read. */
+		*unparsed = rep.class == BOUNCE_OTHER && !rep.is_dsn;
+		if (*unparsed)
+			stats->unparsed++;
+		if (store_inbound_add(st, mkey, bounce_class_name(rep.class), rep.subject, &inbound,
+		                      err) < 0)
+			goto fail;
+	} else {
+		if (store_inbound_add(st, mkey, bounce_class_name(rep.class), rep.subject, &inbound,
+		                      err) < 0)
+			goto fail;
+		for (size_t i = 0; i < (rep.n_rcpts ? rep.n_rcpts : 1); i++) {
+			const struct bounce_rcpt *r = rep.n_rcpts ? &rep.rcpts[i] : NULL;
+			struct bounce_event ev;
+			char *decision = NULL;
+			int cls = r ? r->class : rep.class;
+
+			memset(&ev, 0, sizeof(ev));
+			if (cls == BOUNCE_AUTOREPLY || cls == BOUNCE_OTHER)
+				continue;
+			if (subscriber_of(st, key, &rep, r, &ev.subscriber_id, &ev.delivery_id, err) < 0)
+				goto fail;
+			ev.inbound_id = inbound;
+			ev.email = r ? r->recipient : NULL;
+			ev.class_name = bounce_class_name(cls);
+			ev.status = r ? r->status : NULL;
+			ev.reason = r ? r->reason : NULL;
+			ev.diagnostic = r ? r->diagnostic : NULL;
+			if (store_bounce_apply(st, &ev, (int)cfg->soft_threshold,
+			                       (int)cfg->soft_window_days, &decision, err) < 0) {
+				free(decision);
+				goto fail;
+			}
+			if (cls == BOUNCE_HARD)
+				stats->hard++;
+			else if (cls == BOUNCE_SOFT)
+				stats->soft++;
+			else
+				stats->complaint++;
+			log_info("bounces", "%s bounce for <%s> (%s): %s", ev.class_name,
+			         ev.email ? ev.email : "?", ev.status ? ev.status : "no status",
+			         decision);
+			free(decision);
+		}
+	}
+	if (store_commit(st, err) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	explicit_bzero(key, sizeof(key));
+	bounce_report_free(&rep);
+	free(mkey);
+	free(summary);
+	return rc;
+}
+
+char *
+bouncer_stats_line(const struct bouncer_stats *s)
+{
+	return xasprintf("processed %ld: hard %ld, soft %ld, complaint %ld, autoreply %ld, "
+	                 "other %ld, commands %ld, unparsed %ld, already seen %ld", s->messages,
+	                 s->hard, s->soft, s->complaint, s->autoreply, s->other, s->commands,
+	                 s->unparsed, s->duplicates);
+}
+
+static int
+connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
+{
+	struct imap_params p;
+	char *password = NULL;
+	int rc;
+
+	if (*cfg->imap_url == '\0')
+		return error_set(err, "no [bounces] imap_url configured");
+	if (*cfg->imap_password_file &&
+	    config_read_secret_file(cfg->imap_password_file, &password, err) < 0)
+		return error_prefix(err, "[bounces] password_file");
+	memset(&p, 0, sizeof(p));
+	p.url = cfg->imap_url;
+	p.username = cfg->imap_username;
+	p.password = password;
+	p.tls_verify = cfg->imap_tls_verify;
+	p.ca_file = cfg->imap_ca_file;
+	p.timeout = 60;
+	rc = imap_open(&p, m, err);
+	if (password)
+		explicit_bzero(password, strlen(password));
+	free(password);
+	if (rc == 0 && (imap_ensure_folder(*m, cfg->imap_processed, err) < 0 ||
+	                imap_ensure_folder(*m, cfg->imap_unparsed, err) < 0)) {
+		imap_close(*m);
+		return -1;
+	}
+	return rc;
+}
+
+/* process_unseen - every unseen message: handle, commit, then dispose. */
+static int
+process_unseen(struct imap *m, struct store *st, const struct config *cfg,
+               struct bouncer_stats *stats, struct error *err)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (imap_unseen(m, &uids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *data = NULL;
+		size_t len = 0;
+		int unparsed = 1;
+
+		if (imap_fetch(m, uids[i], IMAP_MAX_MESSAGE, &data, &len, err) < 0)
+			goto out;
+		if (data == NULL) {
+			log_warn("bounces", "message UID %u is %zu bytes, over the %d limit: moved to %s",
+			         uids[i], len, IMAP_MAX_MESSAGE, cfg->imap_unparsed);
+			stats->messages++;
+			stats->unparsed++;
+		} else if (bouncer_handle(st, cfg, data, len, &unparsed, stats, err) < 0) {
+			free(data);
+			goto out;
+		}
+		free(data);
+		if (imap_dispose(m, uids[i], unparsed ? cfg->imap_unparsed : cfg->imap_processed,
+		                 err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(uids);
+	return rc;
+}
+
+int
+bouncer_run_once(const struct config *cfg, struct bouncer_stats *stats, struct error *err)
+{
+	struct imap *m = NULL;
+	struct store *st = NULL;
+	int rc = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (store_open(cfg->db_path, &st, err) < 0 || connect_mailbox(cfg, &m, err) < 0)
+		goto out;
+	rc = process_unseen(m, st, cfg, stats, err);
+out:
+	imap_close(m);
+	store_close(st);
+	return rc;
+}
+
+int
+bouncer_worker(const struct config *cfg)
+{
+	struct bouncer_stats stats;
+	struct error err = ERROR_INIT;
+	struct store *st = NULL;
+	sigset_t mask;
+	int sfd, delay = 1;
+
+	if (*cfg->imap_url == '\0')
+		return 0;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (store_open(cfg->db_path, &st, &err) < 0) {
+		log_error("bounces", "%s", error_msg(&err));
+		return 1;
+	}
+	memset(&stats, 0, sizeof(stats));
+	log_info("bounces", "worker started (%s)", cfg->imap_url);
+	for (;;) {
+		struct signalfd_siginfo si;
+		struct imap *m = NULL;
+
+		if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			break;
+		if (connect_mailbox(cfg, &m, &err) < 0) {
+			log_warn("bounces", "%s; trying again in %ds", error_msg(&err), delay);
+			error_clear(&err);
+			sleep((unsigned)delay);
+			delay = delay * 2 > RECONNECT_MAX ? RECONNECT_MAX : delay * 2;
+			continue;
+		}
+		delay = 1;
+		for (;;) {
+			if (process_unseen(m, st, cfg, &stats, &err) < 0 ||
+			    imap_wait(m, imap_has_idle(m) ? 29 * 60 < cfg->imap_poll ? 29 * 60 :
+			              (int)cfg->imap_poll : (int)cfg->imap_poll, sfd, &err) < 0) {
+				log_warn("bounces", "%s; reconnecting", error_msg(&err));
+				error_clear(&err);
+				break;
+			}
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				imap_close(m);
+				goto done;
+			}
+		}
+		imap_close(m);
+	}
+done:
+	{
+		char *line = bouncer_stats_line(&stats);
+
+		log_info("bounces", "worker stopped: %s", line);
+		free(line);
+	}
+	store_close(st);
+	close(sfd);
+	return 0;
+}

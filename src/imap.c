@@ -1,0 +1,482 @@
+/*
+ * imap - libetpan IMAP client with verified OpenSSL TLS.  See imap.h.
+ *
+ * libetpan talks through a mailstream; we give it one whose low-level
+ * driver is our own OpenSSL connection, so that verification is ours.
+ */
+#define _GNU_SOURCE
+#include "imap.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <libetpan/libetpan.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct imap {
+	mailimap *session;
+	char *host, *port, *mailbox;
+	int idle;
+	int has_move;
+};
+
+struct tls_low {
+	int fd;
+	SSL *ssl;
+	SSL_CTX *ctx;
+};
+
+static ssize_t
+tls_read(mailstream_low *s, void *buf, size_t n)
+{
+	struct tls_low *t = s->data;
+	int r = SSL_read(t->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+
+	if (r > 0)
+		return r;
+	return SSL_get_error(t->ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
+static ssize_t
+tls_write(mailstream_low *s, const void *buf, size_t n)
+{
+	struct tls_low *t = s->data;
+	int r = SSL_write(t->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+
+	return r > 0 ? r : -1;
+}
+
+static int
+tls_close(mailstream_low *s)
+{
+	struct tls_low *t = s->data;
+
+	if (t->ssl)
+		SSL_shutdown(t->ssl);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	return 0;
+}
+
+static int
+tls_get_fd(mailstream_low *s)
+{
+	return ((struct tls_low *)s->data)->fd;
+}
+
+static void
+tls_free(mailstream_low *s)
+{
+	struct tls_low *t = s->data;
+
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	free(t);
+	free(s);
+}
+
+static void
+tls_cancel(mailstream_low *s)
+{
+	(void)s;
+}
+
+static mailstream_low_driver tls_driver = {
+	tls_read, tls_write, tls_close, tls_get_fd, tls_free, tls_cancel, NULL, NULL, NULL, NULL,
+	NULL,
+};
+
+static int
+tcp_connect(const char *host, const char *port, long timeout, struct error *err)
+{
+	struct addrinfo hints, *res, *ai;
+	struct timeval tv = {timeout, 0};
+	int fd = -1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		return error_set(err, "imap: %s:%s: %s", host, port, gai_strerror(rc));
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return error_set(err, "imap: connect %s:%s: %s", host, port, strerror(errno));
+	return fd;
+}
+
+/* tls_start - TLS over fd, verifying the peer unless told not to. */
+static mailstream_low *
+tls_start(int fd, const char *host, const struct imap_params *p, struct error *err)
+{
+	struct tls_low *t = xcalloc(1, sizeof(*t));
+	mailstream_low *low;
+	char why[256];
+
+	t->fd = fd;
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL)
+		goto ssl_fail;
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+	if (p->tls_verify) {
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+		if ((p->ca_file && *p->ca_file) ?
+		    SSL_CTX_load_verify_locations(t->ctx, p->ca_file, NULL) != 1 :
+		    SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+			goto ssl_fail;
+	} else
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1)
+		goto ssl_fail;
+	SSL_set_tlsext_host_name(t->ssl, host);
+	if (p->tls_verify) {
+		/* An address literal is checked against the certificate's IP names. */
+		unsigned char ip[16];
+		int is_ip = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+
+		if (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host) != 1 :
+		            SSL_set1_host(t->ssl, host) != 1)
+			goto ssl_fail;
+	}
+	if (SSL_connect(t->ssl) != 1) {
+		long v = SSL_get_verify_result(t->ssl);
+
+		if (v != X509_V_OK)
+			error_set(err, "imap: %s: certificate not trusted: %s", host,
+			          X509_verify_cert_error_string(v));
+		else
+			goto ssl_fail;
+		goto fail;
+	}
+	low = mailstream_low_new(t, &tls_driver);
+	if (low == NULL)
+		goto ssl_fail;
+	return low;
+ssl_fail:
+	ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+	error_set(err, "imap: %s: TLS: %s", host, why);
+fail:
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	free(t);
+	return NULL;
+}
+
+/* parse_url - imap[s]://host[:port][/mailbox] */
+static int
+parse_url(struct imap *m, const char *url, int *implicit_tls, struct error *err)
+{
+	const char *p, *slash, *colon;
+
+	if (strncmp(url, "imaps://", 8) == 0) {
+		*implicit_tls = 1;
+		p = url + 8;
+	} else if (strncmp(url, "imap://", 7) == 0) {
+		*implicit_tls = 0;
+		p = url + 7;
+	} else
+		return error_set(err, "[bounces] imap_url '%s': use imap://HOST:PORT/MAILBOX or "
+		                 "imaps://HOST:PORT/MAILBOX", url);
+	slash = strchr(p, '/');
+	if (slash == NULL)
+		slash = p + strlen(p);
+	colon = memchr(p, ':', (size_t)(slash - p));
+	if (colon) {
+		m->host = xstrndup(p, (size_t)(colon - p));
+		m->port = xstrndup(colon + 1, (size_t)(slash - colon - 1));
+	} else {
+		m->host = xstrndup(p, (size_t)(slash - p));
+		m->port = xstrdup(*implicit_tls ? "993" : "143");
+	}
+	m->mailbox = xstrdup(*slash && slash[1] ? slash + 1 : "INBOX");
+	if (*m->host == '\0')
+		return error_set(err, "[bounces] imap_url '%s': no host", url);
+	return 0;
+}
+
+/* refresh_caps - ask for CAPABILITY; libetpan keeps what it learns in the session. */
+static void
+refresh_caps(struct imap *m)
+{
+	struct mailimap_capability_data *caps = NULL;
+
+	if (mailimap_capability(m->session, &caps) == MAILIMAP_NO_ERROR && caps)
+		mailimap_capability_data_free(caps);
+}
+
+static int
+imap_fail(struct error *err, const char *what, int rc, mailimap *s)
+{
+	const char *resp = s && s->imap_response ? s->imap_response : "";
+
+	return error_set(err, "imap: %s failed (libetpan error %d)%s%s", what, rc,
+	                 *resp ? ": " : "", resp);
+}
+
+int
+imap_open(const struct imap_params *p, struct imap **out, struct error *err)
+{
+	struct imap *m = xcalloc(1, sizeof(*m));
+	mailstream *stream = NULL;
+	mailstream_low *low;
+	int implicit_tls = 0, fd, rc;
+
+	if (parse_url(m, p->url, &implicit_tls, err) < 0)
+		goto fail;
+	if (!p->tls_verify)
+		log_warn("imap", "tls_verify = off: the certificate of %s is NOT checked; anyone "
+		         "on the path can read the password. Use this only for tests.", m->host);
+	if ((fd = tcp_connect(m->host, m->port, p->timeout, err)) < 0)
+		goto fail;
+	m->session = mailimap_new(0, NULL);
+	if (implicit_tls) {
+		low = tls_start(fd, m->host, p, err);
+		if (low == NULL) {
+			close(fd);
+			goto fail;
+		}
+	} else
+		low = mailstream_low_socket_open(fd);
+	stream = mailstream_new(low, 8192);
+	rc = mailimap_connect(m->session, stream);
+	if (rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		imap_fail(err, "greeting", rc, m->session);
+		goto fail;
+	}
+	if (!implicit_tls) {
+		mailstream_low *plain, *secure;
+
+		refresh_caps(m);
+		if (!mailimap_has_extension(m->session, "STARTTLS")) {
+			error_set(err, "imap: %s offers no STARTTLS; refusing to send the password "
+			          "in clear (use imaps://)", m->host);
+			goto fail;
+		}
+		rc = mailimap_starttls(m->session);
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_fail(err, "STARTTLS", rc, m->session);
+			goto fail;
+		}
+		plain = mailstream_get_low(m->session->imap_stream);
+		secure = tls_start(mailstream_low_get_fd(plain), m->host, p, err);
+		if (secure == NULL)
+			goto fail;
+		mailstream_low_free(plain);
+		mailstream_set_low(m->session->imap_stream, secure);
+	}
+	rc = mailimap_login(m->session, p->username ? p->username : "",
+	                    p->password ? p->password : "");
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_fail(err, "LOGIN", rc, m->session);
+		goto fail;
+	}
+	refresh_caps(m);
+	m->idle = mailimap_has_idle(m->session);
+	m->has_move = mailimap_has_extension(m->session, "MOVE");
+	rc = mailimap_select(m->session, m->mailbox);
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_fail(err, "SELECT", rc, m->session);
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	imap_close(m);
+	return -1;
+}
+
+void
+imap_close(struct imap *m)
+{
+	if (m == NULL)
+		return;
+	if (m->session) {
+		if (m->session->imap_stream)
+			mailimap_logout(m->session);
+		mailimap_free(m->session);
+	}
+	free(m->host);
+	free(m->port);
+	free(m->mailbox);
+	free(m);
+}
+
+int
+imap_has_idle(const struct imap *m)
+{
+	return m->idle;
+}
+
+int
+imap_ensure_folder(struct imap *m, const char *folder, struct error *err)
+{
+	clist *list = NULL;
+	int rc = mailimap_list(m->session, "", folder, &list);
+	int exists = rc == MAILIMAP_NO_ERROR && list && clist_count(list) > 0;
+
+	if (list)
+		mailimap_list_result_free(list);
+	if (exists)
+		return 0;
+	rc = mailimap_create(m->session, folder);
+	if (rc != MAILIMAP_NO_ERROR)
+		return imap_fail(err, "CREATE", rc, m->session);
+	return 0;
+}
+
+int
+imap_unseen(struct imap *m, uint32_t **uids, size_t *n, struct error *err)
+{
+	struct mailimap_search_key *key;
+	clist *result = NULL;
+	clistiter *it;
+	size_t i = 0;
+	int rc;
+
+	key = mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL, NULL,
+	                              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	                              NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	rc = mailimap_uid_search(m->session, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (rc != MAILIMAP_NO_ERROR)
+		return imap_fail(err, "SEARCH UNSEEN", rc, m->session);
+	*n = clist_count(result);
+	*uids = xcalloc(*n ? *n : 1, sizeof(uint32_t));
+	for (it = clist_begin(result); it; it = clist_next(it))
+		(*uids)[i++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(result);
+	return 0;
+}
+
+int
+imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
+           struct error *err)
+{
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
+	struct mailimap_fetch_att *att;
+	clist *result = NULL;
+	clistiter *it, *ai;
+	int rc, found = 0;
+
+	*data = NULL;
+	*len = 0;
+	att = mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL));
+	mailimap_fetch_type_new_fetch_att_list_add(type, att);
+	att = mailimap_fetch_att_new_rfc822_size();
+	mailimap_fetch_type_new_fetch_att_list_add(type, att);
+	rc = mailimap_uid_fetch(m->session, set, type, &result);
+	mailimap_fetch_type_free(type);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR)
+		return imap_fail(err, "FETCH", rc, m->session);
+	for (it = clist_begin(result); it && !found; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+
+		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
+			struct mailimap_msg_att_item *item = clist_content(ai);
+			struct mailimap_msg_att_body_section *sec;
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+			    item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+				continue;
+			sec = item->att_data.att_static->att_data.att_body_section;
+			*len = sec->sec_length;
+			if (sec->sec_length <= max)
+				*data = xstrndup(sec->sec_body_part ? sec->sec_body_part : "",
+				                 sec->sec_length);
+			found = 1;
+			break;
+		}
+	}
+	mailimap_fetch_list_free(result);
+	if (!found)
+		return error_set(err, "imap: message UID %u has gone", uid);
+	return 0;
+}
+
+int
+imap_dispose(struct imap *m, uint32_t uid, const char *folder, struct error *err)
+{
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *sf;
+	int rc;
+
+	mailimap_flag_list_add(flags, mailimap_flag_new_seen());
+	sf = mailimap_store_att_flags_new_add_flags_silent(flags);
+	rc = mailimap_uid_store(m->session, set, sf);
+	mailimap_store_att_flags_free(sf);
+	if (rc != MAILIMAP_NO_ERROR) {
+		mailimap_set_free(set);
+		return imap_fail(err, "STORE \\Seen", rc, m->session);
+	}
+	if (m->has_move)
+		rc = mailimap_uid_move(m->session, set, folder);
+	else {
+		rc = mailimap_uid_copy(m->session, set, folder);
+		if (rc == MAILIMAP_NO_ERROR) {
+			flags = mailimap_flag_list_new_empty();
+			mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+			sf = mailimap_store_att_flags_new_add_flags_silent(flags);
+			rc = mailimap_uid_store(m->session, set, sf);
+			mailimap_store_att_flags_free(sf);
+			if (rc == MAILIMAP_NO_ERROR)
+				rc = mailimap_expunge(m->session);
+		}
+	}
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR)
+		return imap_fail(err, "MOVE", rc, m->session);
+	return 0;
+}
+
+int
+imap_wait(struct imap *m, int seconds, int wake_fd, struct error *err)
+{
+	struct pollfd p[2];
+	int rc, n = 0;
+
+	if (m->idle) {
+		rc = mailimap_idle(m->session);
+		if (rc != MAILIMAP_NO_ERROR)
+			return imap_fail(err, "IDLE", rc, m->session);
+		p[n].fd = mailimap_idle_get_fd(m->session);
+		p[n++].events = POLLIN;
+	}
+	if (wake_fd >= 0) {
+		p[n].fd = wake_fd;
+		p[n++].events = POLLIN;
+	}
+	poll(p, (nfds_t)n, seconds * 1000);
+	if (m->idle) {
+		rc = mailimap_idle_done(m->session);
+		if (rc != MAILIMAP_NO_ERROR)
+			return imap_fail(err, "IDLE DONE", rc, m->session);
+	}
+	return 0;
+}

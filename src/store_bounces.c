@@ -1,0 +1,308 @@
+/*
+ * store_bounces - what happens to subscribers when mail comes back: the
+ * record of each processed message, and the bounce policy (Mailman-like
+ * scoring that fades), all inside the caller's transaction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+int
+store_inbound_seen(struct store *st, const char *key, int *seen, struct error *err)
+{
+	static const char sql[] = "SELECT 1 FROM inbound WHERE message_key = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(st, err, "reading inbound");
+	*seen = rc == SQLITE_ROW;
+	return 0;
+}
+
+int
+store_inbound_add(struct store *st, const char *key, const char *kind, const char *summary,
+                  int64_t *id, struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO inbound (message_key, at, kind, summary) VALUES (?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now_unix());
+	store_bind_text(s, 3, kind);
+	store_bind_text(s, 4, summary);
+	if (store_step_done(st, s, err, "recording inbound message") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber_id,
+                      char **email, struct error *err)
+{
+	static const char sql[] = "SELECT subscriber_id, email FROM deliveries WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, delivery_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*subscriber_id = sqlite3_column_int64(s, 0);
+		*email = store_col_text(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no delivery %lld", (long long)delivery_id);
+	return store_sql_error(st, err, "reading delivery");
+}
+
+int
+store_delivery_by_message_id(struct store *st, const char *message_id, int64_t *delivery_id,
+                             struct error *err)
+{
+	static const char sql[] = "SELECT id FROM deliveries WHERE message_id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, message_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*delivery_id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no delivery with Message-ID %s", message_id);
+	return store_sql_error(st, err, "reading delivery");
+}
+
+int
+store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err)
+{
+	static const char sql[] = "SELECT id FROM subscribers WHERE email = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(st, err, "reading subscriber");
+	return 0;
+}
+
+/* subscriber_status - the status and address of a subscriber; -1 status if gone. */
+static int
+subscriber_status(struct store *st, int64_t id, int *status, char **email, struct error *err)
+{
+	static const char sql[] = "SELECT status, email FROM subscribers WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	*status = -1;
+	*email = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*status = sub_status_parse((const char *)sqlite3_column_text(s, 0));
+		*email = store_col_text(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(st, err, "reading subscriber");
+	return 0;
+}
+
+static int
+set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
+           const char *detail, struct error *err)
+{
+	static const char sql[] = "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, sub_status_name(to));
+	sqlite3_bind_int64(s, 2, now_unix());
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(st, s, err, "changing subscriber status") < 0)
+		return -1;
+	return store_audit(st, id, email, 0, "status", sub_status_name(from), sub_status_name(to),
+	                   actor, detail, err);
+}
+
+int
+store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
+                  const char *detail, struct error *err)
+{
+	static const char audit[] =
+		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value, new_value,"
+		" actor, detail) SELECT ?1, s.id, s.email, l.slug, 'membership', m.status,"
+		" 'unsubscribed', ?4, ?5 FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+		" JOIN lists l ON l.id = m.list_id WHERE m.subscriber_id = ?2"
+		" AND (?3 = 0 OR m.list_id = ?3) AND m.status != 'unsubscribed'";
+	static const char upd[] =
+		"UPDATE memberships SET status = 'unsubscribed', updated_at = ?1"
+		" WHERE subscriber_id = ?2 AND (?3 = 0 OR list_id = ?3) AND status != 'unsubscribed'";
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, audit, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now_unix());
+	sqlite3_bind_int64(s, 2, subscriber_id);
+	sqlite3_bind_int64(s, 3, list_id);
+	store_bind_text(s, 4, actor_name(actor));
+	store_bind_text(s, 5, detail);
+	if (store_step_done(st, s, err, "auditing unsubscribe") < 0)
+		goto out;
+	if ((s = store_stmt(st, upd, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now_unix());
+	sqlite3_bind_int64(s, 2, subscriber_id);
+	sqlite3_bind_int64(s, 3, list_id);
+	if (store_step_done(st, s, err, "unsubscribing") < 0)
+		goto out;
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+/*
+ * soft_score - soft bounces that count now: within the window, after the
+ * last delivery that got through, at most one a day.
+ */
+static int
+soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *score,
+           struct error *err)
+{
+	static const char sql[] =
+		"SELECT count(DISTINCT at / 86400) FROM bounce_events WHERE subscriber_id = ?1"
+		" AND class = 'soft' AND at >= ?2 AND at > coalesce((SELECT max(updated_at)"
+		"   FROM deliveries WHERE subscriber_id = ?1 AND status = 'sent'), 0)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, subscriber_id);
+	sqlite3_bind_int64(s, 2, now_unix() - (int64_t)window_days * 86400);
+	rc = sqlite3_step(s);
+	*score = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, err, "scoring soft bounces");
+	return 0;
+}
+
+static int
+record_event(struct store *st, const struct bounce_event *ev, const char *decision,
+             struct error *err)
+{
+	static const char sql[] =
+		"INSERT INTO bounce_events (inbound_id, at, subscriber_id, email, delivery_id, class,"
+		" status, reason, diagnostic, decision) VALUES (?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, ev->inbound_id);
+	sqlite3_bind_int64(s, 2, now_unix());
+	if (ev->subscriber_id > 0)
+		sqlite3_bind_int64(s, 3, ev->subscriber_id);
+	store_bind_text(s, 4, ev->email);
+	if (ev->delivery_id > 0)
+		sqlite3_bind_int64(s, 5, ev->delivery_id);
+	store_bind_text(s, 6, ev->class_name);
+	store_bind_text(s, 7, ev->status);
+	store_bind_text(s, 8, ev->reason);
+	store_bind_text(s, 9, ev->diagnostic);
+	store_bind_text(s, 10, decision);
+	return store_step_done(st, s, err, "recording bounce");
+}
+
+int
+store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshold,
+                   int window_days, char **decision, struct error *err)
+{
+	char *email = NULL, *detail = NULL;
+	int status, rc = -1;
+	int64_t score;
+	int policy = ev->status && strncmp(ev->status, "5.7.", 4) == 0;
+
+	*decision = NULL;
+	if (ev->subscriber_id <= 0) {
+		*decision = xstrdup("recorded: no subscriber matches");
+		return record_event(st, ev, *decision, err);
+	}
+	if (subscriber_status(st, ev->subscriber_id, &status, &email, err) < 0)
+		return -1;
+	detail = xasprintf("%s bounce %s%s%s", ev->class_name, ev->status ? ev->status : "",
+	                   ev->diagnostic ? ": " : "", ev->diagnostic ? ev->diagnostic : "");
+	if (status < 0) {
+		*decision = xstrdup("recorded: subscriber was removed");
+	} else if (strcmp(ev->class_name, "complaint") == 0) {
+		*decision = xstrdup("complained: unsubscribed from every list");
+		if ((status != SUB_COMPLAINED &&
+		     set_status(st, ev->subscriber_id, email, status, SUB_COMPLAINED, ACTOR_BOUNCE,
+		                "complaint (feedback report)", err) < 0) ||
+		    store_unsubscribe(st, ev->subscriber_id, 0, ACTOR_BOUNCE,
+		                      "complaint (feedback report)", err) < 0)
+			goto out;
+	} else if (status == SUB_BOUNCED || status == SUB_COMPLAINED ||
+	           status == SUB_UNSUBSCRIBED) {
+		*decision = xasprintf("recorded: already %s", sub_status_name(status));
+	} else if (policy) {
+		*decision = xstrdup("recorded: a policy refusal of our mail, not of the address");
+	} else if (strcmp(ev->class_name, "hard") == 0) {
+		*decision = xstrdup("disabled: hard bounce");
+		if (set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE, detail,
+		               err) < 0)
+			goto out;
+	} else if (strcmp(ev->class_name, "soft") == 0) {
+		/* Record first, so this bounce counts in the score. */
+		if (record_event(st, ev, "counted", err) < 0 ||
+		    soft_score(st, ev->subscriber_id, window_days, &score, err) < 0)
+			goto out;
+		if (score >= threshold) {
+			*decision = xasprintf("disabled: %lld soft bounces on different days within %d "
+			                      "days", (long long)score, window_days);
+			if (set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
+			               *decision, err) < 0)
+				goto out;
+		} else
+			*decision = xasprintf("counted: soft bounce score %lld of %d", (long long)score,
+			                      threshold);
+		rc = 0;
+		goto out;
+	} else
+		*decision = xstrdup("recorded");
+	rc = record_event(st, ev, *decision, err);
+out:
+	free(email);
+	free(detail);
+	return rc;
+}

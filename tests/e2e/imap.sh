@@ -1,0 +1,155 @@
+#!/bin/bash
+# The bounce worker against a real Dovecot on 127.0.0.1, started here as
+# nobody, with STARTTLS and a certificate from a test CA (verified by
+# outreach).  A mix of real bounces, a complaint, an auto-reply, an
+# unsubscribe command and junk; Dovecot restarted in the middle.
+. "$(dirname "$0")/../lib.sh"
+CORPUS=${OUTREACH_CORPUS:-$TOP/../shared/corpora/bounces}
+if ! [ -x /usr/sbin/dovecot ] || ! [ -d "$CORPUS/emails" ]; then
+	skip "dovecot or the bounce corpus is missing"
+	
+# The daemon's bounce worker waits with IDLE and picks up new mail by itself.
+"$BIN" daemon 2>daemon.log &
+dpid=$!
+stop_later $dpid
+for _ in $(seq 50); do grep -q 'bounces: worker started' daemon.log && break; sleep 0.1; done
+sleep 1
+deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
+printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
+deliver_to_mailbox plain.eml 11.plain
+for _ in $(seq 100); do
+	[ "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" = 0 ] && break
+	sleep 0.2
+done
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the daemon's worker processed new mail without a restart"
+like "$(cat daemon.log)" 'bounces: .*hard bounce for <this-local-part-does-not-exist-on-the-server@example.jp>' "and logged the bounce"
+kill -TERM $dpid
+wait $dpid
+is "$?" 0 "the daemon stops cleanly with its bounce worker"
+done_testing
+	exit 0
+fi
+. "$TOP/tests/lib_dovecot.sh"
+dovecot_setup
+trap 'stop_dovecot; cleanup; rm -rf "$D"' EXIT
+start_dovecot
+ok $? "Dovecot started on 127.0.0.1:$PORT"
+
+mkdir -p etc
+printf 'secret\n' > imap.pass && chmod 600 imap.pass
+cat > etc/outreach.conf <<CONF
+[bounces]
+imap_url = imap://127.0.0.1:$PORT/INBOX
+username = bounce
+password_file = imap.pass
+ca_file = $D/ca.pem
+[sender]
+domain = metronorth.example
+[brand]
+templates = $TOP/templates
+CONF
+run init
+run list add net --name Net --from news@net.example
+for a in kijitora@example.co.jp kijitora@neko.nyaan.example.edu mailboxfull@libsisimai.net \
+	kijitora@y.example.com kijitora@example.org leaver@school.example; do
+	run subscriber add $a --list net --confirmed
+done
+# A campaign through the Maildir transport, so a bounce can name its delivery by VERP.
+run subscriber add verp@school.example --list net --confirmed
+printf -- '---\nlist: net\nsubject: Hello\n---\nHello\n' > hello.md
+run send hello.md
+run run --once
+verp=$(grep -l '^To: verp@school.example' var/outbox/new/* | xargs head -1 | sed -E 's/^Return-Path: <bounces\+([^@]+)@.*/\1/')
+like "$verp" '^b-[0-9a-z]+-0-0-[a-z0-9]+$' "the outbox copy carries a VERP token"
+cat > verp.eml <<MSG
+From: MAILER-DAEMON@mx.elsewhere.example
+To: bounces+$verp@metronorth.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <verp-dsn-1@mx.elsewhere.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+The mail system could not deliver your message.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.elsewhere.example
+
+Final-Recipient: rfc822; forwarded-copy@elsewhere.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--b1--
+MSG
+deliver_to_mailbox verp.eml 0.verp
+deliver_to_mailbox "$CORPUS/emails/0005-x3.eml" 1.hard
+deliver_to_mailbox "$CORPUS/emails/0039-amazonses.eml" 2.hard
+deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 3.soft
+deliver_to_mailbox "$CORPUS/emails/0152-arf.eml" 4.complaint
+deliver_to_mailbox "$CORPUS/emails/0146-rfc3834.eml" 5.autoreply
+printf 'From: Leaver <leaver@school.example>\nTo: outreach-request@localhost\nSubject: unsubscribe\nMessage-ID: <cmd1@school.example>\n\nunsubscribe\n' > cmd.eml
+deliver_to_mailbox cmd.eml 6.command
+printf 'this is not a message at all\n\x01\x02\n' > junk.eml
+deliver_to_mailbox junk.eml 7.junk
+
+# A certificate from another CA is refused before any password is sent.
+sed -i "s|ca_file = .*|ca_file = $D/other.pem|" etc/outreach.conf
+run bounces --once
+is "$rc" 1 "an untrusted IMAP certificate is refused"
+like "$err" "certificate not trusted" "and the error says why"
+sed -i "s|ca_file = .*|ca_file = $D/ca.pem|" etc/outreach.conf
+
+run bounces --once
+is "$rc" 0 "bounces --once"
+like "$out" '^processed 8: hard 3, soft 1, complaint 1, autoreply 1, other 0, commands 1, unparsed 1' "summary counts every kind"
+st() { sql "SELECT status FROM subscribers WHERE email='$1'"; }
+is "$(st kijitora@example.co.jp)" bounced "hard bounce disables the address"
+is "$(st verp@school.example)" bounced "a bounce naming another address is tied to its delivery by VERP"
+is "$(st kijitora@neko.nyaan.example.edu)" bounced "second hard bounce disables its address"
+is "$(st mailboxfull@libsisimai.net)" active "one soft bounce only counts"
+like "$(sql "SELECT decision FROM bounce_events WHERE email='mailboxfull@libsisimai.net'")" 'counted' "the soft bounce is counted"
+is "$(st kijitora@y.example.com)" complained "a complaint marks the subscriber complained"
+is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='kijitora@y.example.com'")" unsubscribed "and unsubscribes from every list"
+is "$(st kijitora@example.org)" active "an auto-reply changes nothing"
+is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='leaver@school.example'")" unsubscribed "the unsubscribe command unsubscribes its sender"
+like "$(sql "SELECT detail FROM audit_log WHERE email='kijitora@example.co.jp' AND actor='bounce'")" 'hard bounce' "the audit log names the bounce"
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the inbox is empty"
+is "$(ls "$D/mail/bounce/.processed/cur" | wc -l)" 7 "seven messages moved to processed"
+is "$(ls "$D/mail/bounce/.unparsed/cur" | wc -l)" 1 "the junk moved to unparsed"
+
+# Restart Dovecot in the middle; the same bounces again change nothing.
+stop_dovecot
+run bounces --once
+is "$rc" 1 "with Dovecot down, bounces --once fails cleanly"
+like "$err" "connect" "and says it could not connect"
+start_dovecot
+deliver_to_mailbox "$CORPUS/emails/0005-x3.eml" 8.hard-again
+deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 9.soft-again
+run bounces --once
+like "$out" '^processed 2: .*already seen 2' "the same messages again are recognised"
+is "$(sql "SELECT count(*) FROM bounce_events")" 5 "and nothing is double-counted (5 events)"
+
+# The daemon's bounce worker waits with IDLE and picks up new mail by itself.
+"$BIN" daemon 2>daemon.log &
+dpid=$!
+stop_later $dpid
+for _ in $(seq 50); do grep -q 'bounces: worker started' daemon.log && break; sleep 0.1; done
+sleep 1
+deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
+printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
+deliver_to_mailbox plain.eml 11.plain
+for _ in $(seq 100); do
+	[ "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" = 0 ] && break
+	sleep 0.2
+done
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the daemon's worker processed new mail without a restart"
+like "$(cat daemon.log)" 'bounces: .*hard bounce for <this-local-part-does-not-exist-on-the-server@example.jp>' "and logged the bounce"
+kill -TERM $dpid
+wait $dpid
+is "$?" 0 "the daemon stops cleanly with its bounce worker"
+done_testing

@@ -1,0 +1,566 @@
+/*
+ * test_bounce - bounce_parse() on small hand-written messages, one of each
+ * kind the parser must tell apart: standard and delayed DSNs, a feedback
+ * report, auto-replies with and without headers, qmail, Exim and Postfix
+ * bounces, ordinary mail, garbage.  Every row runs twice, once with LF and
+ * once with CRLF line ends, since IMAP hands messages over with CRLF.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "util.h"
+
+#define DSN_HEAD(extra)                                                                    \
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"                          \
+	"To: bounces+Sub-4711@news.example.org\n"                                              \
+	"Subject: Undelivered Mail Returned to Sender\n"                                       \
+	"Message-ID: <dsn-1@mx.example.net>\n"                                                 \
+	"MIME-Version: 1.0\n" extra                                                            \
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n"       \
+	"\n"                                                                                   \
+	"--BB\n"                                                                               \
+	"Content-Type: text/plain\n"                                                           \
+	"\n"                                                                                   \
+	"This is the mail system at host mx.example.net.\n"                                    \
+	"\n"
+
+static const char standard_dsn[] = DSN_HEAD("")
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; ada@school.example\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"Diagnostic-Code: smtp; 550 5.1.1 <ada@school.example>: Recipient address\n"
+	" rejected: User unknown in virtual mailbox table\n"
+	"\n"
+	"Final-Recipient: rfc822; grace@navy.example\n"
+	"Original-Recipient: rfc822; grace@navy.example\n"
+	"Action: failed\n"
+	"Status: 5.2.2\n"
+	"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"Return-Path: <bounces+Sub-4711@news.example.org>\n"
+	"From: Newsletter <news@news.example.org>\n"
+	"To: ada@school.example, grace@navy.example\n"
+	"Message-ID: <issue-12@news.example.org>\n"
+	"Subject: Issue 12\n"
+	"\n"
+	"--BB--\n";
+
+static const char delayed_dsn[] = DSN_HEAD("")
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; ada@school.example\n"
+	"Action: delayed\n"
+	"Status: 4.4.1\n"
+	"Diagnostic-Code: smtp; 421 4.4.1 Connection timed out\n"
+	"\n"
+	"--BB--\n";
+
+static const char delivered_dsn[] = DSN_HEAD("")
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Final-Recipient: rfc822; ada@school.example\n"
+	"Action: delivered\n"
+	"Status: 2.0.0\n"
+	"\n"
+	"--BB--\n";
+
+static const char arf[] =
+	"From: Feedback Loop <fbl@isp.example>\n"
+	"To: abuse@news.example.org\n"
+	"Subject: Abuse report\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"FB\"\n"
+	"\n"
+	"--FB\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"This is an email abuse report.\n"
+	"--FB\n"
+	"Content-Type: message/feedback-report\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"User-Agent: FBL/1.0\n"
+	"Version: 1\n"
+	"Original-Mail-From: <bounces+Sub-99@news.example.org>\n"
+	"Original-Rcpt-To: <reader@isp.example>\n"
+	"\n"
+	"--FB\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Disposition: inline\n"
+	"\n"
+	"From: news@news.example.org\n"
+	"To: reader@isp.example\n"
+	"Message-ID: <issue-13@news.example.org>\n"
+	"Subject: Issue 13\n"
+	"\n"
+	"Hello\n"
+	"--FB--\n";
+
+static const char rfc3834[] =
+	"From: Ada Lovelace <ada@school.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: Re: Issue 12\n"
+	"Auto-Submitted: auto-replied\n"
+	"Message-ID: <ar-1@school.example>\n"
+	"\n"
+	"Thanks for your message.  It will be read when I am back.\n";
+
+static const char vacation[] =
+	"From: Grace <grace@navy.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: =?UTF-8?Q?Abwesenheitsnotiz=3A_Issue_12?=\n"
+	"\n"
+	"I am out of the office until Monday with no access to email.\n";
+
+static const char vacation_body[] =
+	"From: Grace <grace@navy.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: Re: Issue 12\n"
+	"\n"
+	"Hello,\n\nI am currently out of the office and will reply when I return.\n";
+
+static const char qmail[] =
+	"From: MAILER-DAEMON@mx.example.net\n"
+	"To: bounces+Sub-5@news.example.org\n"
+	"Subject: failure notice\n"
+	"\n"
+	"Hi. This is the qmail-send program at mx.example.net.\n"
+	"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	"This is a permanent error; I've given up. Sorry it didn't work out.\n"
+	"\n"
+	"<ada@school.example>:\n"
+	"192.0.2.1 does not like recipient.\n"
+	"Remote host said: 550 5.1.1 <ada@school.example>... No such user\n"
+	"Giving up on 192.0.2.1.\n"
+	"\n"
+	"<grace@navy.example>:\n"
+	"192.0.2.2 does not like recipient.\n"
+	"Remote host said: 552 Sorry, mailbox over quota\n"
+	"Giving up on 192.0.2.2.\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n"
+	"\n"
+	"Return-Path: <bounces+Sub-5@news.example.org>\n"
+	"From: news@news.example.org\n"
+	"To: ada@school.example, grace@navy.example\n"
+	"Message-ID: <issue-14@news.example.org>\n"
+	"\n"
+	"Hello\n";
+
+static const char exim[] =
+	"Return-path: <>\n"
+	"X-Failed-Recipients: linus@kernel.example\n"
+	"Auto-Submitted: auto-replied\n"
+	"From: Mail Delivery System <Mailer-Daemon@mail.example.net>\n"
+	"To: bounces+sub-6@news.example.org\n"
+	"Subject: Mail delivery failed: returning message to sender\n"
+	"\n"
+	"This message was created automatically by mail delivery software.\n"
+	"\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n"
+	"\n"
+	"  linus@kernel.example\n"
+	"    SMTP error from remote mail server after RCPT TO:<linus@kernel.example>:\n"
+	"    host mx.kernel.example [192.0.2.9]: 550 5.1.1 <linus@kernel.example>:\n"
+	"    Recipient address rejected: User unknown in local recipient table\n"
+	"\n"
+	"------ This is a copy of the message, including all the headers. ------\n"
+	"\n"
+	"Return-path: <bounces+sub-6@news.example.org>\n"
+	"To: linus@kernel.example\n"
+	"Message-ID: <issue-15@news.example.org>\n"
+	"\n"
+	"Hello\n";
+
+static const char postfix[] =
+	"From MAILER-DAEMON Thu Apr 29 23:34:45 2021\n"
+	"Delivered-To: bounces+ABC-123@news.example.org\n"
+	"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
+	"To: bounces+ABC-123@news.example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"PF\"\n"
+	"\n"
+	"--PF\n"
+	"Content-Description: Notification\n"
+	"Content-Type: text/plain; charset=us-ascii\n"
+	"\n"
+	"<alan@bletchley.example>: host mx.bletchley.example[192.0.2.7] said: 554\n"
+	"    5.7.1 Service unavailable; Client host [192.0.2.3] blocked using\n"
+	"    zen.spamhaus.org (in reply to RCPT TO command)\n"
+	"\n"
+	"--PF\n"
+	"Content-Description: Delivery report\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; alan@bletchley.example\n"
+	"Action: failed\n"
+	"Status: 5.7.1\n"
+	"Diagnostic-Code: smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.3]\n"
+	"    blocked using zen.spamhaus.org\n"
+	"\n"
+	"--PF\n"
+	"Content-Description: Undelivered Message Headers\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"Return-Path: <bounces+ABC-123@news.example.org>\n"
+	"From: news@news.example.org\n"
+	"To: alan@bletchley.example\n"
+	"Message-ID: <Issue-16.x@news.example.org>\n"
+	"\n"
+	"--PF--\n";
+
+static const char postmaster_away[] =
+	"From: School Postmaster <postmaster@school.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: Out of office: Issue 12\n"
+	"Auto-Submitted: auto-replied\n"
+	"\n"
+	"I am away until the 3rd; mail is not read.\n";
+
+static const char postmaster_reply[] =
+	"From: School Postmaster <postmaster@school.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: Re: your question\n"
+	"\n"
+	"Thanks, the DNS entry for our school is fixed now.\n";
+
+static const char ses_json[] =
+	"From: SES <no-reply@sns.amazonaws.com>\n"
+	"To: ops@news.example.org\n"
+	"Subject: AWS Notification Message\n"
+	"Content-Type: text/plain; charset=UTF-8\n"
+	"\n"
+	"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\","
+	"\"bouncedRecipients\":[{\"emailAddress\":\"ada@school.example\",\"action\":\"failed\","
+	"\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},"
+	"\"mail\":{\"source\":\"bounces+sub-8@news.example.org\"}}\n";
+
+static const char after_data[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	"To: bounces+sub-9@news.example.org\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<ada@school.example>\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"... while talking to mx.school.example.:\n"
+	">>> DATA\n"
+	"<<< 550 5.1.1 <ada@school.example>... User unknown\n";
+
+static const char ordinary[] =
+	"From: Ada <ada@school.example>\n"
+	"To: news@news.example.org\n"
+	"Subject: Loved issue 12\n"
+	"\n"
+	"Thanks, the article on engines was great.\n";
+
+static const char garbage[] = "\x00\x01\x02\xff\xfe garbage \x7f\n\n\x00binary";
+
+/* One failed-recipient expectation; NULL fields are not checked. */
+struct want_rcpt {
+	const char *recipient;
+	int class;
+	const char *status;
+};
+
+static const struct {
+	const char *name;
+	const char *msg;
+	size_t len;                /* 0: strlen(msg) */
+	int rc;
+	int class;
+	int is_dsn, is_arf, is_autoreply;
+	size_t n_rcpts;
+	struct want_rcpt rcpts[2];
+	const char *verp, *orig_id, *subject;
+} rows[] = {
+	{"standard DSN", standard_dsn, 0, 0, BOUNCE_HARD, 1, 0, 0, 2,
+	 {{"ada@school.example", BOUNCE_HARD, "5.1.1"}, {"grace@navy.example", BOUNCE_SOFT, "5.2.2"}},
+	 "sub-4711", "issue-12@news.example.org", "Undelivered Mail Returned to Sender"},
+	{"delayed DSN", delayed_dsn, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_OTHER, "4.4.1"}}, "sub-4711", NULL, NULL},
+	{"success DSN", delivered_dsn, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_OTHER, "2.0.0"}}, "sub-4711", NULL, NULL},
+	{"ARF complaint", arf, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
+	 {{"reader@isp.example", BOUNCE_COMPLAINT, NULL}}, "sub-99",
+	 "issue-13@news.example.org", "Abuse report"},
+	{"RFC 3834 auto-reply", rfc3834, 0, 0, BOUNCE_AUTOREPLY, 0, 0, 1, 1,
+	 {{"ada@school.example", BOUNCE_AUTOREPLY, NULL}}, NULL, NULL, NULL},
+	{"vacation subject", vacation, 0, 0, BOUNCE_AUTOREPLY, 0, 0, 1, 1,
+	 {{"grace@navy.example", BOUNCE_AUTOREPLY, NULL}}, NULL, NULL,
+	 "Abwesenheitsnotiz: Issue 12"},
+	{"vacation body only", vacation_body, 0, 0, BOUNCE_AUTOREPLY, 0, 0, 1, 1,
+	 {{"grace@navy.example", BOUNCE_AUTOREPLY, NULL}}, NULL, NULL, NULL},
+	{"qmail", qmail, 0, 0, BOUNCE_HARD, 0, 0, 0, 2,
+	 {{"ada@school.example", BOUNCE_HARD, "5.1.1"}, {"grace@navy.example", BOUNCE_SOFT, NULL}},
+	 "sub-5", "issue-14@news.example.org", NULL},
+	{"Exim (auto-replied, still a bounce)", exim, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
+	 {{"linus@kernel.example", BOUNCE_HARD, "5.1.1"}}, "sub-6", "issue-15@news.example.org",
+	 NULL},
+	{"Postfix with returned headers", postfix, 0, 0, BOUNCE_SOFT, 1, 0, 0, 1,
+	 {{"alan@bletchley.example", BOUNCE_SOFT, "5.7.1"}}, "abc-123",
+	 "Issue-16.x@news.example.org", NULL},
+	{"postmaster on holiday", postmaster_away, 0, 0, BOUNCE_AUTOREPLY, 0, 0, 1, 1,
+	 {{"postmaster@school.example", BOUNCE_AUTOREPLY, NULL}}, NULL, NULL, NULL},
+	{"postmaster answering", postmaster_reply, 0, 0, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}},
+	 NULL, NULL, NULL},
+	{"Amazon SES JSON", ses_json, 0, 0, BOUNCE_HARD, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_HARD, "5.1.1"}}, NULL, NULL, NULL},
+	/* Refused only after DATA: the address existed at RCPT TO, a filter spoke. */
+	{"user unknown after DATA", after_data, 0, 0, BOUNCE_SOFT, 0, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_SOFT, "5.1.1"}}, "sub-9", NULL, NULL},
+	{"ordinary mail", ordinary, 0, 0, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}}, NULL, NULL,
+	 "Loved issue 12"},
+	{"garbage", garbage, sizeof(garbage) - 1, -1, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}},
+	 NULL, NULL, NULL},
+	{"empty", "", 0, -1, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}}, NULL, NULL, NULL},
+};
+
+/* crlf - msg with every LF made CRLF, in a fresh buffer. */
+static char *
+crlf(const char *msg, size_t len, size_t *out_len)
+{
+	struct buf b;
+
+	buf_init(&b, 2 * len + 1);
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] == '\n')
+			buf_addc(&b, '\r');
+		buf_addc(&b, msg[i]);
+	}
+	*out_len = b.len;
+	return buf_steal(&b);
+}
+
+static const char *
+name_of(int class)
+{
+	return bounce_class_name(class);
+}
+
+/* check_row - parse one row's message; the failures, printed, counted. */
+static int
+check_row(size_t i, const char *msg, size_t len, const char *variant)
+{
+	struct bounce_report r;
+	struct error err = ERROR_INIT;
+	int failed = 0, rc;
+
+#define BAD(...)                                                                           \
+	do {                                                                                   \
+		print_error("%s (%s): ", rows[i].name, variant);                                   \
+		print_error(__VA_ARGS__);                                                          \
+		print_error("\n");                                                                 \
+		failed++;                                                                          \
+	} while (0)
+
+	rc = bounce_parse(msg, len, "bounces", &r, &err);
+	if (rc != rows[i].rc) {
+		BAD("got rc %d (%s), want %d", rc, error_msg(&err), rows[i].rc);
+		error_clear(&err);
+		if (rc == 0)
+			bounce_report_free(&r);
+		return failed;
+	}
+	error_clear(&err);
+	if (rc != 0) {
+		if (r.n_rcpts != 0 || r.rcpts != NULL)
+			BAD("got %zu recipients after a failure, want none", r.n_rcpts);
+		return failed;
+	}
+	if (r.class != rows[i].class)
+		BAD("got class %s, want %s", name_of(r.class), name_of(rows[i].class));
+	if (r.is_dsn != rows[i].is_dsn || r.is_arf != rows[i].is_arf ||
+	    r.is_autoreply != rows[i].is_autoreply)
+		BAD("got dsn/arf/autoreply %d/%d/%d, want %d/%d/%d", r.is_dsn, r.is_arf,
+		    r.is_autoreply, rows[i].is_dsn, rows[i].is_arf, rows[i].is_autoreply);
+	if (r.n_rcpts != rows[i].n_rcpts)
+		BAD("got %zu recipients, want %zu", r.n_rcpts, rows[i].n_rcpts);
+	for (size_t k = 0; k < r.n_rcpts && k < rows[i].n_rcpts && k < 2; k++) {
+		const struct want_rcpt *w = &rows[i].rcpts[k];
+		const struct bounce_rcpt *g = &r.rcpts[k];
+
+		if (w->recipient && !str_eq(g->recipient, w->recipient))
+			BAD("recipient %zu: got '%s', want '%s'", k, g->recipient ? g->recipient : "(null)",
+			    w->recipient);
+		if (g->class != w->class)
+			BAD("recipient %zu: got class %s (%s), want %s", k, name_of(g->class),
+			    g->reason ? g->reason : "-", name_of(w->class));
+		if (w->status && !str_eq(g->status, w->status))
+			BAD("recipient %zu: got status '%s', want '%s'", k,
+			    g->status ? g->status : "(null)", w->status);
+	}
+	if (!str_eq(r.verp, rows[i].verp))
+		BAD("got verp '%s', want '%s'", r.verp ? r.verp : "(null)",
+		    rows[i].verp ? rows[i].verp : "(null)");
+	if (rows[i].orig_id && !str_eq(r.original_message_id, rows[i].orig_id))
+		BAD("got original Message-ID '%s', want '%s'",
+		    r.original_message_id ? r.original_message_id : "(null)", rows[i].orig_id);
+	if (rows[i].subject && !str_eq(r.subject, rows[i].subject))
+		BAD("got subject '%s', want '%s'", r.subject ? r.subject : "(null)", rows[i].subject);
+	bounce_report_free(&r);
+#undef BAD
+	return failed;
+}
+
+static void
+test_rows(void **state)
+{
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = rows[i].len ? rows[i].len : strlen(rows[i].msg), clen;
+		char *c = crlf(rows[i].msg, len, &clen);
+
+		failed += check_row(i, rows[i].msg, len, "LF");
+		failed += check_row(i, c, clen, "CRLF");
+		free(c);
+	}
+	if (failed)
+		fail_msg("%d checks failed over %zu messages", failed, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* A report naming 1000 recipients yields BOUNCE_MAX_RCPTS of them, quickly. */
+static void
+test_many_recipients(void **state)
+{
+	struct bounce_report r;
+	struct error err = ERROR_INIT;
+	struct buf b;
+	int64_t t0;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, DSN_HEAD("") "--BB\nContent-Type: message/delivery-status\n\n"
+	             "Reporting-MTA: dns; mx.example.net\n\n");
+	for (int i = 0; i < 1000; i++)
+		buf_addf(&b, "Final-Recipient: rfc822; user%d@school.example\nAction: failed\n"
+		             "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n", i);
+	buf_adds(&b, "--BB--\n");
+	t0 = now_mono_ms();
+	if (bounce_parse(b.data, b.len, "bounces", &r, &err) != 0)
+		fail_msg("got error '%s', want a report", error_msg(&err));
+	if (r.n_rcpts != BOUNCE_MAX_RCPTS)
+		fail_msg("got %zu recipients, want %d", r.n_rcpts, BOUNCE_MAX_RCPTS);
+	if (r.class != BOUNCE_HARD)
+		fail_msg("got class %s, want hard", name_of(r.class));
+	if (!str_eq(r.rcpts[BOUNCE_MAX_RCPTS - 1].recipient, "user255@school.example"))
+		fail_msg("got last recipient '%s', want 'user255@school.example'",
+		         r.rcpts[BOUNCE_MAX_RCPTS - 1].recipient);
+	if (now_mono_ms() - t0 > 2000)
+		fail_msg("got %lld ms for 1000 recipients, want under 2000",
+		         (long long)(now_mono_ms() - t0));
+	bounce_report_free(&r);
+	buf_free(&b);
+}
+
+/* Over BOUNCE_MAX_MESSAGE is refused before a byte is read; long fields are cut. */
+static void
+test_limits(void **state)
+{
+	struct bounce_report r;
+	struct error err = ERROR_INIT;
+	struct buf b;
+	char *big;
+
+	(void)state;
+	big = xcalloc(1, (size_t)BOUNCE_MAX_MESSAGE + 1);
+	memcpy(big, "From: a@b.example\n\n", 19);
+	if (bounce_parse(big, (size_t)BOUNCE_MAX_MESSAGE + 1, "bounces", &r, &err) == 0)
+		fail_msg("got a report for %d bytes, want a refusal", BOUNCE_MAX_MESSAGE + 1);
+	if (err.msg == NULL || strstr(err.msg, "limit") == NULL)
+		fail_msg("got error '%s', want one naming the limit", error_msg(&err));
+	error_clear(&err);
+	free(big);
+
+	/* A 100 KB Subject and Diagnostic-Code come back cut, not whole and not lost. */
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "From: MAILER-DAEMON@mx.example.net\nSubject: ");
+	for (int i = 0; i < 10000; i++)
+		buf_adds(&b, "undelivery");
+	buf_adds(&b, "\nContent-Type: multipart/report; boundary=\"BB\"\n\n--BB\n"
+	             "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\n"
+	             "Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 ");
+	for (int i = 0; i < 10000; i++)
+		buf_adds(&b, "full full ");
+	buf_adds(&b, "\n\n--BB--\n");
+	if (bounce_parse(b.data, b.len, "bounces", &r, &err) != 0)
+		fail_msg("got error '%s', want a report", error_msg(&err));
+	if (r.subject == NULL || strlen(r.subject) > 4096)
+		fail_msg("got subject of %zu bytes, want at most 4096",
+		         r.subject ? strlen(r.subject) : 0);
+	if (r.n_rcpts != 1 || r.rcpts[0].diagnostic == NULL || strlen(r.rcpts[0].diagnostic) > 4096)
+		fail_msg("got %zu recipients / diagnostic of %zu bytes, want 1 / at most 4096",
+		         r.n_rcpts, r.n_rcpts && r.rcpts[0].diagnostic ? strlen(r.rcpts[0].diagnostic)
+		                                                       : 0);
+	bounce_report_free(&r);
+	buf_free(&b);
+}
+
+/* Nesting that would take libetpan's recursive parser past the stack. */
+static void
+test_nesting(void **state)
+{
+	static const char *const unit[] = {
+		"Content-Type: message/rfc822\n\n",
+		"Content-Type : multipart/mixed; boundary=b\n\n--b\n",
+		"(",
+	};
+	struct bounce_report r;
+	struct error err = ERROR_INIT;
+	struct buf b;
+
+	(void)state;
+	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++) {
+		buf_init(&b, BOUNCE_MAX_MESSAGE);
+		buf_adds(&b, u == 2 ? "From: a@b.example " : "From: a@b.example\n");
+		while (buf_adds(&b, unit[u]) == BUF_OK && b.len < 4000000)
+			;
+		buf_adds(&b, "\n\nbody\n");
+		if (bounce_parse(b.data, b.len, "bounces", &r, &err) != 0)
+			fail_msg("nesting %zu: got error '%s', want a report", u, error_msg(&err));
+		if (r.class != BOUNCE_OTHER)
+			fail_msg("nesting %zu: got class %s, want other", u, name_of(r.class));
+		bounce_report_free(&r);
+		buf_free(&b);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_many_recipients),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_nesting),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
