@@ -134,24 +134,6 @@ subscriber_status(struct store *st, int64_t id, int *status, char **email, struc
 	return 0;
 }
 
-static int
-set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
-           const char *detail, struct error *err)
-{
-	static const char sql[] = "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(st, sql, err);
-
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, sub_status_name(to));
-	sqlite3_bind_int64(s, 2, now_unix());
-	sqlite3_bind_int64(s, 3, id);
-	if (store_step_done(st, s, err, "changing subscriber status") < 0)
-		return -1;
-	return store_audit(st, id, email, 0, "status", sub_status_name(from), sub_status_name(to),
-	                   actor, detail, err);
-}
-
 int
 store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
                   const char *detail, struct error *err)
@@ -267,7 +249,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshol
 	} else if (strcmp(ev->class_name, "complaint") == 0) {
 		*decision = xstrdup("complained: unsubscribed from every list");
 		if ((status != SUB_COMPLAINED &&
-		     set_status(st, ev->subscriber_id, email, status, SUB_COMPLAINED, ACTOR_BOUNCE,
+		     store_set_status(st, ev->subscriber_id, email, status, SUB_COMPLAINED, ACTOR_BOUNCE,
 		                "complaint (feedback report)", err) < 0) ||
 		    store_unsubscribe(st, ev->subscriber_id, 0, ACTOR_BOUNCE,
 		                      "complaint (feedback report)", err) < 0)
@@ -279,7 +261,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshol
 		*decision = xstrdup("recorded: a policy refusal of our mail, not of the address");
 	} else if (strcmp(ev->class_name, "hard") == 0) {
 		*decision = xstrdup("disabled: hard bounce");
-		if (set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE, detail,
+		if (store_set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE, detail,
 		               err) < 0)
 			goto out;
 	} else if (strcmp(ev->class_name, "soft") == 0) {
@@ -290,7 +272,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshol
 		if (score >= threshold) {
 			*decision = xasprintf("disabled: %lld soft bounces on different days within %d "
 			                      "days", (long long)score, window_days);
-			if (set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
+			if (store_set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
 			               *decision, err) < 0)
 				goto out;
 		} else

@@ -38,6 +38,9 @@ char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for
 int store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
                 const char *field, const char *old_value, const char *new_value, int actor,
                 const char *detail, struct error *err);
+/* store_set_status - change a subscriber's status, with its audit row. */
+int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
+                     const char *detail, struct error *err);
 /* Run fn inside a transaction unless one is already open (implicit unit of work). */
 int store_tx_open(struct store *st, int *opened, struct error *err);
 int store_tx_close(struct store *st, int opened, int ok, struct error *err);

@@ -104,8 +104,8 @@ topics_replace(struct store *st, int64_t id, const char *canonical, struct error
 	return topics_insert(st, id, canonical, err);
 }
 
-static int
-set_subscriber_status(struct store *st, int64_t id, const char *email, int from, int to,
+int
+store_set_status(struct store *st, int64_t id, const char *email, int from, int to,
                       int actor, const char *detail, struct error *err)
 {
 	static const char sql[] = "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?";
@@ -299,7 +299,7 @@ store_subscribe(struct store *st, int64_t list_id, const struct subscription *su
 	}
 	/* A confirmed membership makes a waiting subscriber active. */
 	if (want == SUB_ACTIVE && cur_status == SUB_UNCONFIRMED &&
-	    set_subscriber_status(st, id, sub->email, cur_status, SUB_ACTIVE, sub->actor, sub->source,
+	    store_set_status(st, id, sub->email, cur_status, SUB_ACTIVE, sub->actor, sub->source,
 	                          err) < 0)
 		goto out;
 	if (*result != SUBSCRIBE_CREATED && changed)
@@ -730,7 +730,7 @@ store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *de
 	}
 	/* Forgotten, or already ended: nothing to change. */
 	if (email && !ended(status) &&
-	    set_subscriber_status(st, subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
+	    store_set_status(st, subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
 	                          detail, err) < 0)
 		goto out;
 	ok = 1;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-fuzzers.sh SECONDS - run every libFuzzer target in build/fuzz/ for SECONDS
-# each, with its corpus in build/fuzz/corpus/NAME (seeded from tests/fuzz/seeds/NAME
-# when present).  Prints one TAP line per target; a crash, leak or timeout fails it
+# each, with its corpus in build/fuzz/corpus/NAME, seeded from the project's
+# own sample files.  Prints one TAP line per target; a crash, leak or timeout fails it
 # and leaves the reproducer in build/fuzz/.
 set -u
 cd "$(dirname "$0")/../.."
@@ -14,12 +14,18 @@ for f in build/fuzz/fuzz_*; do
 	n=$((n + 1))
 	corpus=build/fuzz/corpus/$name
 	mkdir -p "$corpus"
-	seeds=tests/fuzz/seeds/${name#fuzz_}
-	[ -d "$seeds" ] || seeds=
+	# Seeds are the project's own sample files, read in place.
+	case $name in
+	fuzz_template) seeds="templates" ;;
+	fuzz_frontmatter | fuzz_markdown) seeds="etc/demo tests/data" ;;
+	fuzz_csv) seeds="etc/demo" ;;
+	*) seeds= ;;
+	esac
 	log=build/fuzz/$name.log
 	if (cd build/fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 		"./$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
-		-artifact_prefix="./$name-" "corpus/$name" ${seeds:+"../../$seeds"}) >"$log" 2>&1; then
+		-artifact_prefix="./$name-" "corpus/$name" $(for d in $seeds; do echo "../../$d"; done)) \
+		>"$log" 2>&1; then
 		echo "ok $n - $name ran ${secs}s: $(grep -Eo 'stat::number_of_executed_units: [0-9]+|#[0-9]+\s+DONE.*' "$log" | tail -1)"
 	else
 		echo "not ok $n - $name failed (see $log)"
