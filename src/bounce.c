@@ -1152,7 +1152,7 @@ mime_input(const char *msg, size_t *len, char **copy)
 			deep = 1;
 		else if (msg[i] == ')' && depth > 0)
 			depth--;
-		if ((i > 0 && msg[i - 1] != '\n') || n - i < 12 ||
+		if ((msg[i] | 0x20) != 'c' || (i > 0 && msg[i - 1] != '\n') || n - i < 12 ||
 		    strncasecmp(msg + i, "content-type", 12) != 0)
 			continue;
 		for (j = i + 12; j < n && (msg[j] == ' ' || msg[j] == '\t'); j++)

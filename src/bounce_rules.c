@@ -623,36 +623,39 @@ returned_header(const char *t, size_t n)
 size_t
 brules_returned_start(const char *text, size_t n, size_t *body)
 {
-	struct buf b;
 	size_t i = 0, run = 0, run_start = 0;
+	char low[200];
 
-	buf_init(&b, 512);
 	while (i < n) {
-		size_t e = line_end(text, n, i), k;
+		size_t e = line_end(text, n, i), k = 0, m = 0;
 		const char *l = text + i;
 		size_t ll = e - i;
 
-		if (ll < 200 && ll > 4) {
-			buf_reset(&b);
-			/* Strip the dashes, stars and colons that dress a separator up. */
-			k = 0;
-			while (k < ll && strchr(" \t-=*_#>[(", l[k]))
+		if (ll < sizeof(low) && ll > 4) {
+			/* Strip the dashes, stars and colons that dress a separator up, and fold. */
+			while (k < ll && l[k] && strchr(" \t-=*_#>[(", l[k]))
 				k++;
-			brules_fold(l + k, ll - k, &b);
-			while (b.len > 0 && strchr(" \r-=*_#])", b.data[b.len - 1]))
-				buf_truncate(&b, b.len - 1);
-			for (size_t j = 0; bare_markers[j]; j++)
-				if (strcmp(buf_cstr(&b), bare_markers[j]) == 0)
+			for (; k < ll; k++) {
+				unsigned char c = (unsigned char)l[k];
+
+				if (isspace(c) && (m == 0 || low[m - 1] == ' '))
+					continue;
+				low[m++] = isspace(c) ? ' ' : (char)tolower(c);
+			}
+			while (m > 0 && low[m - 1] && strchr(" -=*_#])", low[m - 1]))
+				m--;
+			low[m] = '\0';
+			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
+				if (strcmp(low, bare_markers[j]) == 0)
 					goto found;
-			for (size_t j = 0; markers[j]; j++)
-				if (strncmp(buf_cstr(&b), markers[j], strlen(markers[j])) == 0)
+			for (size_t j = 0; m > 0 && markers[j]; j++)
+				if (strncmp(low, markers[j], strlen(markers[j])) == 0)
 					goto found;
 		}
 		if (returned_header(l, ll)) {
 			if (run++ == 0)
 				run_start = i;
 			if (run >= 2) {
-				buf_free(&b);
 				*body = run_start;
 				return run_start;
 			}
@@ -661,11 +664,9 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 		}
 		i = e;
 	}
-	buf_free(&b);
 	*body = n;
 	return n;
 found:
-	buf_free(&b);
 	*body = line_end(text, n, i);
 	return i;
 }

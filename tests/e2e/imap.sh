@@ -7,26 +7,7 @@
 CORPUS=${OUTREACH_CORPUS:-$TOP/../shared/corpora/bounces}
 if ! [ -x /usr/sbin/dovecot ] || ! [ -d "$CORPUS/emails" ]; then
 	skip "dovecot or the bounce corpus is missing"
-	
-# The daemon's bounce worker waits with IDLE and picks up new mail by itself.
-"$BIN" daemon 2>daemon.log &
-dpid=$!
-stop_later $dpid
-for _ in $(seq 50); do grep -q 'bounces: worker started' daemon.log && break; sleep 0.1; done
-sleep 1
-deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
-printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
-deliver_to_mailbox plain.eml 11.plain
-for _ in $(seq 100); do
-	[ "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" = 0 ] && break
-	sleep 0.2
-done
-is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the daemon's worker processed new mail without a restart"
-like "$(cat daemon.log)" 'bounces: .*hard bounce for <this-local-part-does-not-exist-on-the-server@example.jp>' "and logged the bounce"
-kill -TERM $dpid
-wait $dpid
-is "$?" 0 "the daemon stops cleanly with its bounce worker"
-done_testing
+	done_testing
 	exit 0
 fi
 . "$TOP/tests/lib_dovecot.sh"
