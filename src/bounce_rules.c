@@ -236,6 +236,45 @@ brules_fold(const char *s, size_t n, struct buf *out)
 	free(tmp);
 }
 
+/*
+ * Which byte pairs occur in a text, hashed into BIGRAM_BITS bits.  The
+ * phrase table has some 500 alternatives; most cannot occur in a given
+ * text, and a pair missing from the map says so without a strstr().
+ */
+enum { BIGRAM_BITS = 4096 };
+
+struct bigrams {
+	unsigned char bits[BIGRAM_BITS / 8];
+};
+
+static unsigned
+bigram(unsigned char a, unsigned char b)
+{
+	return ((unsigned)a * 31u + b) % BIGRAM_BITS;
+}
+
+static void
+bigrams_of(const char *t, struct bigrams *m)
+{
+	memset(m->bits, 0, sizeof(m->bits));
+	for (; t[0] && t[1]; t++) {
+		unsigned h = bigram((unsigned char)t[0], (unsigned char)t[1]);
+
+		m->bits[h / 8] |= (unsigned char)(1u << (h % 8));
+	}
+}
+
+static int
+bigram_in(const struct bigrams *m, const char *a, size_t n)
+{
+	unsigned h;
+
+	if (m == NULL || n < 2)
+		return 1;
+	h = bigram((unsigned char)a[0], (unsigned char)a[1]);
+	return (m->bits[h / 8] >> (h % 8)) & 1;
+}
+
 /* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
 static int
 alt_plain(const char *text, const char *a, size_t n)
@@ -266,12 +305,14 @@ alt_plain(const char *text, const char *a, size_t n)
  * anything: "host ~not found" matches "host mx.example.org not found".
  */
 static int
-alt_match(const char *text, const char *a, size_t n)
+alt_match(const char *text, const struct bigrams *m, const char *a, size_t n)
 {
 	const char *tilde = memchr(a, '~', n), *p;
 	size_t ln, rn;
 	char left[128], win[GAP_MAX + 128];
 
+	if (!bigram_in(m, a, n))
+		return 0;
 	if (tilde == NULL)
 		return alt_plain(text, a, n);
 	ln = (size_t)(tilde - a);
@@ -295,13 +336,13 @@ alt_match(const char *text, const char *a, size_t n)
 }
 
 static int
-pattern_match(const char *text, const char *pattern)
+pattern_match(const char *text, const struct bigrams *m, const char *pattern)
 {
 	const char *a = pattern, *bar;
 
 	for (;;) {
 		bar = strchr(a, '|');
-		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
+		if (alt_match(text, m, a, bar ? (size_t)(bar - a) : strlen(a)))
 			return 1;
 		if (bar == NULL)
 			return 0;
@@ -312,10 +353,13 @@ pattern_match(const char *text, const char *pattern)
 const struct bounce_rule *
 brules_match(const char *folded, int weak)
 {
+	struct bigrams m;
+
 	if (folded == NULL || *folded == '\0')
 		return NULL;
+	bigrams_of(folded, &m);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rules[i].weak == weak && pattern_match(folded, rules[i].pattern))
+		if (rules[i].weak == weak && pattern_match(folded, &m, rules[i].pattern))
 			return &rules[i];
 	return NULL;
 }
@@ -488,7 +532,7 @@ static int
 any_of(const char *folded, const char *const *list)
 {
 	for (; *list; list++)
-		if (pattern_match(folded, *list))
+		if (pattern_match(folded, NULL, *list))
 			return 1;
 	return 0;
 }
