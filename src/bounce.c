@@ -1143,35 +1143,42 @@ split_text(struct scan *s)
 static const char *
 mime_input(const char *msg, size_t *len, char **copy)
 {
-	size_t n = *len, seen = 0, depth = 0, i, j;
+	const char *p = msg, *end = msg + *len, *eol, *q;
+	size_t seen = 0, depth = 0;
 	int deep = 0;
 
 	*copy = NULL;
-	for (i = 0; i < n; i++) {
-		if (msg[i] == '(' && ++depth > COMMENTS_MAX)
-			deep = 1;
-		else if (msg[i] == ')' && depth > 0)
-			depth--;
-		if ((msg[i] | 0x20) != 'c' || (i > 0 && msg[i - 1] != '\n') || n - i < 12 ||
-		    strncasecmp(msg + i, "content-type", 12) != 0)
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if ((size_t)(end - p) >= 12 && strncasecmp(p, "content-type", 12) == 0) {
+			for (q = p + 12; q < end && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q < end && *q == ':') {
+				for (q++; q < end && isspace((unsigned char)*q); q++)
+					;
+				if (((size_t)(end - q) >= 10 && strncasecmp(q, "multipart/", 10) == 0) ||
+				    ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0))
+					if (++seen > CONTAINERS_MAX)
+						break;
+			}
+		}
+		if (deep || (!memchr(p, '(', (size_t)(eol - p)) &&
+		             (depth == 0 || !memchr(p, ')', (size_t)(eol - p)))))
 			continue;
-		for (j = i + 12; j < n && (msg[j] == ' ' || msg[j] == '\t'); j++)
-			;
-		if (j >= n || msg[j] != ':')
-			continue;
-		for (j++; j < n && isspace((unsigned char)msg[j]); j++)
-			;
-		if (((n - j >= 10 && strncasecmp(msg + j, "multipart/", 10) == 0) ||
-		     (n - j >= 8 && strncasecmp(msg + j, "message/", 8) == 0)) &&
-		    ++seen > CONTAINERS_MAX)
-			break;
+		for (q = p; q < eol; q++)
+			if (*q == '(' && ++depth > COMMENTS_MAX)
+				deep = 1;
+			else if (*q == ')' && depth > 0)
+				depth--;
 	}
-	*len = i;
+	*len = (size_t)((p < end ? p : end) - msg);
 	if (!deep)
 		return msg;
-	*copy = xmalloc(i ? i : 1);
-	for (j = 0; j < i; j++)
-		(*copy)[j] = msg[j] == '(' || msg[j] == ')' ? ' ' : msg[j];
+	*copy = xmalloc(*len ? *len : 1);
+	for (size_t i = 0; i < *len; i++)
+		(*copy)[i] = msg[i] == '(' || msg[i] == ')' ? ' ' : msg[i];
 	return *copy;
 }
 

@@ -141,10 +141,10 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
 }
 
 int
-bouncer_handle(struct store *st, const struct config *cfg, const char *msg, size_t len,
-               int *unparsed, struct bouncer_stats *stats, struct error *err)
+bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *key,
+               const char *msg, size_t len, int *unparsed, struct bouncer_stats *stats,
+               struct error *err)
 {
-	unsigned char key[SECRET_LEN];
 	struct bounce_report rep;
 	struct error perr = ERROR_INIT;
 	char *mkey = NULL, *summary = NULL;
@@ -153,8 +153,6 @@ bouncer_handle(struct store *st, const struct config *cfg, const char *msg, size
 
 	*unparsed = 0;
 	stats->messages++;
-	if (secret_load(cfg->secret_file, key, err) < 0)
-		return -1;
 	memset(&rep, 0, sizeof(rep));
 	if (bounce_parse(msg, len, cfg->bounce_local, &rep, &perr) < 0) {
 		*unparsed = 1;
@@ -247,7 +245,6 @@ bouncer_handle(struct store *st, const struct config *cfg, const char *msg, size
 fail:
 	store_rollback(st);
 out:
-	explicit_bzero(key, sizeof(key));
 	bounce_report_free(&rep);
 	free(mkey);
 	free(summary);
@@ -299,11 +296,12 @@ static int
 process_unseen(struct imap *m, struct store *st, const struct config *cfg,
                struct bouncer_stats *stats, struct error *err)
 {
+	unsigned char key[SECRET_LEN];
 	uint32_t *uids = NULL;
 	size_t n = 0;
 	int rc = -1;
 
-	if (imap_unseen(m, &uids, &n, err) < 0)
+	if (secret_load(cfg->secret_file, key, err) < 0 || imap_unseen(m, &uids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char *data = NULL;
@@ -317,7 +315,7 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 			         uids[i], len, IMAP_MAX_MESSAGE, cfg->imap_unparsed);
 			stats->messages++;
 			stats->unparsed++;
-		} else if (bouncer_handle(st, cfg, data, len, &unparsed, stats, err) < 0) {
+		} else if (bouncer_handle(st, cfg, key, data, len, &unparsed, stats, err) < 0) {
 			free(data);
 			goto out;
 		}
@@ -328,6 +326,7 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 	}
 	rc = 0;
 out:
+	explicit_bzero(key, sizeof(key));
 	free(uids);
 	return rc;
 }

@@ -24,10 +24,12 @@ struct bouncer_stats {
 
 /*
  * bouncer_handle - understand one message and apply it; *unparsed says
- * which folder it belongs in.  Returns -1 only when the store fails.
+ * which folder it belongs in.  key is the site key (SECRET_LEN bytes) that
+ * VERP and unsubscribe tokens are checked with.  Returns -1 only when the store fails.
  */
-int bouncer_handle(struct store *st, const struct config *cfg, const char *msg, size_t len,
-                   int *unparsed, struct bouncer_stats *stats, struct error *err);
+int bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *key,
+                   const char *msg, size_t len, int *unparsed, struct bouncer_stats *stats,
+                   struct error *err);
 /* bouncer_run_once - connect, process every unseen message, disconnect. */
 int bouncer_run_once(const struct config *cfg, struct bouncer_stats *stats, struct error *err);
 /* bouncer_worker - the daemon's worker: process, wait (IDLE or poll), reconnect with backoff. */
