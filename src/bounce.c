@@ -201,17 +201,20 @@ each_addr(struct scan *s, const char *v, struct buf *list, int verp)
 	}
 }
 
-/* strip_id - a Message-ID without its angle brackets and white space. */
+/*
+ * strip_id - a Message-ID as "<id@host>", the form the header (and so the
+ * deliveries table) writes, without the white space or comments around it.
+ */
 static char *
 strip_id(const char *v)
 {
 	const char *lt = strchr(v, '<'), *gt;
 
 	if (lt && (gt = strchr(lt, '>')) != NULL && gt > lt + 1)
-		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+		return xstrndup(lt, (size_t)(gt - lt + 1));
 	while (*v == ' ')
 		v++;
-	return *v ? xstrndup(v, strcspn(v, " \t")) : NULL;
+	return *v ? xasprintf("<%.*s>", (int)strcspn(v, " \t<>"), v) : NULL;
 }
 
 static void
@@ -248,36 +251,6 @@ decode_subject(const char *v)
 	return out;
 }
 
-/*
- * judge_from - whether a From value names a mail system rather than a person
- * (from_daemon), or a list manager that rejects posts (from_robot).
- */
-static void
-judge_from(struct scan *s, const char *v)
-{
-	static const char *const daemons[] = {
-		"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master",
-		"mail delivery", "mail.delivery", "mail administrator", "mail-daemon",
-		"mdaemon", "nondelivery", "mailadmin", NULL,
-	};
-	static const char *const robots[] = {
-		"-admin@", "-owner@", "owner-", "-request@", "-bounces@", "listserv", "majordomo",
-		"mailman", NULL,
-	};
-	char low[256];
-	size_t i;
-
-	for (i = 0; v[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)v[i]);
-	low[i] = '\0';
-	for (i = 0; daemons[i]; i++)
-		if (strstr(low, daemons[i]))
-			s->from_daemon = 1;
-	for (i = 0; robots[i]; i++)
-		if (strstr(low, robots[i]))
-			s->from_robot = 1;
-}
-
 /* top_field - one field of the bounce's own header. */
 static void
 top_field(struct scan *s, const char *name, const char *v)
@@ -288,7 +261,8 @@ top_field(struct scan *s, const char *name, const char *v)
 		char a[BRULES_ADDR_MAX], *norm = NULL;
 		const char *why;
 
-		judge_from(s, v);
+		s->from_daemon |= brules_from_daemon(v);
+		s->from_robot |= brules_from_robot(v);
 		each_addr(s, v, &s->ignore, 0);
 		if (r->from == NULL && brules_addr_in(v, strlen(v), a) > 0 &&
 		    addr_normalize(a, &norm, &why) == 0)
@@ -743,12 +717,13 @@ one_line(const char *s)
 
 /* judge - reason, status and class of one failed recipient; see brules_judge. */
 static void
-judge(struct bounce_rcpt *rc, const char *dsn_status, const char *own, struct brules_whole *w)
+judge(struct bounce_rcpt *rc, const char *dsn_status, const char *diag, const char *ctx,
+      struct brules_whole *w)
 {
 	char st[BRULES_STATUS_MAX];
 	const char *reason;
 
-	rc->class = brules_judge(dsn_status, own, w, st, &reason);
+	rc->class = brules_judge(dsn_status, diag, ctx, w, st, &reason);
 	free(rc->status);
 	free(rc->reason);
 	rc->status = xstrdup(st);
@@ -765,14 +740,12 @@ hit_for(const struct brules_hit *hits, size_t n, const char *addr)
 	return NULL;
 }
 
-/* own_text - diag and the hit's context, joined, in b. */
+/* ctx_text - the text about one recipient, from its hit, in b. */
 static void
-own_text(struct buf *b, const char *diag, const struct brules_hit *h, const char *text)
+ctx_text(struct buf *b, const struct brules_hit *h, const char *text)
 {
 	buf_init(b, TEXT_MAX);
-	if (diag)
-		add_cut(b, diag, strlen(diag));
-	add_cut(b, "\n", 1);
+	buf_add(b, "", 0);
 	if (h)
 		add_cut(b, text + h->ctx_off, h->ctx_len);
 }
@@ -789,7 +762,7 @@ from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t
 		const char *addr = d->final ? d->final : d->orig;
 		const struct brules_hit *h = hit_for(hits, nh, d->final);
 		struct bounce_rcpt *rc;
-		struct buf own;
+		struct buf ctx;
 
 		if (h == NULL)
 			h = hit_for(hits, nh, d->orig);
@@ -807,9 +780,9 @@ from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t
 			break;
 		}
 		rc->diagnostic = one_line(d->diag);
-		own_text(&own, d->diag, h, buf_cstr(&s->text));
-		judge(rc, d->status, buf_cstr(&own), w);
-		buf_free(&own);
+		ctx_text(&ctx, h, buf_cstr(&s->text));
+		judge(rc, d->status, d->diag, buf_cstr(&ctx), w);
+		buf_free(&ctx);
 		if (d->action && (strncasecmp(d->action, "deliver", 7) == 0 ||
 		                  strncasecmp(d->action, "relay", 5) == 0 ||
 		                  strncasecmp(d->action, "expand", 6) == 0)) {
@@ -821,21 +794,6 @@ from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t
 			rc->class = BOUNCE_OTHER;
 		}
 	}
-}
-
-/* is_role - whether addr is a mail system's own mailbox rather than a person's. */
-static int
-is_role(const char *addr)
-{
-	static const char *const roles[] = {
-		"postmaster@", "mailer-daemon@", "abuse@", "hostmaster@", "webmaster@", "noreply@",
-		"no-reply@", "support@", "help@", "admin@", "root@", NULL,
-	};
-
-	for (size_t i = 0; roles[i]; i++)
-		if (strncasecmp(addr, roles[i], strlen(roles[i])) == 0)
-			return 1;
-	return 0;
 }
 
 static void
@@ -857,11 +815,11 @@ from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_
 	 */
 	for (i = 0; i < nh && s->failed.len == 0; i++)
 		if (!list_has(&s->ignore, hits[i].addr) &&
-		    ((hits[i].lead && !is_role(hits[i].addr)) ||
+		    ((hits[i].lead && !brules_role_addr(hits[i].addr)) ||
 		     list_has(&s->ret_rcpts, hits[i].addr)))
 			list_add(&cands, hits[i].addr);
 	for (i = 0; i < nh && cands.len == 0; i++)
-		if (!list_has(&s->ignore, hits[i].addr) && !is_role(hits[i].addr))
+		if (!list_has(&s->ignore, hits[i].addr) && !brules_role_addr(hits[i].addr))
 			list_add(&cands, hits[i].addr);
 	for (i = 0; i < nh && cands.len == 0; i++)
 		if (!list_has(&s->ignore, hits[i].addr))
@@ -879,14 +837,14 @@ from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_
 		const char *addr = cands.data + i;
 		const struct brules_hit *h = hit_for(hits, nh, addr);
 		struct bounce_rcpt *rc;
-		struct buf own;
+		struct buf ctx;
 
 		if ((rc = add_rcpt(r, *addr ? addr : NULL)) == NULL)
 			break;
-		own_text(&own, NULL, h, text);
-		rc->diagnostic = one_line(h ? buf_cstr(&own) : NULL);
-		judge(rc, NULL, buf_cstr(&own), w);
-		buf_free(&own);
+		ctx_text(&ctx, h, text);
+		rc->diagnostic = one_line(h ? buf_cstr(&ctx) : NULL);
+		judge(rc, NULL, NULL, buf_cstr(&ctx), w);
+		buf_free(&ctx);
 	}
 	buf_free(&cands);
 }
@@ -988,7 +946,7 @@ ses_json(struct scan *s, struct brules_whole *w)
 			oend++;
 			diag = json_str(t, end, "smtpResponse");
 			if ((rc = add_rcpt(r, addr)) != NULL) {
-				judge(rc, NULL, diag ? diag : "", w);
+				judge(rc, NULL, diag, NULL, w);
 				free(rc->reason);
 				rc->reason = xstrdup("delivered");
 				rc->class = BOUNCE_OTHER;
@@ -1017,7 +975,7 @@ ses_json(struct scan *s, struct brules_whole *w)
 			st = json_str(o, oend, "status");
 			diag = json_str(o, oend, "diagnosticCode");
 			rc->diagnostic = one_line(diag);
-			judge(rc, st && brules_status(st, code) == 0 ? code : NULL, diag ? diag : "", w);
+			judge(rc, st && brules_status(st, code) == 0 ? code : NULL, diag, NULL, w);
 			if (btype && strcmp(btype, "Transient") == 0 && rc->class == BOUNCE_HARD)
 				rc->class = BOUNCE_SOFT;
 			r->is_dsn = 1;

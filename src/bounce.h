@@ -51,10 +51,10 @@ struct bounce_report {
 	size_t n_rcpts;            /* at most BOUNCE_MAX_RCPTS */
 	char *verp;                /* DETAIL, lower-cased, of a "bounces+DETAIL@" address in the
 	                              bounce's header or the returned one's senders, or NULL */
-	char *original_message_id; /* Message-ID of the returned message, without <>, or NULL */
+	char *original_message_id; /* Message-ID of the returned message, "<id@host>", or NULL */
 	char *from;                /* the bounce's own From address, normalised, or NULL */
 	char *subject;             /* decoded Subject (UTF-8, no control characters), or NULL */
-	char *message_id;          /* the bounce's own Message-ID, without <>, or NULL */
+	char *message_id;          /* the bounce's own Message-ID, "<id@host>", or NULL */
 };
 
 /*

@@ -43,7 +43,8 @@ static const struct bounce_rule rules[] = {
 	 "mailfolder is full|mail box full|user is over|exceeded his quota|exceeded her quota|"
 	 "would exceed the quota|would exceed mailbox|maildir over quota|quota full|storage full|"
 	 "storage limit|boite pleine|mailbox size exceeded|too many messages in this mailbox|"
-	 "exceeded the storage|user has exceeded|recipient's mailbox is full|quota",
+	 "exceeded the storage|user has exceeded|recipient's mailbox is full|"
+	 "exceeds allowed size|mailbox exceeds|quota",
 	 "mailboxfull", S, "5.2.2", 0},
 	{"message too big|message too large|message is too large|message is too big|"
 	 "message size exceeds|message size limit|exceeds size limit|exceeds the size limit|"
@@ -90,7 +91,7 @@ static const struct bounce_rule rules[] = {
 	 "barracudacentral|uribl|surbl|ip address is|"
 	 "your ip|ip blocked|ip banned|client host rejected|banned|connection refused by|"
 	 "bad sender ip|sender ip|ip address has been|my name was rejected|"
-	 "not accepting connections|blocked",
+	 "not accepting connections|invalid ip|blocked",
 	 "blocked", S, "5.7.1", 0},
 	{"account disabled|account is disabled|account has been disabled|mailbox disabled|"
 	 "mailbox is disabled|mailbox has been disabled|account is inactive|inactive account|"
@@ -148,13 +149,14 @@ static const struct bounce_rule rules[] = {
 	 "could not be delivered for|cannot send message for|queue time|too long in queue|"
 	 "been in the queue too long|timeout exceeded|retry time|message timeout|"
 	 "was not delivered within|delivery expired|unable to deliver for|delivery period|"
-	 "has been expired|message has expired",
+	 "has been expired|message has expired|delivery failed ~attempts|"
+	 "did not accept our requests to connect|could not find a gateway",
 	 "expired", S, "5.4.7", 0},
 	{"connection refused|connection timed out|no route to host|network is unreachable|"
 	 "host is unreachable|server unreachable|mail loop|hop count exceeded|too many hops|"
 	 "loops back to myself|routing loop|loop detected|dns error|temporary dns|"
 	 "unable to connect|could not connect|connection reset|lost connection|"
-	 "connection dropped|network error",
+	 "connection dropped|network error|socket error",
 	 "networkerror", S, "5.4.0", 0},
 	{"mailer error|command died|command failed|exit code|procmail|unknown mailer|"
 	 "delivery program|mailer failure",
@@ -166,7 +168,7 @@ static const struct bounce_rule rules[] = {
 	 "systemerror", S, "5.3.0", 0},
 	{"syntax error|command unrecognized|unrecognized command|bad command|invalid command|"
 	 "malformed address|malformed recipient|line too long|address syntax|bad syntax|"
-	 "invalid syntax",
+	 "invalid syntax|parameter not implemented|command not implemented",
 	 "syntaxerror", S, "5.5.2", 0},
 	{"rfc 5322|rfc5322|rfc 2822|rfc2822|not compliant|non-compliant|not rfc compliant|"
 	 "header error|invalid header|malformed header|duplicate header|missing header|"
@@ -874,41 +876,57 @@ whole_status(struct brules_whole *w)
 	return w->status;
 }
 
+/* rule_in - the first rule of the given strength matching folded text t, or NULL. */
+static const struct bounce_rule *
+rule_in(const struct buf *t, int weak)
+{
+	return t->len > 0 ? brules_match(t->data, weak) : NULL;
+}
+
 int
-brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
+brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct brules_whole *w,
              char st[BRULES_STATUS_MAX], const char **why)
 {
 	const struct bounce_rule *rule = NULL;
 	const char *reason = NULL;
 	char tst[BRULES_STATUS_MAX];
-	struct buf f;
-	int code, class;
+	struct buf fd, fc;
+	int code, class, phase;
 
-	buf_init(&f, BRULES_TEXT_MAX);
-	brules_fold(own, strlen(own), &f);
+	/* Without a Diagnostic-Code, the text about the recipient is its own words. */
+	if (diag == NULL || *diag == '\0') {
+		diag = ctx ? ctx : "";
+		ctx = "";
+	}
+	if (ctx == NULL)
+		ctx = "";
+	buf_init(&fd, BRULES_TEXT_MAX);
+	buf_init(&fc, BRULES_TEXT_MAX);
+	brules_fold(diag, strlen(diag), &fd);
+	brules_fold(ctx, strlen(ctx), &fc);
 	st[0] = '\0';
 	if (dsn_status)
 		snprintf(st, BRULES_STATUS_MAX, "%s", dsn_status);
 	/* "Status: 5.0.0" says less than the "550 5.7.1" it quotes. */
-	if (brules_status(own, tst) == 0 &&
+	if ((brules_status(diag, tst) == 0 || brules_status(ctx, tst) == 0) &&
 	    (st[0] == '\0' || (strcmp(st + 1, ".0.0") == 0 && tst[0] == st[0])))
 		snprintf(st, BRULES_STATUS_MAX, "%s", tst);
 	/* The text's code speaks for a recipient only when it is the only one. */
 	if (st[0] == '\0' || (w->single && strcmp(st + 1, ".0.0") == 0 &&
 	                       whole_status(w)[0] == st[0]))
 		snprintf(st, BRULES_STATUS_MAX, "%s", whole_status(w));
-	if ((rule = brules_match(buf_cstr(&f), 0)) != NULL)
+	/* The server's words, its code, then what the reporting MTA says around them. */
+	if ((rule = rule_in(&fd, 0)) != NULL)
 		reason = rule->reason;
 	if (reason == NULL)
 		reason = brules_status_reason(st);
-	if (reason == NULL && (rule = whole_rule(w, 0)) != NULL)
+	if (reason == NULL && ((rule = rule_in(&fc, 0)) != NULL || (rule = whole_rule(w, 0)) != NULL))
 		reason = rule->reason;
-	if (reason == NULL && ((rule = brules_match(buf_cstr(&f), 1)) != NULL ||
+	if (reason == NULL && ((rule = rule_in(&fd, 1)) != NULL || (rule = rule_in(&fc, 1)) != NULL ||
 	                       (rule = whole_rule(w, 1)) != NULL))
 		reason = rule->reason;
 	if (st[0] == '\0') {
-		code = brules_smtp_code(own);
-		if (code == 0) {
+		if ((code = brules_smtp_code(diag)) == 0 && (code = brules_smtp_code(ctx)) == 0) {
 			whole_status(w);
 			code = w->code;
 		}
@@ -923,8 +941,8 @@ brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
 		class = BOUNCE_SOFT;
 	/* "User unknown" after DATA: the address was accepted at RCPT TO. */
 	if (strcmp(reason, "userunknown") == 0) {
-		int phase = brules_smtp_phase(buf_cstr(&f));
-
+		if ((phase = brules_smtp_phase(buf_cstr(&fd))) == 0)
+			phase = brules_smtp_phase(buf_cstr(&fc));
 		if (phase == 0 && w->phase < 0)
 			w->phase = brules_smtp_phase(w->folded);
 		if (phase == 'D' || (phase == 0 && w->phase == 'D')) {
@@ -932,7 +950,61 @@ brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
 			class = BOUNCE_SOFT;
 		}
 	}
-	buf_free(&f);
+	buf_free(&fd);
+	buf_free(&fc);
 	*why = reason;
 	return class;
+}
+
+/* lower_has - whether any of list occurs in s, any case (s cut at 255 bytes). */
+static int
+lower_has(const char *s, const char *const *list)
+{
+	char low[256];
+	size_t i;
+
+	for (i = 0; s[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	for (i = 0; list[i]; i++)
+		if (strstr(low, list[i]))
+			return 1;
+	return 0;
+}
+
+int
+brules_from_daemon(const char *from)
+{
+	static const char *const daemons[] = {
+		"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master",
+		"mail delivery", "mail.delivery", "mail administrator", "mail-daemon",
+		"mdaemon", "nondelivery", "mailadmin", NULL,
+	};
+
+	return lower_has(from, daemons);
+}
+
+int
+brules_from_robot(const char *from)
+{
+	static const char *const robots[] = {
+		"-admin@", "-owner@", "owner-", "-request@", "-bounces@", "listserv", "majordomo",
+		"mailman", NULL,
+	};
+
+	return lower_has(from, robots);
+}
+
+int
+brules_role_addr(const char *addr)
+{
+	static const char *const roles[] = {
+		"postmaster@", "mailer-daemon@", "abuse@", "hostmaster@", "webmaster@", "noreply@",
+		"no-reply@", "support@", "help@", "admin@", "root@", NULL,
+	};
+
+	for (size_t i = 0; roles[i]; i++)
+		if (strncasecmp(addr, roles[i], strlen(roles[i])) == 0)
+			return 1;
+	return 0;
 }

@@ -6,7 +6,7 @@
  * Private to the bounce module: nothing here is part of bounce.h.
  *
  * Every function works on bounded, NUL-terminated text handed in by
- * bounce.c and allocates nothing it does not return; none can fail.
+ * bounce.c, keeps nothing between calls and cannot fail.
  */
 #ifndef OUTREACH_BOUNCE_RULES_H
 #define OUTREACH_BOUNCE_RULES_H
@@ -25,9 +25,11 @@ enum {
 
 /*
  * A phrase rule.  pattern is lower case; '|' separates alternatives and each
- * alternative is matched as a substring of folded text (lower case, runs of
- * white space made one space).  A weak rule names a vague word ("rejected")
- * that only decides when the status code does not.
+ * alternative is matched in folded text (lower case, runs of white space
+ * made one space) on word boundaries; a trailing '*' makes it a prefix
+ * ("throttl*") and a '~' stands for a few words ("host ~not found").  A
+ * weak rule names a vague word ("rejected") that only decides when the
+ * status code does not.
  */
 struct bounce_rule {
 	const char *pattern;
@@ -44,9 +46,10 @@ void brules_fold(const char *s, size_t n, struct buf *out);
 const struct bounce_rule *brules_match(const char *folded, int weak);
 
 /*
- * brules_status - the first RFC 3463 status code ("5.1.1") in s, copied to
- * out; 0 if found, -1 if not.  Dotted numbers that are part of IP addresses
- * or version strings are skipped.
+ * brules_status - the first RFC 3463 failure code ("5.1.1", "4.4.7") in s,
+ * else the first success code ("2.0.0"), copied to out; 0 if found, -1 if
+ * not.  Dotted numbers that are part of IP addresses or version strings
+ * are skipped.
  */
 int brules_status(const char *s, char out[BRULES_STATUS_MAX]);
 
@@ -75,6 +78,16 @@ int brules_reason_class(const char *reason, const char *status);
 int brules_autoreply_subject(const char *subject);
 int brules_autoreply_text(const char *folded);
 int brules_bounce_subject(const char *subject);
+
+/*
+ * brules_from_daemon - whether a From value names a mail system rather than
+ * a person; brules_from_robot - a list manager that refuses posts;
+ * brules_role_addr - whether an address is a mail system's own mailbox
+ * (postmaster@, abuse@, ...), which a failed recipient rarely is.
+ */
+int brules_from_daemon(const char *from);
+int brules_from_robot(const char *from);
+int brules_role_addr(const char *addr);
 
 /*
  * brules_returned_start - offset in text[0..n) where the notification ends
@@ -126,13 +139,14 @@ void brules_whole_init(struct brules_whole *w, const char *folded, const char *r
 
 /*
  * brules_judge - the class of one failed recipient, its status in st and
- * its reason in *why (static).  own is what concerns it alone (its
- * Diagnostic-Code, the text around its address); dsn_status its Status
- * field, or NULL.  The order: its own strong phrases, then a specific
- * status code, then the strong phrases of the whole text, then the weak
- * ones; a status is always reported ("5.0.0" when nothing says more).
+ * its reason in *why (static).  diag is the server's words about it (a
+ * Diagnostic-Code), ctx the reporting MTA's text around its address, either
+ * NULL; dsn_status its Status field, or NULL.  The order: the server's
+ * strong phrases, a specific status code, the strong phrases around the
+ * address and then of the whole text, then the weak ones.  A status is
+ * always reported ("5.0.0" when nothing says more).
  */
-int brules_judge(const char *dsn_status, const char *own, struct brules_whole *w,
-                 char st[BRULES_STATUS_MAX], const char **why);
+int brules_judge(const char *dsn_status, const char *diag, const char *ctx,
+                 struct brules_whole *w, char st[BRULES_STATUS_MAX], const char **why);
 
 #endif

@@ -39,7 +39,7 @@ struct row {
 
 struct tally {
 	char mta[64];
-	int rows, rcpt_ok, class_ok, status_ok;
+	int rows, rcpt_ok, class_ok, status_ok, reason_ok;
 };
 
 static struct tally tallies[MTA_MAX];
@@ -226,6 +226,7 @@ main(int argc, char **argv)
 	const char *dir = NULL, *why;
 	long long min_class = 0, bench_n = 0;
 	int verbose = 0, rows = 0, rcpt_ok = 0, class_ok = 0, st_ok = 0, ar_bounce = 0, extra = 0;
+	int reason_ok = 0;
 	char path[4096], line[LINE_MAX_LEN], mta[64];
 	struct row *all = NULL;
 	size_t n_all = 0;
@@ -285,7 +286,7 @@ main(int argc, char **argv)
 		char *msg;
 		size_t len;
 		struct tally *t;
-		int c_ok, r_ok, s_ok;
+		int c_ok, r_ok, s_ok, why_ok;
 
 		/* Parse each file once, for all of its rows. */
 		if (i > 0 && strcmp(all[i].file, all[i - 1].file) == 0)
@@ -315,6 +316,9 @@ main(int argc, char **argv)
 			c_ok = strcmp(got_class, w->klass) == 0;
 			s_ok = status_ok(w->status, hit ? hit->status
 			                                : rep.n_rcpts ? rep.rcpts[0].status : NULL);
+			/* sisimai's "notbounce" is our empty report. */
+			why_ok = hit && hit->reason ? strcmp(hit->reason, w->reason) == 0
+			                            : strcmp(w->reason, "notbounce") == 0;
 			if (strcmp(w->klass, "autoreply") == 0 &&
 			    (strcmp(got_class, "hard") == 0 || strcmp(got_class, "soft") == 0))
 				ar_bounce++;
@@ -322,10 +326,12 @@ main(int argc, char **argv)
 			t->rcpt_ok += r_ok;
 			t->class_ok += c_ok;
 			t->status_ok += s_ok;
+			t->reason_ok += why_ok;
 			rows++;
 			rcpt_ok += r_ok;
 			class_ok += c_ok;
 			st_ok += s_ok;
+			reason_ok += why_ok;
 			if (!c_ok || verbose)
 				printf("%s %s %s want(%s %s %s) got(%s %s %s)%s\n", c_ok ? "ok" : "WRONG",
 				       w->file, *w->rcpt ? w->rcpt : "-", w->klass, w->reason,
@@ -353,17 +359,19 @@ main(int argc, char **argv)
 	}
 	free(all);
 
-	printf("\n%-18s %5s %9s %9s %9s\n", "mta", "rows", "rcpt%", "class%", "status%");
+	printf("\n%-18s %5s %9s %9s %9s %9s\n", "mta", "rows", "rcpt%", "class%", "status%",
+	       "reason%");
 	for (size_t i = 0; i < n_tallies; i++)
-		printf("%-18s %5d %8.1f%% %8.1f%% %8.1f%%\n", tallies[i].mta, tallies[i].rows,
+		printf("%-18s %5d %8.1f%% %8.1f%% %8.1f%% %8.1f%%\n", tallies[i].mta, tallies[i].rows,
 		       pct(tallies[i].rcpt_ok, tallies[i].rows),
 		       pct(tallies[i].class_ok, tallies[i].rows),
-		       pct(tallies[i].status_ok, tallies[i].rows));
-	printf("%-18s %5d %8.1f%% %8.1f%% %8.1f%%\n", "OVERALL", rows, pct(rcpt_ok, rows),
-	       pct(class_ok, rows), pct(st_ok, rows));
-	printf("recipient %d/%d, class %d/%d, status %d/%d, extra recipients %d, "
+		       pct(tallies[i].status_ok, tallies[i].rows),
+		       pct(tallies[i].reason_ok, tallies[i].rows));
+	printf("%-18s %5d %8.1f%% %8.1f%% %8.1f%% %8.1f%%\n", "OVERALL", rows, pct(rcpt_ok, rows),
+	       pct(class_ok, rows), pct(st_ok, rows), pct(reason_ok, rows));
+	printf("recipient %d/%d, class %d/%d, status %d/%d, reason %d/%d, extra recipients %d, "
 	       "autoreplies counted as bounces: %d\n",
-	       rcpt_ok, rows, class_ok, rows, st_ok, rows, extra, ar_bounce);
+	       rcpt_ok, rows, class_ok, rows, st_ok, rows, reason_ok, rows, extra, ar_bounce);
 	if (ar_bounce > 0 || pct(class_ok, rows) < (double)min_class) {
 		printf("FAIL: class accuracy %.1f%% (minimum %lld%%), %d auto-replies as bounces\n",
 		       pct(class_ok, rows), min_class, ar_bounce);
