@@ -19,6 +19,7 @@ for f in build/fuzz/fuzz_*; do
 	fuzz_template) seeds="templates" ;;
 	fuzz_frontmatter | fuzz_markdown) seeds="etc/demo tests/data" ;;
 	fuzz_csv) seeds="etc/demo" ;;
+	fuzz_bounce) seeds="tests/data/bounces" ;;
 	*) seeds= ;;
 	esac
 	log=build/fuzz/$name.log
