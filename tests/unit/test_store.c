@@ -210,6 +210,74 @@ test_topics_resolve(void **state)
 	store_close(st);
 }
 
+/* Soft bounces count at most once a day and disable at the threshold; hard at once. */
+static void
+test_bounce_policy(void **state)
+{
+	struct error err = ERROR_INIT;
+	struct store *st;
+	struct subscription sub = {"soft@x.example", NULL, NULL, -1, SUB_ACTIVE, ACTOR_ADMIN, "t"};
+	struct subscriber_info info;
+	struct bounce_event ev;
+	char *decision = NULL;
+	int64_t list, inbound, id;
+	int result;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &st, &err), 0);
+	list = make_list(st);
+	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
+	assert_int_equal(store_subscriber_id(st, "soft@x.example", &id, &err), 0);
+	assert_int_equal(store_inbound_add(st, "k1", "soft", NULL, &inbound, &err), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.inbound_id = inbound;
+	ev.subscriber_id = id;
+	ev.email = "soft@x.example";
+	ev.class_name = "soft";
+	ev.status = "4.2.2";
+	for (int day = 0; day < 3; day++) {
+		/* Two bounces on the same day count once. */
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+			if (day < 2 && strstr(decision, "counted") == NULL)
+				fail_msg("day %d: got '%s', want counted", day, decision);
+			free(decision);
+			decision = NULL;
+			store_subscriber_get(st, "soft@x.example", &info, &err);
+			if (info.status != (day == 2 ? SUB_BOUNCED : SUB_ACTIVE))
+				fail_msg("day %d bounce %d: got status %s", day, k,
+				         sub_status_name(info.status));
+			subscriber_info_free(&info);
+			if (day == 2)
+				break;
+		}
+		/* Age what was recorded by a day, as if the next bounce came tomorrow. */
+		assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE bounce_events SET at = at - 86400", NULL, NULL,
+		                              NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	/* A 5.7.x refusal never disables; a hard bounce does, at once. */
+	sub.email = "hard@x.example";
+	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
+	assert_int_equal(store_subscriber_id(st, "hard@x.example", &ev.subscriber_id, &err), 0);
+	ev.email = "hard@x.example";
+	ev.class_name = "hard";
+	ev.status = "5.7.1";
+	assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+	assert_non_null(strstr(decision, "policy"));
+	free(decision);
+	ev.status = "5.1.1";
+	assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+	assert_non_null(strstr(decision, "disabled"));
+	free(decision);
+	store_subscriber_get(st, "hard@x.example", &info, &err);
+	assert_int_equal(info.status, SUB_BOUNCED);
+	subscriber_info_free(&info);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -219,6 +287,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consent_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topics_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounce_policy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
