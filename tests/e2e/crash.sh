@@ -43,8 +43,9 @@ for k in $(seq $KILLS); do
 	for _ in $(seq 50); do "$BIN" status 2>/dev/null | grep -q 'not running' && break; sleep 0.05; done
 done
 ok "$([ $kills -ge 20 ]; echo $?)" "killed the daemon with SIGKILL $kills times"
-run run --once
-is "$rc" 0 "a final run finishes the campaign"
+# The final run settles the last kill's unknown outcomes: its log counts too.
+"$BIN" run --once 2>>daemon.log
+is "$?" 0 "a final run finishes the campaign"
 is "$(sql "SELECT status FROM campaigns")" sent "the campaign is sent"
 is "$(sql "SELECT count(*) FROM deliveries WHERE status='sent'")" $N "every delivery is recorded as sent"
 for _ in $(seq 50); do n=$(ls sink | wc -l); sleep 0.2; [ "$(ls sink | wc -l)" = "$n" ] && break; done
