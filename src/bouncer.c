@@ -75,12 +75,13 @@ static int
 handle_command(struct store *st, const unsigned char *key, const struct bounce_report *rep,
                const char *msg, char **summary, struct error *err)
 {
+	const char *body = strstr(msg, "\n\n");
 	struct token t;
 	int64_t sub = 0, list = 0;
 	struct campaign_info c;
 
 	if (find_token(key, rep->subject, TOKEN_UNSUBSCRIBE, &t) ||
-	    find_token(key, strstr(msg, "\n\n") ? strstr(msg, "\n\n") : "", TOKEN_UNSUBSCRIBE, &t)) {
+	    find_token(key, body ? body : "", TOKEN_UNSUBSCRIBE, &t)) {
 		struct error e = ERROR_INIT;
 
 		sub = t.a;

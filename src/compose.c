@@ -344,9 +344,13 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	c->body_html = buf_steal(&styled);
 	c->preheader = preheader_of(c->body_text);
 	c->date = format_date(p->date, d->has_event ? d->event.tz.value : NULL);
-	c->year = format_date(p->date, NULL);
-	if (strlen(c->year) >= 4)
-		memmove(c->year, c->year + strlen(c->year) - 4, 5);
+	{
+		time_t t = (time_t)p->date;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		c->year = xasprintf("%d", tm.tm_year + 1900);
+	}
 	if (addr_parse_mailbox(p->list->from, &from_name, &from_addr, &why) < 0) {
 		error_set(err, "list %s: From address '%s': %s", p->list->slug, p->list->from, why);
 		goto fail;

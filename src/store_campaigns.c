@@ -270,21 +270,14 @@ store_campaigns_due(struct store *st, int64_t now, int64_t *ids, int max, int *n
 int
 store_campaign_expand(struct store *st, int64_t id, int64_t now, int64_t *n, struct error *err)
 {
-	/* The same rule as store_recipients_each, as one INSERT ... SELECT. */
+	/* The rule of store_recipients_each (WANTED_MEMBER), as one INSERT ... SELECT. */
 	static const char sql[] =
 		"INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, status,"
 		" next_attempt, updated_at)"
 		" SELECT c.id, s.id, s.email, s.name, 'queued', ?2, ?2 FROM campaigns c"
 		" JOIN memberships m ON m.list_id = c.list_id"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE c.id = ?1 AND m.status = 'active' AND s.status = 'active'"
-		" AND s.digest = 'immediate'"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
-		" AND (c.topic IS NULL"
-		"  OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"
-		"  OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id"
-		"             WHERE x.subscriber_id = s.id AND t.slug = c.topic))"
-		" ORDER BY s.id";
+		" WHERE c.id = ?1 AND " WANTED_MEMBER("c.topic") " ORDER BY s.id";
 	sqlite3_stmt *s;
 	int opened, ok = 0;
 

@@ -38,6 +38,21 @@ char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for
 int store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
                 const char *field, const char *old_value, const char *new_value, int actor,
                 const char *detail, struct error *err);
+/*
+ * WANTED_MEMBER - who a campaign goes to now, as SQL over memberships m and
+ * subscribers s, for a topic given by the SQL expression TOPIC (NULL: every
+ * topic): membership and subscriber active, digest immediate, not
+ * suppressed, and wanting the topic (or every topic).  The one statement of
+ * the rule, used by store_recipients_each and store_campaign_expand.
+ */
+#define WANTED_MEMBER(TOPIC)                                                                \
+	"m.status = 'active' AND s.status = 'active' AND s.digest = 'immediate'"            \
+	" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"            \
+	" AND (" TOPIC " IS NULL"                                                          \
+	"  OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"  \
+	"  OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id" \
+	"             WHERE x.subscriber_id = s.id AND t.slug = " TOPIC "))"
+
 /* store_set_status - change a subscriber's status, with its audit row. */
 int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
                      const char *detail, struct error *err);

@@ -673,14 +673,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 	static const char sql[] =
 		"SELECT s.id, s.email, s.name FROM memberships m"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE m.list_id = ?1 AND m.status = 'active' AND s.status = 'active'"
-		" AND s.digest = 'immediate'"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
-		" AND (?2 IS NULL"
-		"  OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"
-		"  OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id"
-		"             WHERE x.subscriber_id = s.id AND t.slug = ?2))"
-		" ORDER BY s.id";
+		" WHERE m.list_id = ?1 AND " WANTED_MEMBER("?2") " ORDER BY s.id";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
