@@ -50,6 +50,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "compose_bench: %s\n", error_msg(&err));
 		return 1;
 	}
+	p.kind = COMPOSE_LIST_MAIL;
 	p.cfg = &cfg;
 	p.doc = &doc;
 	p.list = &list;

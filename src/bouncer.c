@@ -20,6 +20,7 @@
 #include "imap.h"
 #include "log.h"
 #include "secret.h"
+#include "sysmail.h"
 #include "token.h"
 
 enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300 };
@@ -105,6 +106,42 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 	return store_unsubscribe(st, sub, list, ACTOR_EMAIL, "unsubscribe by mail", err);
 }
 
+/*
+ * find_confirm - a genuine confirmation token in a reply: in its header
+ * (the Reply-To address request+TOKEN@ it was sent to) or the start of its
+ * body (a quoted confirmation link).  Only so much is scanned, because
+ * each candidate costs an HMAC.
+ */
+static int
+find_confirm(const unsigned char *key, const char *msg, size_t len, struct token *t)
+{
+	enum { CONFIRM_SCAN_MAX = 64 << 10 };
+	size_t n = len < CONFIRM_SCAN_MAX ? len : CONFIRM_SCAN_MAX;
+	char *head = xmalloc(n + 1);
+	int found;
+
+	/* The message may hold NULs; the scan stops at the first, as a reply has none. */
+	memcpy(head, msg, n);
+	head[n] = '\0';
+	found = find_token(key, head, TOKEN_CONFIRM, t);
+	free(head);
+	return found;
+}
+
+static int
+handle_confirm(struct store *st, const struct token *t, char **summary, struct error *err)
+{
+	int confirmed;
+
+	if (store_confirm(st, t->a, t->b, ACTOR_EMAIL, "confirmed by reply", &confirmed, err) < 0)
+		return -1;
+	*summary = xasprintf(confirmed ? "confirmation by reply: subscriber %lld joined list %lld"
+	                               : "confirmation by reply for subscriber %lld, list %lld: "
+	                                 "nothing was waiting for it",
+	                     (long long)t->a, (long long)t->b);
+	return 0;
+}
+
 /* subscriber_of - who a bounce is about: VERP token, then Message-ID, then address. */
 static int
 subscriber_of(struct store *st, const unsigned char *key, const struct bounce_report *rep,
@@ -151,6 +188,9 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 	char *mkey = NULL, *summary = NULL;
 	int seen, rc = -1;
 	int64_t inbound;
+	struct token ct;
+	struct bounce_policy policy = {(int)cfg->soft_threshold, (int)cfg->soft_window_days,
+	                               cfg->bounce_probe};
 
 	*unparsed = 0;
 	stats->messages++;
@@ -189,6 +229,13 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)
 			goto fail;
 		log_info("bounces", "%s", summary);
+	} else if (rep.class == BOUNCE_OTHER && !rep.is_dsn && cfg->confirm_by_reply &&
+	           find_confirm(key, msg, len, &ct)) {
+		stats->commands++;
+		if (handle_confirm(st, &ct, &summary, err) < 0 ||
+		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)
+			goto fail;
+		log_info("bounces", "%s", summary);
 	} else if (rep.class == BOUNCE_AUTOREPLY || rep.class == BOUNCE_OTHER) {
 		if (rep.class == BOUNCE_AUTOREPLY)
 			stats->autoreply++;
@@ -209,7 +256,8 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 			const struct bounce_rcpt *r = rep.n_rcpts ? &rep.rcpts[i] : NULL;
 			struct bounce_event ev;
 			char *decision = NULL;
-			int cls = r ? r->class : rep.class;
+			int cls = r ? r->class : rep.class, queued;
+			int64_t probe_on;
 
 			memset(&ev, 0, sizeof(ev));
 			if (cls == BOUNCE_AUTOREPLY || cls == BOUNCE_OTHER)
@@ -222,8 +270,9 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 			ev.status = r ? r->status : NULL;
 			ev.reason = r ? r->reason : NULL;
 			ev.diagnostic = r ? r->diagnostic : NULL;
-			if (store_bounce_apply(st, &ev, (int)cfg->soft_threshold,
-			                       (int)cfg->soft_window_days, &decision, err) < 0) {
+			if (store_bounce_apply(st, &ev, &policy, &probe_on, &decision, err) < 0 ||
+			    (probe_on > 0 && sysmail_queue(st, probe_on, SYSMAIL_PROBE,
+			                                   ev.subscriber_id, &queued, err) < 0)) {
 				free(decision);
 				goto fail;
 			}

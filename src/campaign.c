@@ -50,7 +50,8 @@ fail:
 
 int
 campaign_composer(const struct config *cfg, const struct doc *doc, const struct list_info *list,
-                  int64_t campaign_id, struct compose_campaign **out, struct error *err)
+                  int64_t campaign_id, const char *kind, struct compose_campaign **out,
+                  struct error *err)
 {
 	unsigned char key[SECRET_LEN];
 	struct compose_list cl;
@@ -66,6 +67,9 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	cl.from = list->from;
 	cl.reply_to = list->reply_to;
 	cl.allow_html = list->allow_html;
+	p.kind = kind == NULL ? COMPOSE_LIST_MAIL :
+	         strcmp(kind, "confirm") == 0 ? COMPOSE_CONFIRM :
+	         strcmp(kind, "probe") == 0 ? COMPOSE_PROBE : COMPOSE_LIST_MAIL;
 	p.cfg = cfg;
 	p.doc = doc;
 	p.list = &cl;

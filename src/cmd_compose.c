@@ -94,7 +94,7 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 		rcpt.email = sub.email;
 		rcpt.name = sub.name;
 	}
-	if (campaign_composer(&cli->cfg, &doc, &list, 0, &c, &cli->err) < 0)
+	if (campaign_composer(&cli->cfg, &doc, &list, 0, NULL, &c, &cli->err) < 0)
 		goto out;
 	if (deliver) {
 		struct deliver_state ds = {cli, c, NULL, {0}, {0}, 0, 0};

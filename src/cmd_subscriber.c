@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "cli.h"
 #include "import.h"
+#include "sysmail.h"
 
 static int
 normalize_arg(struct cli *cli, const char *arg, char **email)
@@ -53,7 +54,8 @@ cmd_sub_add(struct cli *cli, int argc, char **argv)
 	struct subscription sub = {0};
 	struct list_info l = {0};
 	char *email = NULL, *canon = NULL, **pos;
-	int npos, rc, result;
+	int npos, rc, result, queued = 0;
+	int64_t id;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
@@ -71,11 +73,19 @@ cmd_sub_add(struct cli *cli, int argc, char **argv)
 	sub.want_status = confirmed ? SUB_ACTIVE : SUB_UNCONFIRMED;
 	sub.actor = ACTOR_ADMIN;
 	sub.source = "admin";
-	if (store_subscribe(cli->store, l.id, &sub, &result, &cli->err) < 0)
+	if (store_begin(cli->store, &cli->err) < 0)
 		goto out;
-	if (result == SUBSCRIBE_REFUSED)
+	if (store_subscribe(cli->store, l.id, &sub, &result, &cli->err) < 0 ||
+	    (result == SUBSCRIBE_CREATED && !confirmed &&
+	     (store_subscriber_id(cli->store, email, &id, &cli->err) < 0 ||
+	      sysmail_queue(cli->store, l.id, SYSMAIL_CONFIRM, id, &queued, &cli->err) < 0))) {
+		store_rollback(cli->store);
 		goto out;
-	printf("%s %s on %s\n", outcome[result], email, list);
+	}
+	if (store_commit(cli->store, &cli->err) < 0 || result == SUBSCRIBE_REFUSED)
+		goto out;
+	printf("%s %s on %s%s\n", outcome[result], email, list,
+	       queued ? "; confirmation request queued" : "");
 	rc = CLI_OK;
 out:
 	list_info_free(&l);
@@ -208,6 +218,9 @@ cmd_sub_import(struct cli *cli, int argc, char **argv)
 	       stats.imported, stats.updated, stats.rejected);
 	if (stats.unchanged)
 		printf(" (%ld unchanged)", stats.unchanged);
+	if (stats.confirm_requests)
+		printf("; %s%ld confirmation requests", dry_run ? "" : "queued ",
+		       stats.confirm_requests);
 	printf("\n");
 	return CLI_OK;
 }

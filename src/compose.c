@@ -25,16 +25,17 @@
 enum var {
 	V_SUBJECT, V_PREHEADER, V_LIST_NAME, V_LIST_DESCRIPTION, V_DATE, V_YEAR, V_COLOR,
 	V_ACCENT, V_BODY, V_NAME, V_EMAIL, V_UNSUBSCRIBE_URL, V_PREFERENCES_URL, V_CONFIRM_URL,
-	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, NVARS
+	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, V_CONFIRM_BY_REPLY, NVARS
 };
 
 static const char *const var_names[NVARS] = {
 	"subject", "preheader", "list_name", "list_description", "date", "year", "color",
 	"accent", "body", "name", "email", "unsubscribe_url", "preferences_url", "confirm_url",
-	"event_title", "event_when", "event_location",
+	"event_title", "event_when", "event_location", "confirm_by_reply",
 };
 
 enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20 };
+enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, NURLS };
 
 struct compose_campaign {
 	unsigned char key[SECRET_LEN];
@@ -51,7 +52,9 @@ struct compose_campaign {
 	char boundary_alt[MIME_BOUNDARY_LEN + 1];
 	char *base_url;                /* without a trailing '/' */
 	char *domain, *bounce_local, *request_local;
-	int64_t campaign_id;
+	int64_t campaign_id, list_id;
+	int kind;                      /* enum compose_kind */
+	int confirm_by_reply;
 	struct buf scratch_html, scratch_text, token;
 	char *last_message_id;
 };
@@ -283,7 +286,8 @@ build_common_headers(struct compose_campaign *c, const struct compose_params *p,
 	int rc = 0;
 
 	if (mime_header_mailbox(h, "From", from_name, from_addr) < 0 ||
-	    (p->list->reply_to && mime_header_mailbox(h, "Reply-To", NULL, p->list->reply_to) < 0) ||
+	    (p->list->reply_to && !c->confirm_by_reply &&
+	     mime_header_mailbox(h, "Reply-To", NULL, p->list->reply_to) < 0) ||
 	    mime_header(h, "Subject", p->doc->subject.value) < 0 ||
 	    mime_header_raw(h, "MIME-Version", "1.0") < 0 ||
 	    mime_header_mailbox(h, "List-Id", p->list->name, list_id) < 0 ||
@@ -309,6 +313,9 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	buf_init(&styled, PART_MAX);
 	memcpy(c->key, p->key, SECRET_LEN);
 	c->campaign_id = p->campaign_id;
+	c->list_id = p->list->id;
+	c->kind = p->kind;
+	c->confirm_by_reply = p->kind == COMPOSE_CONFIRM && p->cfg->confirm_by_reply;
 	buf_init(&c->common_headers, 64 << 10);
 	buf_init(&c->calendar_part, PART_MAX);
 	buf_init(&c->scratch_html, PART_MAX);
@@ -388,6 +395,7 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	c->values[V_EVENT_TITLE] = c->event_title;
 	c->values[V_EVENT_WHEN] = c->event_when;
 	c->values[V_EVENT_LOCATION] = c->event_location;
+	c->values[V_CONFIRM_BY_REPLY] = c->confirm_by_reply ? "yes" : NULL;
 	free(from_name);
 	free(from_addr);
 	free(html);
@@ -449,20 +457,24 @@ make_token(struct compose_campaign *c, int purpose, int64_t a, int64_t b, int64_
 
 /* render_parts - both bodies for r into the scratch buffers; URLs in urls[]. */
 static int
-render_parts(struct compose_campaign *c, const struct compose_recipient *r, char *urls[2],
+render_parts(struct compose_campaign *c, const struct compose_recipient *r, char *urls[NURLS],
              struct error *err)
 {
 	const char *values[NVARS];
 
-	urls[0] = xasprintf("%s/u/%s", c->base_url,
+	urls[URL_UNSUBSCRIBE] = xasprintf("%s/u/%s", c->base_url,
 	                    make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
-	urls[1] = xasprintf("%s/p/%s", c->base_url,
+	urls[URL_PREFERENCES] = xasprintf("%s/p/%s", c->base_url,
 	                    make_token(c, TOKEN_PREFERENCES, r->subscriber_id, 0, 0));
+	if (c->kind == COMPOSE_CONFIRM)
+		urls[URL_CONFIRM] = xasprintf("%s/c/%s", c->base_url,
+		                    make_token(c, TOKEN_CONFIRM, r->subscriber_id, c->list_id, 0));
 	memcpy(values, c->values, sizeof(values));
 	values[V_NAME] = r->name;
 	values[V_EMAIL] = r->email;
-	values[V_UNSUBSCRIBE_URL] = urls[0];
-	values[V_PREFERENCES_URL] = urls[1];
+	values[V_UNSUBSCRIBE_URL] = urls[URL_UNSUBSCRIBE];
+	values[V_PREFERENCES_URL] = urls[URL_PREFERENCES];
+	values[V_CONFIRM_URL] = urls[URL_CONFIRM];
 	buf_reset(&c->scratch_html);
 	buf_reset(&c->scratch_text);
 	values[V_BODY] = c->body_html;
@@ -484,14 +496,14 @@ int
 compose_parts(struct compose_campaign *c, const struct compose_recipient *r, struct buf *html,
               struct buf *text, struct error *err)
 {
-	char *urls[2] = {NULL, NULL};
+	char *urls[NURLS] = {NULL, NULL, NULL};
 	int rc = render_parts(c, r, urls, err);
 
 	if (rc == 0 && (buf_add(html, c->scratch_html.data, c->scratch_html.len) != BUF_OK ||
 	                buf_add(text, c->scratch_text.data, c->scratch_text.len) != BUF_OK))
 		rc = error_set(err, "message larger than the buffer allows");
-	free(urls[0]);
-	free(urls[1]);
+	for (int i = 0; i < NURLS; i++)
+		free(urls[i]);
 	return rc;
 }
 
@@ -499,7 +511,7 @@ int
 compose_message(struct compose_campaign *c, const struct compose_recipient *r, struct buf *msg,
                 struct buf *envelope_from, struct error *err)
 {
-	char *urls[2] = {NULL, NULL}, *unsub = NULL, *msgid = NULL;
+	char *urls[NURLS] = {NULL, NULL, NULL}, *unsub = NULL, *msgid = NULL, *reply = NULL;
 	unsigned char rnd[6];
 	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt;
 	int calendar = c->calendar_part.len > 0, rc = -1;
@@ -512,7 +524,7 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 		goto out;
 	buf_addf(envelope_from, "%s+%s@%s", c->bounce_local,
 	         make_token(c, TOKEN_BOUNCE, r->delivery_id, 0, 0), c->domain);
-	unsub = xasprintf("<%s>, <mailto:%s@%s?subject=unsubscribe%%20%s>", urls[0],
+	unsub = xasprintf("<%s>, <mailto:%s@%s?subject=unsubscribe%%20%s>", urls[URL_UNSUBSCRIBE],
 	                  c->request_local, c->domain,
 	                  make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
 	random_bytes(rnd, sizeof(rnd));
@@ -524,6 +536,16 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 	    mime_header_mailbox(msg, "To", r->name, r->email) < 0 ||
 	    mime_header_raw(msg, "Message-ID", msgid) < 0 ||
 	    mime_header_raw(msg, "List-Unsubscribe", unsub) < 0) {
+		error_set(err, "recipient %s: cannot encode headers", r->email);
+		goto out;
+	}
+	/* The token in the address makes a plain reply a confirmation. */
+	if (c->confirm_by_reply &&
+	    mime_header_mailbox(msg, "Reply-To", NULL,
+	                        (reply = xasprintf("%s+%s@%s", c->request_local,
+	                                           make_token(c, TOKEN_CONFIRM, r->subscriber_id,
+	                                                      c->list_id, 0),
+	                                           c->domain))) < 0) {
 		error_set(err, "recipient %s: cannot encode headers", r->email);
 		goto out;
 	}
@@ -557,9 +579,10 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 too_big:
 	error_set(err, "recipient %s: message larger than %zu bytes", r->email, msg->max);
 out:
-	free(urls[0]);
-	free(urls[1]);
+	for (int i = 0; i < NURLS; i++)
+		free(urls[i]);
 	free(unsub);
+	free(reply);
 	free(msgid);
 	return rc;
 }

@@ -35,7 +35,16 @@ struct compose_list {
 	int allow_html;
 };
 
+/*
+ * What a message is: list mail (a newsletter or notice), or mail outreach
+ * sends on its own behalf.  A confirmation request carries {{confirm_url}}
+ * and, when replies confirm ([subscribe] confirm_by_reply), a Reply-To of
+ * request_local+TOKEN@domain and {{confirm_by_reply}} set for the template.
+ */
+enum compose_kind { COMPOSE_LIST_MAIL, COMPOSE_CONFIRM, COMPOSE_PROBE };
+
 struct compose_params {
+	int kind;                  /* enum compose_kind */
 	const struct config *cfg;
 	const struct doc *doc;
 	const struct compose_list *list;

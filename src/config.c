@@ -106,6 +106,13 @@ static const struct config_key keys[] = {
 	 "Soft bounces (at most one counted a day) that disable an address."},
 	{"bounces", "soft_window_days", T_INT, "14", 1, 365, NULL, OFF(soft_window_days),
 	 "Days over which soft bounces count; older ones fade."},
+	{"bounces", "probe", T_BOOL, "no", 0, 0, NULL, OFF(bounce_probe),
+	 "Before disabling an address, send it a probe message and disable it only\n"
+	 "if that bounces too."},
+
+	{"subscribe", "confirm_by_reply", T_BOOL, "yes", 0, 0, NULL, OFF(confirm_by_reply),
+	 "Confirmation requests (double opt-in) may be answered by a plain reply as\n"
+	 "well as by their link; the reply goes to request_local+TOKEN@domain."},
 
 	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen),
 	 "Address the preference centre listens on."},

@@ -56,6 +56,8 @@ struct config {
 	long long imap_poll;
 	long long soft_threshold;
 	long long soft_window_days;
+	int bounce_probe;          /* [bounces] probe */
+	int confirm_by_reply;      /* [subscribe] confirm_by_reply */
 
 	char *web_listen;          /* [web] listen */
 	char *web_base_url;        /* [web] base_url */

@@ -317,7 +317,7 @@ composer_for(struct deliver *d, int64_t campaign_id)
 	path = xasprintf("campaign %lld", (long long)campaign_id);
 	if (doc_parse(path, xstrdup(c.document), strlen(c.document), &doc, &e) < 0 ||
 	    campaign_check(d->st, d->cfg, &doc, &list, &e) < 0 ||
-	    campaign_composer(d->cfg, &doc, &list, campaign_id, &slot->c, &e) < 0) {
+	    campaign_composer(d->cfg, &doc, &list, campaign_id, c.kind, &slot->c, &e) < 0) {
 		slot->error = xstrdup(error_msg(&e));
 		log_warn("deliver", "campaign %lld cannot be composed: %s", (long long)campaign_id,
 		         slot->error);

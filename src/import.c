@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "csv.h"
+#include "sysmail.h"
 
 enum column { COL_EMAIL, COL_NAME, COL_TOPICS, COL_DIGEST, COL_STATUS, NCOLUMNS };
 static const char *const column_names[NCOLUMNS] = {"email", "name", "topics", "digest",
@@ -198,6 +199,17 @@ import_row(struct importer *im, struct error *err)
 	switch (result) {
 	case SUBSCRIBE_CREATED:
 		im->stats->imported++;
+		if (sub.want_status == SUB_UNCONFIRMED) {
+			int64_t id;
+			int queued;
+
+			if (store_subscriber_id(im->st, email, &id, err) < 0 ||
+			    sysmail_queue(im->st, im->list_id, SYSMAIL_CONFIRM, id, &queued, err) < 0) {
+				rc = -1;
+				goto out;
+			}
+			im->stats->confirm_requests += queued;
+		}
 		break;
 	case SUBSCRIBE_UPDATED:
 		im->stats->updated++;

@@ -22,6 +22,7 @@ enum { IMPORT_MAX_FIELD = 4096, IMPORT_MAX_NAME = 256 };
 
 struct import_stats {
 	long imported, updated, unchanged, rejected;
+	long confirm_requests;     /* new unconfirmed members asked to confirm by mail */
 };
 
 typedef void (*import_reject_fn)(unsigned long line, const char *reason, void *arg);

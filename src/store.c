@@ -128,6 +128,39 @@ static const char *const migrations[] = {
 	"  diagnostic TEXT,"
 	"  decision TEXT NOT NULL);"
 	"CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, at);",
+	/*
+	 * 4: mail outreach sends on its own behalf (confirmation requests, bounce
+	 * probes) is a standing campaign per list and kind; deliveries are looked
+	 * up by subscriber for the soft-bounce score.  SQLite cannot widen a
+	 * CHECK in place, so campaigns is rebuilt (foreign keys are off while
+	 * migrations run and checked before each commits).
+	 */
+	"CREATE TABLE campaigns_v4 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('newsletter','notice','confirm','probe')),"
+	"  subject TEXT NOT NULL,"
+	"  topic TEXT,"
+	"  source_name TEXT,"
+	"  spool_name TEXT UNIQUE,"
+	"  document TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('draft','scheduled','sending','sent','cancelled','paused')),"
+	"  status_reason TEXT,"
+	"  send_at INTEGER NOT NULL,"
+	"  event_starts INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER,"
+	"  finished_at INTEGER);"
+	"INSERT INTO campaigns_v4 SELECT id, list_id, kind, subject, topic, source_name,"
+	"  spool_name, document, status, status_reason, send_at, event_starts, created_at,"
+	"  started_at, finished_at FROM campaigns;"
+	"DROP TABLE campaigns;"
+	"ALTER TABLE campaigns_v4 RENAME TO campaigns;"
+	"CREATE INDEX campaigns_status ON campaigns(status, send_at);"
+	"CREATE UNIQUE INDEX campaigns_system ON campaigns(list_id, kind)"
+	"  WHERE kind IN ('confirm','probe');"
+	"CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);",
 
 
 };
@@ -214,7 +247,31 @@ store_schema_version(struct store *st)
 	return v;
 }
 
-/* migrate - apply the migrations after the current version, up to target. */
+/* foreign_keys_broken - whether a migration left a dangling reference (err says where). */
+static int
+foreign_keys_broken(struct store *st, struct error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+		return store_sql_error(st, err, "checking foreign keys"), 1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		error_set(err, "database %s: table %s row %lld refers to a missing %s row", st->path,
+		          (const char *)sqlite3_column_text(s, 0),
+		          (long long)sqlite3_column_int64(s, 1), (const char *)sqlite3_column_text(s, 2));
+	else if (rc != SQLITE_DONE)
+		store_sql_error(st, err, "checking foreign keys");
+	sqlite3_finalize(s);
+	return rc != SQLITE_DONE;
+}
+
+/*
+ * migrate - apply the migrations after the current version, up to target.
+ * Foreign keys are off while they run (a table rebuild would otherwise
+ * cascade its DROP), so each is checked before it commits.
+ */
 static int
 migrate(struct store *st, int target, struct error *err)
 {
@@ -232,6 +289,8 @@ migrate(struct store *st, int target, struct error *err)
 		if (rc == 0 && exec_sql(st, migrations[v - 1], err, "applying migration") < 0)
 			rc = -1;
 		if (rc == 0 && exec_sql(st, bump, err, "recording schema version") < 0)
+			rc = -1;
+		if (rc == 0 && foreign_keys_broken(st, err))
 			rc = -1;
 		free(bump);
 		if (rc == 0 && exec_sql(st, "COMMIT", err, "committing migration") == 0)
@@ -261,10 +320,11 @@ store_open_at_version(const char *path, int version, struct store **out, struct 
 	sqlite3_extended_result_codes(st->db, 1);
 	if (exec_sql(st, "PRAGMA journal_mode = WAL", err, "enabling WAL") < 0 ||
 	    exec_sql(st, "PRAGMA synchronous = NORMAL", err, "setting synchronous") < 0 ||
-	    exec_sql(st, "PRAGMA foreign_keys = ON", err, "enabling foreign keys") < 0 ||
-	    exec_sql(st, "PRAGMA cache_size = -8192", err, "sizing the page cache") < 0)
+	    exec_sql(st, "PRAGMA cache_size = -8192", err, "sizing the page cache") < 0 ||
+	    exec_sql(st, "PRAGMA foreign_keys = OFF", err, "pausing foreign keys") < 0)
 		goto fail;
-	if (migrate(st, version, err) < 0)
+	if (migrate(st, version, err) < 0 ||
+	    exec_sql(st, "PRAGMA foreign_keys = ON", err, "enabling foreign keys") < 0)
 		goto fail;
 	*out = st;
 	return 0;

@@ -58,6 +58,7 @@ struct list_info {
 void list_info_free(struct list_info *l);
 int store_list_add(struct store *st, const struct list_info *l, struct error *err);
 int store_list_get(struct store *st, const char *slug, struct list_info *out, struct error *err);
+int store_list_get_id(struct store *st, int64_t id, struct list_info *out, struct error *err);
 int store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
                     struct error *err);
 /* store_list_remove - refuses a list with members unless force. */
@@ -285,6 +286,29 @@ int store_next_due(struct store *st, int64_t *when, struct error *err);
 int store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
                              struct error *err);
 
+/*
+ * Mail outreach sends on its own behalf (a confirmation request, a bounce
+ * probe) is one standing campaign per list and kind ("confirm", "probe"):
+ * each request adds a delivery to it, so such mail is queued, retried,
+ * crash-safe and traced back from its bounces like any campaign's.
+ *
+ * store_system_campaign - the id of list_id's campaign of kind, created
+ * from subject and document (front matter naming its template) if new.
+ */
+int store_system_campaign(struct store *st, int64_t list_id, const char *kind, const char *subject,
+                          const char *document, int64_t *id, struct error *err);
+/*
+ * store_system_enqueue - queue a message of that campaign to subscriber now
+ * and set the campaign sending.  A message already waiting, or sent less
+ * than min_gap seconds ago, is not queued again (*queued = 0), so repeated
+ * requests cannot make outreach mail an address over and over.
+ */
+int store_system_enqueue(struct store *st, int64_t campaign_id, int64_t subscriber_id,
+                         int64_t min_gap, int *queued, struct error *err);
+/* store_delivery_campaign - the list and kind of the campaign a delivery belongs to. */
+int store_delivery_campaign(struct store *st, int64_t delivery_id, int64_t *list_id, char **kind,
+                            struct error *err);
+
 /* --- mail that comes back --- */
 /*
  * store_inbound_seen - whether a message with this key (Message-ID and
@@ -307,16 +331,35 @@ struct bounce_event {
 	int64_t inbound_id, subscriber_id, delivery_id;
 	const char *email, *class_name, *status, *reason, *diagnostic;
 };
+/* What the bounce policy is configured to do ([bounces] in the config). */
+struct bounce_policy {
+	int soft_threshold;        /* soft bounces (on different days) that disable */
+	int soft_window_days;      /* within this many days */
+	int probe;                 /* send a probe message before disabling */
+};
 /*
  * store_bounce_apply - the bounce policy, decided and recorded in the
  * caller's transaction: hard disables at once (unless a 5.7.x policy
- * refusal); soft adds to a score (at most one a day, only bounces since the
- * last delivery that got through, within window_days) that disables at
- * threshold; complaint marks complained and unsubscribes from every list.
- * *decision says what was done ("disabled", "counted 2 of 3", "recorded").
+ * refusal); soft adds to a score (at most one a day, within
+ * soft_window_days, only bounces since the last message that got through)
+ * that disables at the threshold; complaint marks complained and
+ * unsubscribes from every list.  With probe set, an address that would be
+ * disabled is probed instead: *probe_on is set to the list a probe message
+ * should go out on (store_system_enqueue), and it is disabled when that
+ * probe bounces too.  *decision says what was done ("disabled: ...",
+ * "probing: ...", "counted: soft bounce score 2 of 3", "recorded: ...").
  */
-int store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshold,
-                       int window_days, char **decision, struct error *err);
+int store_bounce_apply(struct store *st, const struct bounce_event *ev,
+                       const struct bounce_policy *policy, int64_t *probe_on, char **decision,
+                       struct error *err);
+/*
+ * store_confirm - the subscriber confirmed a list membership (double
+ * opt-in): an unconfirmed membership becomes active, and so does a waiting
+ * subscriber, with detail in the audit log.  Anything else is left as it
+ * is (*confirmed = 0): an old confirmation never revives an ended membership.
+ */
+int store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
+                  const char *detail, int *confirmed, struct error *err);
 /* store_unsubscribe - end a membership (list_id > 0) or every one (0), by actor. */
 int store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
                       const char *detail, struct error *err);

@@ -174,8 +174,16 @@ out:
 }
 
 /*
+ * A message "got through" when it was sent and no bounce followed within
+ * a day (or named it since).  Bounces for mailbox-full and the like come
+ * back within hours; a later one (a queue giving up after days) still
+ * counts, because only bounces before the success are forgiven.
+ */
+enum { GOT_THROUGH_AFTER = 86400 };
+
+/*
  * soft_score - soft bounces that count now: within the window, after the
- * last delivery that got through, at most one a day.
+ * last message that got through, at most one a day.
  */
 static int
 soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *score,
@@ -183,20 +191,63 @@ soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *sc
 {
 	static const char sql[] =
 		"SELECT count(DISTINCT at / 86400) FROM bounce_events WHERE subscriber_id = ?1"
-		" AND class = 'soft' AND at >= ?2 AND at > coalesce((SELECT max(updated_at)"
-		"   FROM deliveries WHERE subscriber_id = ?1 AND status = 'sent'), 0)";
+		" AND class = 'soft' AND at >= ?2 AND at > coalesce(("
+		"  SELECT max(d.updated_at) FROM deliveries d WHERE d.subscriber_id = ?1"
+		"   AND d.status = 'sent' AND d.updated_at <= ?3 - ?4"
+		"   AND NOT EXISTS (SELECT 1 FROM bounce_events b WHERE b.subscriber_id = ?1"
+		"    AND b.class IN ('hard', 'soft') AND (b.delivery_id = d.id"
+		"     OR (b.at >= d.updated_at AND b.at < d.updated_at + ?4)))), 0)";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int64_t now = now_unix();
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, subscriber_id);
-	sqlite3_bind_int64(s, 2, now_unix() - (int64_t)window_days * 86400);
+	sqlite3_bind_int64(s, 2, now - (int64_t)window_days * 86400);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, GOT_THROUGH_AFTER);
 	rc = sqlite3_step(s);
 	*score = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return store_sql_error(st, err, "scoring soft bounces");
+	return 0;
+}
+
+/*
+ * probe_list - where a probe for this bounce would go: 0 when the bounce
+ * is of a probe itself (so the address is disabled now), else the list of
+ * the bounced message, else the subscriber's first active list (-1 if none).
+ */
+static int
+probe_list(struct store *st, const struct bounce_event *ev, int64_t *list, struct error *err)
+{
+	static const char first[] =
+		"SELECT list_id FROM memberships WHERE subscriber_id = ? AND status = 'active'"
+		" ORDER BY list_id LIMIT 1";
+	struct error e = ERROR_INIT;
+	sqlite3_stmt *s;
+	char *kind = NULL;
+	int rc;
+
+	*list = -1;
+	if (ev->delivery_id > 0 && store_delivery_campaign(st, ev->delivery_id, list, &kind, &e) == 0) {
+		if (strcmp(kind, "probe") == 0)
+			*list = 0;
+		free(kind);
+		return 0;
+	}
+	error_clear(&e);
+	if ((s = store_stmt(st, first, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, ev->subscriber_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*list = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(st, err, "finding a list to probe on");
 	return 0;
 }
 
@@ -227,21 +278,24 @@ record_event(struct store *st, const struct bounce_event *ev, const char *decisi
 }
 
 int
-store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshold,
-                   int window_days, char **decision, struct error *err)
+store_bounce_apply(struct store *st, const struct bounce_event *ev,
+                    const struct bounce_policy *policy, int64_t *probe_on, char **decision,
+                    struct error *err)
 {
-	char *email = NULL, *detail = NULL;
-	int status, rc = -1;
-	int64_t score;
-	int policy = ev->status && strncmp(ev->status, "5.7.", 4) == 0;
+	char *email = NULL, *detail = NULL, *why = NULL;
+	int status, rc = -1, soft;
+	int64_t score = 0, list = -1;
+	int refusal = ev->status && strncmp(ev->status, "5.7.", 4) == 0;
 
 	*decision = NULL;
+	*probe_on = 0;
 	if (ev->subscriber_id <= 0) {
 		*decision = xstrdup("recorded: no subscriber matches");
 		return record_event(st, ev, *decision, err);
 	}
 	if (subscriber_status(st, ev->subscriber_id, &status, &email, err) < 0)
 		return -1;
+	soft = strcmp(ev->class_name, "soft") == 0;
 	detail = xasprintf("%s bounce %s%s%s", ev->class_name, ev->status ? ev->status : "",
 	                   ev->diagnostic ? ": " : "", ev->diagnostic ? ev->diagnostic : "");
 	if (status < 0) {
@@ -257,34 +311,49 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev, int threshol
 	} else if (status == SUB_BOUNCED || status == SUB_COMPLAINED ||
 	           status == SUB_UNSUBSCRIBED) {
 		*decision = xasprintf("recorded: already %s", sub_status_name(status));
-	} else if (policy) {
+	} else if (refusal) {
 		*decision = xstrdup("recorded: a policy refusal of our mail, not of the address");
-	} else if (strcmp(ev->class_name, "hard") == 0) {
-		*decision = xstrdup("disabled: hard bounce");
-		if (store_set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE, detail,
-		               err) < 0)
+	} else if (strcmp(ev->class_name, "hard") == 0 || soft) {
+		/* Record a soft bounce first, so it counts in the score. */
+		if (soft && (record_event(st, ev, "counted", err) < 0 ||
+		             soft_score(st, ev->subscriber_id, policy->soft_window_days, &score,
+		                        err) < 0))
 			goto out;
-	} else if (strcmp(ev->class_name, "soft") == 0) {
-		/* Record first, so this bounce counts in the score. */
-		if (record_event(st, ev, "counted", err) < 0 ||
-		    soft_score(st, ev->subscriber_id, window_days, &score, err) < 0)
+		if (policy->probe && probe_list(st, ev, &list, err) < 0)
 			goto out;
-		if (score >= threshold) {
-			*decision = xasprintf("disabled: %lld soft bounces on different days within %d "
-			                      "days", (long long)score, window_days);
-			if (store_set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
-			               *decision, err) < 0)
-				goto out;
-		} else
+		if (soft && score < policy->soft_threshold && list != 0) {
 			*decision = xasprintf("counted: soft bounce score %lld of %d", (long long)score,
-			                      threshold);
-		rc = 0;
-		goto out;
+			                      policy->soft_threshold);
+			rc = 0;
+			goto out;
+		}
+		if (list == 0)
+			why = xasprintf("the probe message bounced too (%s)", detail);
+		else if (soft)
+			why = xasprintf("%lld soft bounces on different days within %d days",
+			                (long long)score, policy->soft_window_days);
+		else
+			why = xstrdup("hard bounce");
+		if (policy->probe && list > 0) {
+			*decision = xasprintf("probing: %s; a probe message goes out first", why);
+			*probe_on = list;
+		} else {
+			*decision = xasprintf("disabled: %s", why);
+			if (store_set_status(st, ev->subscriber_id, email, status, SUB_BOUNCED,
+			                     ACTOR_BOUNCE, soft || list == 0 ? *decision : detail,
+			                     err) < 0)
+				goto out;
+		}
+		if (soft) {
+			rc = 0;
+			goto out;
+		}
 	} else
 		*decision = xstrdup("recorded");
 	rc = record_event(st, ev, *decision, err);
 out:
 	free(email);
 	free(detail);
+	free(why);
 	return rc;
 }

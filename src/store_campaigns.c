@@ -568,3 +568,117 @@ out:
 	campaign_info_free(&c);
 	return store_tx_close(st, opened, ok, err);
 }
+
+int
+store_system_campaign(struct store *st, int64_t list_id, const char *kind, const char *subject,
+                      const char *document, int64_t *id, struct error *err)
+{
+	static const char sel[] = "SELECT id FROM campaigns WHERE list_id = ? AND kind = ?";
+	static const char ins[] =
+		"INSERT INTO campaigns (list_id, kind, subject, document, status, send_at, created_at,"
+		" started_at, finished_at) VALUES (?1,?2,?3,?4,'sent',?5,?5,?5,?5)";
+	sqlite3_stmt *s;
+	int opened, ok = 0, rc;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, sel, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, list_id);
+	store_bind_text(s, 2, kind);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_sql_error(st, err, "looking up a system campaign");
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		if ((s = store_stmt(st, ins, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, list_id);
+		store_bind_text(s, 2, kind);
+		store_bind_text(s, 3, subject);
+		store_bind_text(s, 4, document);
+		sqlite3_bind_int64(s, 5, now_unix());
+		if (store_step_done(st, s, err, "creating a system campaign") < 0)
+			goto out;
+		*id = sqlite3_last_insert_rowid(st->db);
+	}
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_system_enqueue(struct store *st, int64_t campaign_id, int64_t subscriber_id,
+                     int64_t min_gap, int *queued, struct error *err)
+{
+	/* A finished message may be sent again, but not sooner than min_gap after the last. */
+	static const char ins[] =
+		"INSERT INTO deliveries (campaign_id, subscriber_id, email, name, status,"
+		" next_attempt, updated_at) SELECT ?1, s.id, s.email, s.name, 'queued', ?3, ?3"
+		" FROM subscribers s WHERE s.id = ?2"
+		" ON CONFLICT (campaign_id, subscriber_id) DO UPDATE SET status = 'queued',"
+		"  attempts = 0, next_attempt = ?3, first_attempt = NULL, last_reply = NULL,"
+		"  message_id = NULL, email = excluded.email, name = excluded.name, updated_at = ?3"
+		" WHERE deliveries.status IN ('sent', 'failed', 'bounced')"
+		"  AND deliveries.updated_at <= ?3 - ?4";
+	static const char wake[] =
+		"UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?";
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+	int64_t now = now_unix();
+
+	*queued = 0;
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, ins, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign_id);
+	sqlite3_bind_int64(s, 2, subscriber_id);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, min_gap);
+	if (store_step_done(st, s, err, "queueing a system message") < 0)
+		goto out;
+	*queued = sqlite3_changes(st->db) > 0;
+	if (*queued) {
+		if ((s = store_stmt(st, wake, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, campaign_id);
+		if (store_step_done(st, s, err, "starting a system campaign") < 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_delivery_campaign(struct store *st, int64_t delivery_id, int64_t *list_id, char **kind,
+                        struct error *err)
+{
+	static const char sql[] =
+		"SELECT c.list_id, c.kind FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id"
+		" WHERE d.id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	*list_id = 0;
+	*kind = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, delivery_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*list_id = sqlite3_column_int64(s, 0);
+		*kind = store_col_text(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no delivery %lld", (long long)delivery_id);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, err, "looking up a delivery's campaign");
+	return 0;
+}

@@ -88,6 +88,27 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 }
 
 int
+store_list_get_id(struct store *st, int64_t id, struct list_info *out, struct error *err)
+{
+	static const char sql[] = LIST_COLUMNS " WHERE l.id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		list_from_row(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return error_set(err, "no list with id %lld", (long long)id);
+	return store_sql_error(st, err, "reading list");
+}
+
+int
 store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
                 struct error *err)
 {
@@ -118,6 +139,13 @@ int
 store_list_remove(struct store *st, const char *slug, int force, struct error *err)
 {
 	static const char del[] = "DELETE FROM lists WHERE id = ?";
+	static const char campaigns[] =
+		"SELECT count(*) FROM campaigns WHERE list_id = ? AND kind NOT IN ('confirm', 'probe')";
+	/* Confirmation requests and probes belong to the list; its campaigns are history. */
+	static const char del_system[] =
+		"DELETE FROM campaigns WHERE list_id = ? AND kind IN ('confirm', 'probe')";
+	int64_t n_campaigns = 0;
+	int rc;
 	static const char audit[] =
 		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value,"
 		" new_value, actor, detail)"
@@ -137,6 +165,27 @@ store_list_remove(struct store *st, const char *slug, int force, struct error *e
 		          (long long)l.n_total);
 		goto out;
 	}
+	if ((s = store_stmt(st, campaigns, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, l.id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		n_campaigns = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		store_sql_error(st, err, "counting the list's campaigns");
+		goto out;
+	}
+	if (n_campaigns > 0) {
+		error_set(err, "list '%s' has %lld campaigns, kept as the record of what was sent; "
+		          "it cannot be removed", slug, (long long)n_campaigns);
+		goto out;
+	}
+	if ((s = store_stmt(st, del_system, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, l.id);
+	if (store_step_done(st, s, err, "removing the list's confirmation requests") < 0)
+		goto out;
 	/* The members lose a membership: that is a change the audit log must show. */
 	s = store_stmt(st, audit, err);
 	if (s == NULL)

@@ -731,3 +731,52 @@ out:
 	free(email);
 	return store_tx_close(st, opened, ok, err);
 }
+
+int
+store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
+              const char *detail, int *confirmed, struct error *err)
+{
+	static const char q[] =
+		"SELECT s.email, m.status FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+		" WHERE m.subscriber_id = ? AND m.list_id = ?";
+	struct subscription sub;
+	sqlite3_stmt *s;
+	char *email = NULL;
+	int rc, status = -1, result, opened, ok = 0;
+
+	*confirmed = 0;
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, q, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, subscriber_id);
+	sqlite3_bind_int64(s, 2, list_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		email = store_col_text(s, 0);
+		status = sub_status_parse((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_sql_error(st, err, "reading membership");
+		goto out;
+	}
+	/* Only a waiting membership: an old confirmation must not revive an ended one. */
+	if (status == SUB_UNCONFIRMED) {
+		memset(&sub, 0, sizeof(sub));
+		sub.email = email;
+		sub.digest = -1;
+		sub.want_status = SUB_ACTIVE;
+		sub.actor = actor;
+		sub.source = detail;
+		if (store_subscribe(st, list_id, &sub, &result, err) < 0)
+			goto out;
+		*confirmed = result != SUBSCRIBE_REFUSED;
+		if (result == SUBSCRIBE_REFUSED)
+			error_clear(err);
+	}
+	ok = 1;
+out:
+	free(email);
+	return store_tx_close(st, opened, ok, err);
+}

@@ -97,6 +97,7 @@ run preview missing.md; is "$rc" 1 "missing file fails"
 run template check newsletter; is "$rc" 0 "template check newsletter"
 run template check notice; is "$rc" 0 "template check notice"
 run template check confirm; is "$rc" 0 "template check confirm"
+run template check probe; is "$rc" 0 "template check probe"
 mkdir -p tpl && printf '{{#name}}x\n' > tpl/bad.html && printf 'ok\n' > tpl/bad.txt
 printf '[brand]\ntemplates = tpl\n' > bad.conf
 run -c bad.conf template check bad

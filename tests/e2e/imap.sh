@@ -115,6 +115,26 @@ run bounces --once
 like "$out" '^processed 2: .*already seen 2' "the same messages again are recognised"
 is "$(sql "SELECT count(*) FROM bounce_events")" 5 "and nothing is double-counted (5 events)"
 
+# Double opt-in: the confirmation request goes out, and a plain reply to it
+# (sent to its Reply-To, which carries the signed token) confirms.
+run subscriber add newbie@school.example --list net
+like "$out" 'confirmation request queued' "a subscriber added unconfirmed is sent a confirmation request"
+run run --once
+req=$(grep -l '^To: newbie@school.example' var/outbox/new/*)
+ok $? "the confirmation request is in the outbox"
+replyto=$(python3 -c 'import email,sys; print(email.message_from_file(open(sys.argv[1]))["Reply-To"].strip())' "$req")
+like "$replyto" '^outreach-request\+c-[0-9a-z-]+@metronorth.example$' "its Reply-To carries the confirmation token"
+printf 'From: Newbie <newbie@school.example>\nTo: %s\nSubject: Re: Please confirm\nMessage-ID: <re1@school.example>\n\nYes!\n' "$replyto" > reply.eml
+printf 'From: Newbie <newbie@school.example>\nTo: %s\nSubject: Re: Please confirm\nMessage-ID: <re2@school.example>\n\nYes!\n' "${replyto/+c-/+c-x}" > forged.eml
+deliver_to_mailbox forged.eml 12.forged
+run bounces --once
+is "$(sql "SELECT m.status FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='newbie@school.example'")" unconfirmed "a reply with a forged token confirms nothing"
+deliver_to_mailbox reply.eml 13.confirm
+run bounces --once
+like "$out" 'commands 1' "the reply is taken as a command"
+is "$(sql "SELECT m.status FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='newbie@school.example'")" active "and the reply confirms the membership"
+like "$(sql "SELECT detail FROM audit_log WHERE email='newbie@school.example' AND actor='email'")" 'confirmed by reply' "the audit log says how"
+
 # The daemon's bounce worker waits with IDLE and picks up new mail by itself.
 "$BIN" daemon 2>daemon.log &
 dpid=$!

@@ -52,6 +52,7 @@ prepare(struct config *cfg, struct doc *d, const char *text)
 	cfg->templates_dir = xasprintf("%s/templates", top ? top : ".");
 	if (doc_parse("notice.md", xstrdup(text), strlen(text), d, &err) < 0)
 		fail_msg("doc_parse: %s", error_msg(&err));
+	p.kind = COMPOSE_LIST_MAIL;
 	p.cfg = cfg;
 	p.doc = d;
 	p.list = &list;

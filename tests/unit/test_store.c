@@ -220,9 +220,10 @@ test_bounce_policy(void **state)
 	struct subscriber_info info;
 	struct bounce_event ev;
 	char *decision = NULL;
-	int64_t list, inbound, id;
+	int64_t list, inbound, id, probe;
 	int result;
 	sqlite3 *db;
+	const struct bounce_policy policy = {3, 14, 0};
 
 	(void)state;
 	assert_int_equal(store_open(dbpath, &st, &err), 0);
@@ -239,7 +240,8 @@ test_bounce_policy(void **state)
 	for (int day = 0; day < 3; day++) {
 		/* Two bounces on the same day count once. */
 		for (int k = 0; k < 2; k++) {
-			assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+			assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err),
+			                 0);
 			if (day < 2 && strstr(decision, "counted") == NULL)
 				fail_msg("day %d: got '%s', want counted", day, decision);
 			free(decision);
@@ -265,16 +267,160 @@ test_bounce_policy(void **state)
 	ev.email = "hard@x.example";
 	ev.class_name = "hard";
 	ev.status = "5.7.1";
-	assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
 	assert_non_null(strstr(decision, "policy"));
 	free(decision);
 	ev.status = "5.1.1";
-	assert_int_equal(store_bounce_apply(st, &ev, 3, 14, &decision, &err), 0);
+	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
 	assert_non_null(strstr(decision, "disabled"));
 	free(decision);
 	store_subscriber_get(st, "hard@x.example", &info, &err);
 	assert_int_equal(info.status, SUB_BOUNCED);
 	subscriber_info_free(&info);
+	store_close(st);
+}
+
+/* sql - run statements on the test database behind the store's back (to age data). */
+static void
+sql(const char *q)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	if (sqlite3_exec(db, q, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", q, msg);
+	sqlite3_close(db);
+}
+
+/* soft_bounce - apply one soft bounce (of delivery, or 0) and return the decision. */
+static char *
+soft_bounce(struct store *st, int64_t sub, int64_t delivery)
+{
+	static const struct bounce_policy policy = {3, 14, 0};
+	struct error err = ERROR_INIT;
+	struct bounce_event ev;
+	char *decision = NULL, *key = xasprintf("k%lld-%lld", (long long)sub, (long long)delivery);
+	int64_t inbound, probe;
+	int seen;
+
+	assert_int_equal(store_inbound_seen(st, key, &seen, &err), 0);
+	if (seen) {
+		free(key);
+		key = xasprintf("k%lld-%lld-%d", (long long)sub, (long long)delivery, rand());
+	}
+	assert_int_equal(store_inbound_add(st, key, "soft", NULL, &inbound, &err), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.inbound_id = inbound;
+	ev.subscriber_id = sub;
+	ev.delivery_id = delivery;
+	ev.email = "fade@x.example";
+	ev.class_name = "soft";
+	ev.status = "4.2.2";
+	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
+	free(key);
+	return decision;
+}
+
+/* sent_delivery - a delivery to sub recorded as sent age_days ago; its id. */
+static int64_t
+sent_delivery(int64_t sub, int n, int age_days)
+{
+	char *q = xasprintf(
+		"INSERT INTO campaigns (id, list_id, kind, subject, document, status, send_at,"
+		" created_at) VALUES (%d, 1, 'newsletter', 's', 'd', 'sent', 0, 0);"
+		"INSERT INTO deliveries (id, campaign_id, subscriber_id, email, status, next_attempt,"
+		" updated_at) VALUES (%d, %d, %lld, 'fade@x.example', 'sent', 0, strftime('%%s','now')"
+		" - %d * 86400)", n, n, n, (long long)sub, age_days);
+
+	sql(q);
+	free(q);
+	return n;
+}
+
+/*
+ * The soft score fades when mail gets through: a message sent with no
+ * bounce after it wipes the slate, while messages that each bounce back
+ * (the VERP names them) keep adding up to the threshold.
+ */
+static void
+test_soft_score_fades(void **state)
+{
+	struct error err = ERROR_INIT;
+	struct store *st;
+	struct subscription sub = {"fade@x.example", NULL, NULL, -1, SUB_ACTIVE, ACTOR_ADMIN, "t"};
+	struct subscriber_info info;
+	char *d;
+	int64_t list, id;
+	int result;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &st, &err), 0);
+	list = make_list(st);
+	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
+	assert_int_equal(store_subscriber_id(st, "fade@x.example", &id, &err), 0);
+
+	/* Each of three messages, a day apart, bounces: the third disables. */
+	for (int day = 0; day < 3; day++) {
+		int64_t del = sent_delivery(id, 10 + day, 0);
+
+		d = soft_bounce(st, id, del);
+		if (strstr(d, day < 2 ? "counted: soft bounce score" : "disabled") == NULL)
+			fail_msg("day %d: got '%s'", day, d);
+		free(d);
+		sql("UPDATE bounce_events SET at = at - 86400;"
+		    "UPDATE deliveries SET updated_at = updated_at - 86400");
+	}
+	store_subscriber_get(st, "fade@x.example", &info, &err);
+	assert_int_equal(info.status, SUB_BOUNCED);
+	subscriber_info_free(&info);
+
+	/* Start again: two bounces, then a message that gets through. */
+	sql("UPDATE subscribers SET status = 'active'; DELETE FROM bounce_events;"
+	    "DELETE FROM deliveries; DELETE FROM campaigns");
+	for (int day = 0; day < 2; day++) {
+		d = soft_bounce(st, id, 0);
+		free(d);
+		sql("UPDATE bounce_events SET at = at - 86400");
+	}
+	sent_delivery(id, 20, 0);
+	/* Its bounce would have come within a day; none did. */
+	sql("UPDATE bounce_events SET at = at - 2 * 86400;"
+	    "UPDATE deliveries SET updated_at = updated_at - 2 * 86400");
+	d = soft_bounce(st, id, 0);
+	if (strstr(d, "score 1 of 3") == NULL)
+		fail_msg("after a message got through: got '%s', want score 1", d);
+	free(d);
+	store_subscriber_get(st, "fade@x.example", &info, &err);
+	assert_int_equal(info.status, SUB_ACTIVE);
+	subscriber_info_free(&info);
+	store_close(st);
+}
+
+/* Migration 4 rebuilds campaigns: campaigns and their deliveries survive it. */
+static void
+test_migration_keeps_campaigns(void **state)
+{
+	struct error err = ERROR_INIT;
+	struct store *st;
+	struct campaign_info c;
+
+	(void)state;
+	assert_int_equal(store_open_at_version(dbpath, 3, &st, &err), 0);
+	store_close(st);
+	sql("INSERT INTO lists (id, slug, name, from_addr, created_at) VALUES (1, 'l', 'L', 'a@b.example', 0);"
+	    "INSERT INTO subscribers (id, email, status, digest, created_at, updated_at)"
+	    " VALUES (1, 'a@b.example', 'active', 'immediate', 0, 0);"
+	    "INSERT INTO campaigns (id, list_id, kind, subject, document, status, send_at,"
+	    " created_at) VALUES (5, 1, 'notice', 'Forum', 'doc', 'sent', 0, 0);"
+	    "INSERT INTO deliveries (campaign_id, subscriber_id, email, status, next_attempt,"
+	    " updated_at) VALUES (5, 1, 'a@b.example', 'sent', 0, 0)");
+	if (store_open(dbpath, &st, &err) != 0)
+		fail_msg("migrating: %s", error_msg(&err));
+	assert_int_equal(store_campaign_get(st, 5, &c, &err), 0);
+	assert_string_equal(c.kind, "notice");
+	assert_int_equal(c.n_deliveries, 1);
+	campaign_info_free(&c);
 	store_close(st);
 }
 
@@ -288,6 +434,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_consent_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topics_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounce_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_score_fades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_keeps_campaigns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,33 @@
+/*
+ * sysmail - mail outreach sends on its own behalf: the confirmation request
+ * of double opt-in (templates/confirm) and the probe sent before a bouncing
+ * address is disabled (templates/probe).
+ *
+ * Each kind is a standing campaign per list, whose document (front matter
+ * naming the template, no body) is made here; queueing one message is
+ * adding a delivery to it, so it leaves through the queue with the same
+ * retries, crash safety and bounce tracing as any campaign's mail.
+ */
+#ifndef OUTREACH_SYSMAIL_H
+#define OUTREACH_SYSMAIL_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+
+enum sysmail_kind { SYSMAIL_CONFIRM, SYSMAIL_PROBE };
+
+/*
+ * sysmail_queue - queue a message of kind to subscriber_id about list_id,
+ * in the caller's transaction if one is open.  *queued is 0 when one is
+ * already waiting or went out recently (an hour for a confirmation, a week
+ * for a probe), so repeating a request does not repeat the mail.
+ */
+int sysmail_queue(struct store *st, int64_t list_id, int kind, int64_t subscriber_id,
+                  int *queued, struct error *err);
+
+/* sysmail_kind_name - "confirm" or "probe", the campaign kind. */
+const char *sysmail_kind_name(int kind);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * test_bouncer - what mail coming back does to subscribers, through
+ * bouncer_handle on a real store: confirmation by reply (and the replies
+ * that must not confirm), and the probe sent before a bouncing address is
+ * disabled.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bouncer.h"
+#include "buf.h"
+#include "config.h"
+#include "secret.h"
+#include "store.h"
+#include "sysmail.h"
+#include "token.h"
+
+struct fixture {
+	char dir[64];
+	struct config cfg;
+	struct store *st;
+	unsigned char key[SECRET_LEN];
+	int64_t list;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct error err = ERROR_INIT;
+	struct list_info l = {0};
+	char *db;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/outreach-bouncer-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	config_defaults(&f->cfg);
+	free(f->cfg.secret_file);
+	f->cfg.secret_file = xasprintf("%s/secret.key", f->dir);
+	f->cfg.sender_domain = (free(f->cfg.sender_domain), xstrdup("net.example"));
+	db = xasprintf("%s/outreach.db", f->dir);
+	if (secret_create(f->cfg.secret_file, &err) < 0 ||
+	    secret_load(f->cfg.secret_file, f->key, &err) < 0 || store_open(db, &f->st, &err) < 0)
+		fail_msg("%s", error_msg(&err));
+	free(db);
+	l.slug = "net";
+	l.name = "Network";
+	l.from = "news@net.example";
+	if (store_list_add(f->st, &l, &err) < 0 || store_list_get(f->st, "net", &l, &err) < 0)
+		fail_msg("%s", error_msg(&err));
+	f->list = l.id;
+	list_info_free(&l);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	store_close(f->st);
+	config_free(&f->cfg);
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+/* subscribe - put email on the list (confirmed or waiting); its subscriber id. */
+static int64_t
+subscribe(struct fixture *f, const char *email, int status)
+{
+	struct subscription sub = {email, NULL, NULL, -1, status, ACTOR_ADMIN, "test"};
+	struct error err = ERROR_INIT;
+	int64_t id;
+	int result;
+
+	if (store_subscribe(f->st, f->list, &sub, &result, &err) < 0 ||
+	    store_subscriber_id(f->st, email, &id, &err) < 0)
+		fail_msg("%s", error_msg(&err));
+	return id;
+}
+
+static int
+status_of(struct fixture *f, const char *email)
+{
+	struct subscriber_info info;
+	struct error err = ERROR_INIT;
+	int status;
+
+	if (store_subscriber_get(f->st, email, &info, &err) < 0)
+		fail_msg("%s", error_msg(&err));
+	status = info.status;
+	subscriber_info_free(&info);
+	return status;
+}
+
+static char *
+make_token_text(struct fixture *f, int purpose, int64_t a, int64_t b)
+{
+	struct token t = {purpose, a, b, 0};
+	struct buf out;
+
+	buf_init(&out, TOKEN_MAX);
+	token_make(f->key, &t, &out);
+	return buf_steal(&out);
+}
+
+/* handle - run one message through the bouncer; whether it went to unparsed. */
+static int
+handle(struct fixture *f, const char *msg, struct bouncer_stats *stats)
+{
+	struct error err = ERROR_INIT;
+	int unparsed;
+
+	if (bouncer_handle(f->st, &f->cfg, f->key, msg, strlen(msg), &unparsed, stats, &err) < 0)
+		fail_msg("bouncer_handle: %s", error_msg(&err));
+	return unparsed;
+}
+
+static char *
+reply(const char *to, const char *extra_header, int n)
+{
+	return xasprintf("From: Ada <ada@school.example>\r\n"
+	                 "To: %s\r\n"
+	                 "Subject: Re: Please confirm your subscription to Network\r\n"
+	                 "Message-ID: <reply%d@school.example>\r\n"
+	                 "%s"
+	                 "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\n"
+	                 "Yes please.\r\n", to, n, extra_header);
+}
+
+/*
+ * A plain reply to the confirmation request confirms; an auto-reply, a
+ * forged token, or a reply for a membership no longer waiting does not.
+ */
+static void
+test_confirm_by_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	struct error err = ERROR_INIT;
+	int64_t ada = subscribe(f, "ada@school.example", SUB_UNCONFIRMED);
+	char *tok = make_token_text(f, TOKEN_CONFIRM, ada, f->list), *to, *forged, *msg;
+	int queued;
+
+	assert_int_equal(sysmail_queue(f->st, f->list, SYSMAIL_CONFIRM, ada, &queued, &err), 0);
+	assert_int_equal(queued, 1);
+	/* Asking again at once sends nothing more. */
+	assert_int_equal(sysmail_queue(f->st, f->list, SYSMAIL_CONFIRM, ada, &queued, &err), 0);
+	assert_int_equal(queued, 0);
+
+	to = xasprintf("outreach-request+%s@net.example", tok);
+	forged = xstrdup(to);
+	forged[strlen("outreach-request+") + strlen(tok) - 1] ^= 1;
+
+	msg = reply(to, "Auto-Submitted: auto-replied\r\n", 1);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+
+	msg = reply(forged, "", 2);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+
+	f->cfg.confirm_by_reply = 0;
+	msg = reply(to, "", 3);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	f->cfg.confirm_by_reply = 1;
+
+	msg = reply(to, "", 4);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_ACTIVE);
+	assert_int_equal(stats.commands, 1);
+
+	/* Unsubscribed later, an old confirmation does not bring her back. */
+	assert_int_equal(store_unsubscribe(f->st, ada, f->list, ACTOR_ADMIN, "test", &err), 0);
+	msg = reply(to, "", 5);
+	handle(f, msg, &stats);
+	free(msg);
+	{
+		struct subscriber_info info;
+
+		assert_int_equal(store_subscriber_get(f->st, "ada@school.example", &info, &err), 0);
+		assert_int_equal(info.memberships[0].status, SUB_UNSUBSCRIBED);
+		subscriber_info_free(&info);
+	}
+	free(tok);
+	free(to);
+	free(forged);
+}
+
+static char *
+dsn(const char *verp, const char *rcpt, const char *status, int n)
+{
+	return xasprintf("From: Mail Delivery System <MAILER-DAEMON@mx.school.example>\r\n"
+	                 "To: bounces+%s@net.example\r\n"
+	                 "Subject: Undelivered Mail Returned to Sender\r\n"
+	                 "Message-ID: <dsn%d@mx.school.example>\r\n"
+	                 "MIME-Version: 1.0\r\n"
+	                 "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	                 " boundary=\"B\"\r\n\r\n"
+	                 "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be "
+	                 "delivered.\r\n"
+	                 "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+	                 "Reporting-MTA: dns; mx.school.example\r\n\r\n"
+	                 "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: %s\r\n"
+	                 "Diagnostic-Code: smtp; 550 %s user unknown\r\n\r\n--B--\r\n",
+	                 verp, n, rcpt, status, status);
+}
+
+/* The id of the delivery of kind to sub (0 if none). */
+static int64_t
+delivery_of(struct fixture *f, const char *kind, int64_t sub)
+{
+	struct error err = ERROR_INIT;
+	int64_t id = 0;
+
+	for (int64_t d = 1; d < 100; d++) {
+		int64_t list, s;
+		char *k = NULL, *email = NULL;
+
+		if (store_delivery_campaign(f->st, d, &list, &k, &err) < 0) {
+			error_clear(&err);
+			break;
+		}
+		if (store_delivery_lookup(f->st, d, &s, &email, &err) == 0 && s == sub &&
+		    strcmp(k, kind) == 0)
+			id = d;
+		free(k);
+		free(email);
+	}
+	return id;
+}
+
+/* With probe on, a hard bounce sends a probe; only the probe's bounce disables. */
+static void
+test_probe_before_disabling(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	struct error err = ERROR_INIT;
+	struct campaign_new cn = {0};
+	int64_t bob = subscribe(f, "bob@school.example", SUB_ACTIVE), camp, n, del, probe;
+	int existed;
+	char *verp, *msg;
+
+	cn.list_id = f->list;
+	cn.kind = "newsletter";
+	cn.subject = "News";
+	cn.document = "---\nlist: net\nsubject: News\n---\nHello\n";
+	assert_int_equal(store_campaign_add(f->st, &cn, &camp, &existed, &err), 0);
+	assert_int_equal(store_campaign_expand(f->st, camp, now_unix(), &n, &err), 0);
+	assert_int_equal(n, 1);
+	del = delivery_of(f, "newsletter", bob);
+	assert_true(del > 0);
+
+	f->cfg.bounce_probe = 1;
+	verp = make_token_text(f, TOKEN_BOUNCE, del, 0);
+	msg = dsn(verp, "bob@school.example", "5.1.1", 1);
+	handle(f, msg, &stats);
+	free(msg);
+	free(verp);
+	assert_int_equal(stats.hard, 1);
+	assert_int_equal(status_of(f, "bob@school.example"), SUB_ACTIVE);
+	probe = delivery_of(f, "probe", bob);
+	if (probe == 0)
+		fail_msg("no probe was queued");
+
+	/* The probe bounces too: now the address is disabled. */
+	verp = make_token_text(f, TOKEN_BOUNCE, probe, 0);
+	msg = dsn(verp, "bob@school.example", "5.1.1", 2);
+	handle(f, msg, &stats);
+	free(msg);
+	free(verp);
+	assert_int_equal(status_of(f, "bob@school.example"), SUB_BOUNCED);
+}
+
+/* Without probe, the same hard bounce disables at once and nothing is probed. */
+static void
+test_no_probe(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	int64_t cy = subscribe(f, "cy@school.example", SUB_ACTIVE);
+	char *msg = dsn("nothing", "cy@school.example", "5.1.1", 3);
+
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "cy@school.example"), SUB_BOUNCED);
+	assert_int_equal(delivery_of(f, "probe", cy), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_confirm_by_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_before_disabling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_probe, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
