@@ -23,7 +23,7 @@
 #include "sysmail.h"
 #include "token.h"
 
-enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300 };
+enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300, DISPOSE_BATCH = 100 };
 
 /* message_key - Message-ID (or "-") and the SHA-256 of the content. */
 static char *
@@ -341,18 +341,34 @@ connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
 	return rc;
 }
 
+/* dispose - move the messages handled so far to their folders. */
+static int
+dispose(struct imap *m, uint32_t *done[2], size_t n_done[2], const char *folder[2],
+        struct error *err)
+{
+	for (int k = 0; k < 2; k++) {
+		if (imap_dispose(m, done[k], n_done[k], folder[k], err) < 0)
+			return -1;
+		n_done[k] = 0;
+	}
+	return 0;
+}
+
 /* process_unseen - every unseen message: handle, commit, then dispose. */
 static int
 process_unseen(struct imap *m, struct store *st, const struct config *cfg,
                struct bouncer_stats *stats, struct error *err)
 {
 	unsigned char key[SECRET_LEN];
-	uint32_t *uids = NULL;
-	size_t n = 0;
+	uint32_t *uids = NULL, *done[2];
+	size_t n = 0, n_done[2] = {0, 0};
+	const char *folder[2] = {cfg->imap_processed, cfg->imap_unparsed};
 	int rc = -1;
 
 	if (secret_load(cfg->secret_file, key, err) < 0 || imap_unseen(m, &uids, &n, err) < 0)
 		return -1;
+	done[0] = xcalloc(n ? n : 1, sizeof(uint32_t));
+	done[1] = xcalloc(n ? n : 1, sizeof(uint32_t));
 	for (size_t i = 0; i < n; i++) {
 		char *data = NULL;
 		size_t len = 0;
@@ -370,14 +386,23 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 			goto out;
 		}
 		free(data);
-		if (imap_dispose(m, uids[i], unparsed ? cfg->imap_unparsed : cfg->imap_processed,
-		                 err) < 0)
+		/*
+		 * Committed: it may be moved now or later.  Moving a batch at a time
+		 * saves two round trips a message; a crash before the move only
+		 * means the batch is seen again, recognised and moved.
+		 */
+		done[unparsed != 0][n_done[unparsed != 0]++] = uids[i];
+		if (n_done[0] + n_done[1] >= DISPOSE_BATCH && dispose(m, done, n_done, folder, err) < 0)
 			goto out;
 	}
+	if (dispose(m, done, n_done, folder, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	explicit_bzero(key, sizeof(key));
 	free(uids);
+	free(done[0]);
+	free(done[1]);
 	return rc;
 }
 

@@ -420,12 +420,24 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 }
 
 int
-imap_dispose(struct imap *m, uint32_t uid, const char *folder, struct error *err)
+imap_dispose(struct imap *m, const uint32_t *uids, size_t n, const char *folder,
+             struct error *err)
 {
-	struct mailimap_set *set = mailimap_set_new_single(uid);
-	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+	struct mailimap_set *set;
+	struct mailimap_flag_list *flags;
 	struct mailimap_store_att_flags *sf;
 	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((set = mailimap_set_new_empty()) == NULL)
+		return error_set(err, "IMAP: out of memory for a set of %zu UIDs", n);
+	for (size_t i = 0; i < n; i++)
+		if (mailimap_set_add_single(set, uids[i]) != MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
+			return error_set(err, "IMAP: out of memory for a set of %zu UIDs", n);
+		}
+	flags = mailimap_flag_list_new_empty();
 
 	mailimap_flag_list_add(flags, mailimap_flag_new_seen());
 	sf = mailimap_store_att_flags_new_add_flags_silent(flags);

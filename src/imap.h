@@ -36,8 +36,9 @@ int imap_unseen(struct imap *m, uint32_t **uids, size_t *n, struct error *err);
 /* imap_fetch - the whole message, refusing one over max bytes (*len set, *data NULL). */
 int imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
                struct error *err);
-/* imap_dispose - flag \Seen and move to folder. */
-int imap_dispose(struct imap *m, uint32_t uid, const char *folder, struct error *err);
+/* imap_dispose - flag the n messages uids \Seen and move them to folder, in one exchange each. */
+int imap_dispose(struct imap *m, const uint32_t *uids, size_t n, const char *folder,
+                 struct error *err);
 /* imap_wait - IDLE for up to seconds where the server has it, else sleep. */
 int imap_wait(struct imap *m, int seconds, int wake_fd, struct error *err);
 /* imap_has_idle - whether the server offered IDLE. */
