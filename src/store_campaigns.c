@@ -328,13 +328,19 @@ store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_j
 {
 	static const char sel[] =
 		"SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.name, d.attempts,"
-		" coalesce(d.first_attempt, ?1) FROM deliveries d"
+		" coalesce(d.first_attempt, ?1), " STILL_WANTED " FROM deliveries d"
 		" JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'sending'"
 		" WHERE d.status IN ('queued', 'deferred') AND d.next_attempt <= ?1"
 		" LIMIT ?2"; /* no ORDER BY: sorting every due row for each claim costs too much */
 	static const char upd[] =
 		"UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
 		" first_attempt = coalesce(first_attempt, ?2), updated_at = ?2 WHERE id = ?1";
+	static const char drop[] =
+		"UPDATE deliveries SET status = 'failed', last_reply = 'not sent: the address "
+		"unsubscribed, bounced, complained or was suppressed after the campaign began',"
+		" updated_at = ?2 WHERE id = ?1";
+	int64_t *unwanted = NULL;
+	int n_unwanted = 0, cap_unwanted = 0;
 	struct delivery_job *j = NULL;
 	sqlite3_stmt *s;
 	int opened, ok = 0, rc, cap = 0;
@@ -347,6 +353,14 @@ store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_j
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!sqlite3_column_int(s, 7)) {
+			if (n_unwanted == cap_unwanted) {
+				cap_unwanted = cap_unwanted ? cap_unwanted * 2 : 16;
+				unwanted = xrealloc(unwanted, (size_t)cap_unwanted * sizeof(*unwanted));
+			}
+			unwanted[n_unwanted++] = sqlite3_column_int64(s, 0);
+			continue;
+		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			j = xrealloc(j, (size_t)cap * sizeof(*j));
@@ -373,8 +387,17 @@ store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_j
 		if (store_step_done(st, s, err, "claiming delivery") < 0)
 			goto out;
 	}
+	for (int i = 0; i < n_unwanted; i++) {
+		if ((s = store_stmt(st, drop, err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, unwanted[i]);
+		sqlite3_bind_int64(s, 2, now);
+		if (store_step_done(st, s, err, "dropping an unwanted delivery") < 0)
+			goto out;
+	}
 	ok = 1;
 out:
+	free(unwanted);
 	if (!ok) {
 		delivery_jobs_free(j, *n);
 		j = NULL;

@@ -53,6 +53,24 @@ int store_audit(struct store *st, int64_t subscriber_id, const char *email, int6
 	"  OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id" \
 	"             WHERE x.subscriber_id = s.id AND t.slug = " TOPIC "))"
 
+/*
+ * STILL_WANTED - whether delivery d of campaign c should still go out when
+ * it is claimed, as SQL: the address may have unsubscribed, bounced or been
+ * suppressed since the campaign was expanded, or its deferred retries may
+ * outlive its consent.  List mail needs the membership and the subscriber
+ * active; a confirmation request a membership still waiting; a probe an
+ * active subscriber.
+ */
+#define STILL_WANTED                                                                        \
+	"(NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = d.email) AND CASE c.kind"  \
+	" WHEN 'confirm' THEN EXISTS (SELECT 1 FROM memberships m WHERE m.list_id = c.list_id" \
+	"  AND m.subscriber_id = d.subscriber_id AND m.status = 'unconfirmed')"                 \
+	" WHEN 'probe' THEN EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id"  \
+	"  AND s.status = 'active')"                                                           \
+	" ELSE EXISTS (SELECT 1 FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id" \
+	"  WHERE m.list_id = c.list_id AND m.subscriber_id = d.subscriber_id"                  \
+	"  AND m.status = 'active' AND s.status = 'active') END)"
+
 /* store_set_status - change a subscriber's status, with its audit row. */
 int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
                      const char *detail, struct error *err);

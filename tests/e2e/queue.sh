@@ -79,7 +79,7 @@ is "$(ls sink | wc -l)" 30 "a second run sends nothing again"
 # Faults: hard bounce at RCPT, policy refusal, deferral, throttling, dropped connection.
 sed -i "s/127.0.0.1:$sink_port/127.0.0.1:$fault_port/" etc/outreach.conf
 run list add faults --name Faults --from news@metronorth.example
-for a in reject1 policy1 defer1 throttle1 drop1 bigfail1 ok1 ok2; do
+for a in reject1 policy1 defer1 defer2 throttle1 drop1 bigfail1 ok1 ok2; do
 	run subscriber add $a@fault.example --list faults --confirmed
 done
 printf -- '---\nlist: faults\nsubject: Faults\n---\nHello\n' > faults.md
@@ -96,8 +96,13 @@ is "$(delivery ok1@fault.example)" sent "ordinary address: sent"
 like "$(sql "SELECT last_reply FROM deliveries WHERE email='defer1@fault.example'")" '451 4.3.0' "4xx reply is stored"
 is "$(delivery defer1@fault.example)" deferred "4xx: deferred"
 ok "$(sql "SELECT next_attempt > strftime('%s','now') - 1 FROM deliveries WHERE email='defer1@fault.example'" | grep -q 1; echo $?)" "deferred delivery has a next attempt"
+# An address that unsubscribes while its message waits for a retry is not retried.
+is "$(delivery defer2@fault.example)" deferred "a second deferred delivery"
+run subscriber rm defer2@fault.example --list faults
 sleep 3
 run run --once
+is "$(delivery defer2@fault.example)" failed "once its membership is gone, a waiting retry is dropped"
+like "$(sql "SELECT last_reply FROM deliveries WHERE email='defer2@fault.example'")" '^not sent: ' "and says why"
 sleep 3
 run run --once
 is "$(delivery drop1@fault.example)" sent "dropped connection: retried and sent"
