@@ -251,8 +251,9 @@ probe_list(struct store *st, const struct bounce_event *ev, int64_t *list, struc
 	return 0;
 }
 
+/* record_event - the bounce and what was decided; *id for set_decision (may be NULL). */
 static int
-record_event(struct store *st, const struct bounce_event *ev, const char *decision,
+record_event(struct store *st, const struct bounce_event *ev, const char *decision, int64_t *id,
              struct error *err)
 {
 	static const char sql[] =
@@ -274,7 +275,25 @@ record_event(struct store *st, const struct bounce_event *ev, const char *decisi
 	store_bind_text(s, 8, ev->reason);
 	store_bind_text(s, 9, ev->diagnostic);
 	store_bind_text(s, 10, decision);
-	return store_step_done(st, s, err, "recording bounce");
+	if (store_step_done(st, s, err, "recording bounce") < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* set_decision - the final decision of a bounce recorded before it was known. */
+static int
+set_decision(struct store *st, int64_t id, const char *decision, struct error *err)
+{
+	static const char sql[] = "UPDATE bounce_events SET decision = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, decision);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(st, s, err, "recording a bounce decision");
 }
 
 int
@@ -282,16 +301,16 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
                     const struct bounce_policy *policy, int64_t *probe_on, char **decision,
                     struct error *err)
 {
-	char *email = NULL, *detail = NULL, *why = NULL;
+	char *email = NULL, *detail = NULL, *why = NULL, *what = NULL;
 	int status, rc = -1, soft;
-	int64_t score = 0, list = -1;
+	int64_t score = 0, list = -1, event = 0;
 	int refusal = ev->status && strncmp(ev->status, "5.7.", 4) == 0;
 
 	*decision = NULL;
 	*probe_on = 0;
 	if (ev->subscriber_id <= 0) {
 		*decision = xstrdup("recorded: no subscriber matches");
-		return record_event(st, ev, *decision, err);
+		return record_event(st, ev, *decision, NULL, err);
 	}
 	if (subscriber_status(st, ev->subscriber_id, &status, &email, err) < 0)
 		return -1;
@@ -315,7 +334,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
 		*decision = xstrdup("recorded: a policy refusal of our mail, not of the address");
 	} else if (strcmp(ev->class_name, "hard") == 0 || soft) {
 		/* Record a soft bounce first, so it counts in the score. */
-		if (soft && (record_event(st, ev, "counted", err) < 0 ||
+		if (soft && (record_event(st, ev, "counted", &event, err) < 0 ||
 		             soft_score(st, ev->subscriber_id, policy->soft_window_days, &score,
 		                        err) < 0))
 			goto out;
@@ -324,8 +343,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
 		if (soft && score < policy->soft_threshold && list != 0) {
 			*decision = xasprintf("counted: soft bounce score %lld of %d", (long long)score,
 			                      policy->soft_threshold);
-			rc = 0;
-			goto out;
+			goto recorded;
 		}
 		if (list == 0)
 			why = xasprintf("the probe message bounced too (%s)", detail);
@@ -344,16 +362,22 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
 			                     err) < 0)
 				goto out;
 		}
-		if (soft) {
-			rc = 0;
-			goto out;
-		}
 	} else
 		*decision = xstrdup("recorded");
-	rc = record_event(st, ev, *decision, err);
+recorded:
+	if (event ? set_decision(st, event, *decision, err) < 0
+	          : record_event(st, ev, *decision, NULL, err) < 0)
+		goto out;
+	/* The subscriber's history shows every bounce and what it led to. */
+	what = xasprintf("%s %s", ev->class_name, ev->status ? ev->status : "");
+	if (status >= 0 && store_audit(st, ev->subscriber_id, email, 0, "bounce", NULL, what,
+	                               ACTOR_BOUNCE, *decision, err) < 0)
+		goto out;
+	rc = 0;
 out:
 	free(email);
 	free(detail);
 	free(why);
+	free(what);
 	return rc;
 }

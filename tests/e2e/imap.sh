@@ -99,6 +99,7 @@ is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s O
 is "$(st kijitora@example.org)" active "an auto-reply changes nothing"
 is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='leaver@school.example'")" unsubscribed "the unsubscribe command unsubscribes its sender"
 like "$(sql "SELECT detail FROM audit_log WHERE email='kijitora@example.co.jp' AND actor='bounce'")" 'hard bounce' "the audit log names the bounce"
+like "$(sql "SELECT new_value || ' ' || detail FROM audit_log WHERE email='mailboxfull@libsisimai.net' AND field='bounce'")" '^soft 5.2.2 counted: soft bounce score 1 of 3' "the audit log shows a bounce that changed nothing yet"
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the inbox is empty"
 is "$(ls "$D/mail/bounce/.processed/cur" | wc -l)" 7 "seven messages moved to processed"
 is "$(ls "$D/mail/bounce/.unparsed/cur" | wc -l)" 1 "the junk moved to unparsed"
