@@ -326,6 +326,7 @@ connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
 	p.url = cfg->imap_url;
 	p.username = cfg->imap_username;
 	p.password = password;
+	p.auth = cfg->imap_auth;
 	p.tls_verify = cfg->imap_tls_verify;
 	p.ca_file = cfg->imap_ca_file;
 	p.timeout = 60;

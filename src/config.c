@@ -33,6 +33,7 @@ struct config_key {
 static const char *const starttls_choices[] = {"required", "opportunistic", "off", NULL};
 static const char *const outcome_choices[] = {"resend", "skip", NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug", NULL};
+static const char *const imap_auth_choices[] = {"auto", "login", "plain", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 #define DAY (24LL * 3600)
@@ -92,6 +93,9 @@ static const struct config_key keys[] = {
 	{"bounces", "username", T_STRING, "", 0, 0, NULL, OFF(imap_username), "IMAP user name."},
 	{"bounces", "password_file", T_STRING, "", 0, 0, NULL, OFF(imap_password_file),
 	 "File holding the IMAP password on its first line."},
+	{"bounces", "auth", T_ENUM, "auto", 0, 0, imap_auth_choices, OFF(imap_auth),
+	 "How to log in: login (IMAP LOGIN), plain (AUTHENTICATE PLAIN), or auto\n"
+	 "(LOGIN unless the server refuses it with LOGINDISABLED)."},
 	{"bounces", "tls_verify", T_BOOL, "yes", 0, 0, NULL, OFF(imap_tls_verify),
 	 "Verify the IMAP server certificate; turn off only for tests."},
 	{"bounces", "ca_file", T_STRING, "", 0, 0, NULL, OFF(imap_ca_file),

@@ -19,6 +19,7 @@
 
 enum starttls_mode { STARTTLS_REQUIRED, STARTTLS_OPPORTUNISTIC, STARTTLS_OFF };
 enum unknown_outcome { UNKNOWN_OUTCOME_RESEND, UNKNOWN_OUTCOME_SKIP };
+enum imap_auth { IMAP_AUTH_AUTO, IMAP_AUTH_LOGIN, IMAP_AUTH_PLAIN };
 
 struct config {
 	char *source;              /* file it was read from, or NULL for defaults */
@@ -49,6 +50,7 @@ struct config {
 	char *imap_url;            /* [bounces] imap_url */
 	char *imap_username;
 	char *imap_password_file;
+	int imap_auth;             /* enum imap_auth */
 	int imap_tls_verify;
 	char *imap_ca_file;
 	char *imap_processed;

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "config.h"
 #include "log.h"
 
 struct imap {
@@ -288,11 +289,26 @@ imap_open(const struct imap_params *p, struct imap **out, struct error *err)
 		mailstream_low_free(plain);
 		mailstream_set_low(m->session->imap_stream, secure);
 	}
-	rc = mailimap_login(m->session, p->username ? p->username : "",
-	                    p->password ? p->password : "");
-	if (rc != MAILIMAP_NO_ERROR) {
-		imap_fail(err, "LOGIN", rc, m->session);
-		goto fail;
+	refresh_caps(m);
+	if (p->auth == IMAP_AUTH_PLAIN ||
+	    (p->auth == IMAP_AUTH_AUTO &&
+	     mailimap_has_extension(m->session, "LOGINDISABLED"))) {
+		/* SASL PLAIN through libetpan's Cyrus SASL binding; TLS is already up. */
+		rc = mailimap_authenticate(m->session, "PLAIN", m->host, NULL, NULL,
+		                           p->username ? p->username : "",
+		                           p->username ? p->username : "",
+		                           p->password ? p->password : "", NULL);
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_fail(err, "AUTHENTICATE PLAIN", rc, m->session);
+			goto fail;
+		}
+	} else {
+		rc = mailimap_login(m->session, p->username ? p->username : "",
+		                    p->password ? p->password : "");
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_fail(err, "LOGIN", rc, m->session);
+			goto fail;
+		}
 	}
 	refresh_caps(m);
 	m->idle = mailimap_has_idle(m->session);

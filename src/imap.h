@@ -20,6 +20,7 @@
 struct imap_params {
 	const char *url;           /* imap://host:port/MAILBOX or imaps://... */
 	const char *username, *password;
+	int auth;                  /* enum imap_auth (config.h) */
 	int tls_verify;
 	const char *ca_file;       /* NULL or "": the system's CAs */
 	long timeout;              /* seconds for any one exchange */

@@ -136,6 +136,17 @@ like "$out" 'commands 1' "the reply is taken as a command"
 is "$(sql "SELECT m.status FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='newbie@school.example'")" active "and the reply confirms the membership"
 like "$(sql "SELECT detail FROM audit_log WHERE email='newbie@school.example' AND actor='email'")" 'confirmed by reply' "the audit log says how"
 
+# AUTHENTICATE PLAIN (SASL) logs in as well as LOGIN does.
+printf '[bounces]\nauth = plain\n' >> etc/outreach.conf
+run bounces --once
+is "$rc" 0 "bounces --once with auth = plain"
+like "$out" '^processed 0' "and finds nothing new"
+printf 'wrong\n' > bad.pass && chmod 600 bad.pass
+sed "s|^password_file = .*|password_file = bad.pass|" etc/outreach.conf > etc/bad.conf
+run -c etc/bad.conf bounces --once
+like "$err" 'AUTHENTICATE PLAIN failed' "a wrong password fails, naming the SASL exchange"
+sed -i '/^auth = plain$/d' etc/outreach.conf
+
 # The daemon's bounce worker waits with IDLE and picks up new mail by itself.
 "$BIN" daemon 2>daemon.log &
 dpid=$!
