@@ -110,9 +110,9 @@ store_subscriber_id(struct store *st, const char *email, int64_t *id, struct err
 	return 0;
 }
 
-/* subscriber_status - the status and address of a subscriber; -1 status if gone. */
-static int
-subscriber_status(struct store *st, int64_t id, int *status, char **email, struct error *err)
+int
+store_subscriber_status(struct store *st, int64_t id, int *status, char **email,
+                        struct error *err)
 {
 	static const char sql[] = "SELECT status, email FROM subscribers WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
@@ -312,7 +312,7 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
 		*decision = xstrdup("recorded: no subscriber matches");
 		return record_event(st, ev, *decision, NULL, err);
 	}
-	if (subscriber_status(st, ev->subscriber_id, &status, &email, err) < 0)
+	if (store_subscriber_status(st, ev->subscriber_id, &status, &email, err) < 0)
 		return -1;
 	soft = strcmp(ev->class_name, "soft") == 0;
 	detail = xasprintf("%s bounce %s%s%s", ev->class_name, ev->status ? ev->status : "",

@@ -71,6 +71,9 @@ int store_audit(struct store *st, int64_t subscriber_id, const char *email, int6
 	"  WHERE m.list_id = c.list_id AND m.subscriber_id = d.subscriber_id"                  \
 	"  AND m.status = 'active' AND s.status = 'active') END)"
 
+/* store_subscriber_status - the status and address of a subscriber; -1 status if gone. */
+int store_subscriber_status(struct store *st, int64_t id, int *status, char **email,
+                            struct error *err);
 /* store_set_status - change a subscriber's status, with its audit row. */
 int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
                      const char *detail, struct error *err);

@@ -701,26 +701,13 @@ int
 store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
                          struct error *err)
 {
-	static const char q[] = "SELECT email, status FROM subscribers WHERE id = ?";
-	sqlite3_stmt *s;
 	char *email = NULL;
-	int opened, ok = 0, rc, status = -1;
+	int opened, ok = 0, status;
 
 	if (store_tx_open(st, &opened, err) < 0)
 		return -1;
-	if ((s = store_stmt(st, q, err)) == NULL)
+	if (store_subscriber_status(st, subscriber_id, &status, &email, err) < 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, subscriber_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		email = store_col_text(s, 0);
-		status = sub_status_parse((const char *)sqlite3_column_text(s, 1));
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_sql_error(st, err, "reading subscriber");
-		goto out;
-	}
 	/* Forgotten, or already ended: nothing to change. */
 	if (email && !ended(status) &&
 	    store_set_status(st, subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
