@@ -338,7 +338,8 @@ store_bounce_apply(struct store *st, const struct bounce_event *ev,
 		             soft_score(st, ev->subscriber_id, policy->soft_window_days, &score,
 		                        err) < 0))
 			goto out;
-		if (policy->probe && probe_list(st, ev, &list, err) < 0)
+		/* Only an active subscriber is probed: an unconfirmed one gets no mail but its request. */
+		if (policy->probe && status == SUB_ACTIVE && probe_list(st, ev, &list, err) < 0)
 			goto out;
 		if (soft && score < policy->soft_threshold && list != 0) {
 			*decision = xasprintf("counted: soft bounce score %lld of %d", (long long)score,

@@ -288,6 +288,13 @@ test_probe_before_disabling(void **state)
 	free(msg);
 	free(verp);
 	assert_int_equal(status_of(f, "bob@school.example"), SUB_BOUNCED);
+
+	/* A waiting subscriber (a bad address given at sign-up) is not probed. */
+	subscribe(f, "dee@school.example", SUB_UNCONFIRMED);
+	msg = dsn("nothing", "dee@school.example", "5.1.1", 4);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "dee@school.example"), SUB_BOUNCED);
 }
 
 /* Without probe, the same hard bounce disables at once and nothing is probed. */
