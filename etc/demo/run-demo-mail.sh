@@ -10,5 +10,14 @@ $o send etc/demo/notice.md
 step "Deliver what is due (cron-style; \`outreach daemon\` does this continuously)" "run --once"
 $o run --once 2>/dev/null
 $o status
+step "A new sign-up waits for confirmation (double opt-in)" \
+	"subscriber add new.teacher@lowell-schools.example --list metro-north"
+$o subscriber add new.teacher@lowell-schools.example --list metro-north --name "Sam Rivera"
+$o run --once 2>/dev/null
+req=$(grep -l '^To: Sam Rivera' var/demo/outbox/new/* | head -1)
+printf '\nThe confirmation request (%s); a reply to it confirms:\n' "$req"
+awk '/^$/ { exit } /^[ \t]/ { if (show) printf "%s", $0; next }
+	{ if (show) print ""; show = /^(Subject|Reply-To):/; if (show) printf "%s", $0 }
+	END { if (show) print "" }' "$req"
 printf '\nThe outbox is a Maildir: var/demo/outbox/new/ holds one file per message.\n'
 ls var/demo/outbox/new | head -3
