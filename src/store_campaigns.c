@@ -648,8 +648,10 @@ store_system_enqueue(struct store *st, int64_t campaign_id, int64_t subscriber_i
 		"  message_id = NULL, email = excluded.email, name = excluded.name, updated_at = ?3"
 		" WHERE deliveries.status IN ('sent', 'failed', 'bounced')"
 		"  AND deliveries.updated_at <= ?3 - ?4";
+	/* A campaign the operator paused or cancelled stays so; its mail waits. */
 	static const char wake[] =
-		"UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE id = ?";
+		"UPDATE campaigns SET status = 'sending', finished_at = NULL"
+		" WHERE id = ? AND status IN ('sent', 'sending')";
 	sqlite3_stmt *s;
 	int opened, ok = 0;
 	int64_t now = now_unix();
