@@ -31,7 +31,10 @@ enum { GAP_MAX = 64 };
 
 /*
  * Alternatives are separated by '|'.  Each must match on word boundaries,
- * unless it ends in '*' (a prefix: "throttl*").  Order matters; see above.
+ * unless it ends in '*' (a prefix: "throttl*").  A leading "%h " asks for a
+ * bare host name just before the rest: "%h does not exist" is a domain that
+ * does not exist, where "<user@host> does not exist" is a mailbox.  Order
+ * matters; see above.
  */
 static const struct bounce_rule rules[] = {
 	/* Size and quota: the mailbox exists, it is just full. */
@@ -118,7 +121,8 @@ static const struct bounce_rule rules[] = {
 	 "domain is not valid|invalid domain|no such host|host name lookup failure|"
 	 "domain could not be found|mx records point to non-existent|no route to domain|"
 	 "not a valid domain|unable to route|cannot route|can't route|routing failed|"
-	 "domain is not reachable|host ~not found|lookup failure",
+	 "domain is not reachable|host ~not found|lookup failure|%h does not exist|"
+	 "%h doesn't exist",
 	 "hostunknown", H, "5.1.2", 0},
 	{"user unknown|unknown user|no such user|no such mailbox|no such recipient|"
 	 "no such account|no such address|no such person|unknown recipient|recipient unknown|"
@@ -302,6 +306,48 @@ alt_plain(const char *text, const char *a, size_t n)
 	return 0;
 }
 
+/* host_before - whether the word ending just before p (then a space) is a bare host name. */
+static int
+host_before(const char *text, const char *p)
+{
+	const char *end = p - 1, *b;
+	int dots = 0, alpha_tail = 0;
+
+	if (end <= text || *end != ' ')
+		return 0;
+	for (b = end; b > text && b[-1] != ' '; b--)
+		;
+	if (end - b < 3 || b[0] == '.' || end[-1] == '.')
+		return 0;
+	for (const char *c = b; c < end; c++) {
+		if (*c == '.')
+			dots++, alpha_tail = 0;
+		else if (isalpha((unsigned char)*c))
+			alpha_tail = 1;
+		else if (!isdigit((unsigned char)*c) && *c != '-')
+			return 0;
+	}
+	/* "192.0.2.1" is an address; a host name ends in a letter label. */
+	return dots > 0 && alpha_tail;
+}
+
+/* alt_host - "%h rest": rest on word boundaries, right after a bare host name. */
+static int
+alt_host(const char *text, const char *rest, size_t n)
+{
+	char pat[128];
+	const char *p;
+
+	if (n == 0 || n >= sizeof(pat))
+		return 0;
+	memcpy(pat, rest, n);
+	pat[n] = '\0';
+	for (p = strstr(text, pat); p; p = strstr(p + 1, pat))
+		if (!is_word((unsigned char)p[n]) && host_before(text, p))
+			return 1;
+	return 0;
+}
+
 /*
  * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
  * anything: "host ~not found" matches "host mx.example.org not found".
@@ -313,6 +359,8 @@ alt_match(const char *text, const struct bigrams *m, const char *a, size_t n)
 	size_t ln, rn;
 	char left[128], win[GAP_MAX + 128];
 
+	if (n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ')
+		return bigram_in(m, a + 3, n - 3) && alt_host(text, a + 3, n - 3);
 	if (!bigram_in(m, a, n))
 		return 0;
 	if (tilde == NULL)

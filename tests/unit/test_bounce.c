@@ -279,6 +279,22 @@ static const char ordinary[] =
 	"\n"
 	"Thanks, the article on engines was great.\n";
 
+/* "<host> does not exist" names a domain; "<address> does not exist" a mailbox. */
+static const char host_gone[] =
+	"From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	"To: bounces+sub-10@news.example.org\n"
+	"Subject: Mail delivery failed: returning message to sender\n"
+	"\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n"
+	"\n"
+	"  ada@school.example\n"
+	"    SMTP error from remote mail server after end of data:\n"
+	"    553 school.example does not exist\n"
+	"  grace@navy.example\n"
+	"    SMTP error from remote mail server after RCPT TO:<grace@navy.example>:\n"
+	"    550 mailbox grace@navy.example does not exist\n";
+
 static const char garbage[] = "\x00\x01\x02\xff\xfe garbage \x7f\n\n\x00binary";
 
 /* One failed-recipient expectation; NULL fields are not checked. */
@@ -334,6 +350,9 @@ static const struct {
 	/* Refused only after DATA: the address existed at RCPT TO, a filter spoke. */
 	{"user unknown after DATA", after_data, 0, 0, BOUNCE_SOFT, 0, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_SOFT, "5.1.1"}}, "sub-9", NULL, NULL},
+	{"host name does not exist", host_gone, 0, 0, BOUNCE_HARD, 0, 0, 0, 2,
+	 {{"ada@school.example", BOUNCE_HARD, "5.1.2"}, {"grace@navy.example", BOUNCE_HARD, "5.1.1"}},
+	 "sub-10", NULL, NULL},
 	{"ordinary mail", ordinary, 0, 0, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}}, NULL, NULL,
 	 "Loved issue 12"},
 	{"garbage", garbage, sizeof(garbage) - 1, -1, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}},
