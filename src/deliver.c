@@ -330,7 +330,7 @@ composer_for(struct deliver *d, int64_t campaign_id)
 	return slot;
 }
 
-static void
+static struct outcome *
 add_outcome(struct deliver *d, int64_t delivery_id, int64_t subscriber_id, int status,
             int64_t next, const char *reply, const char *message_id, int bounce)
 {
@@ -351,6 +351,7 @@ add_outcome(struct deliver *d, int64_t delivery_id, int64_t subscriber_id, int s
 	o->r.message_id = o->message_id;
 	o->subscriber_id = subscriber_id;
 	o->bounce = bounce;
+	return o;
 }
 
 /* backoff - when to try again after attempts failures: doubling, bounded, with jitter. */
@@ -551,9 +552,10 @@ submit_one(struct deliver *d, struct error *err)
 	int64_t wait_until;
 
 	if (!domain_allows(d, j->email, &wait_until)) {
-		/* Not an attempt: give the attempt back by recording it as deferred now. */
+		/* Not an attempt: deferred to the next minute, the claim's attempt undone. */
 		add_outcome(d, j->id, j->subscriber_id, DELIVERY_DEFERRED, wait_until,
-		            "paced: domain_per_minute reached for this domain", NULL, 0);
+		            "paced: domain_per_minute reached for this domain", NULL, 0)
+		    ->r.not_attempted = 1;
 		d->next_job++;
 		return 1;
 	}
@@ -673,7 +675,8 @@ deliver_stop(struct deliver *d, struct error *err)
 	/* Claimed but never handed over: back to the queue, not "in doubt". */
 	for (int i = d->next_job; i < d->njobs; i++)
 		add_outcome(d, d->jobs[i].id, d->jobs[i].subscriber_id, DELIVERY_DEFERRED, now,
-		            "released at shutdown before sending", NULL, 0);
+		            "released at shutdown before sending", NULL, 0)
+		    ->r.not_attempted = 1;
 	d->next_job = d->njobs;
 	return deliver_flush(d, err);
 }

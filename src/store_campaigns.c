@@ -413,7 +413,9 @@ store_deliveries_record(struct store *st, const struct delivery_result *r, int n
 {
 	static const char sql[] =
 		"UPDATE deliveries SET status = ?2, next_attempt = ?3, last_reply = ?4,"
-		" message_id = coalesce(?5, message_id), updated_at = ?6 WHERE id = ?1";
+		" message_id = coalesce(?5, message_id), updated_at = ?6,"
+		" attempts = attempts - ?7,"
+		" first_attempt = CASE WHEN attempts - ?7 > 0 THEN first_attempt END WHERE id = ?1";
 	int opened, ok = 0;
 	int64_t now = now_unix();
 
@@ -430,6 +432,7 @@ store_deliveries_record(struct store *st, const struct delivery_result *r, int n
 		store_bind_text(s, 4, r[i].reply);
 		store_bind_text(s, 5, r[i].message_id);
 		sqlite3_bind_int64(s, 6, now);
+		sqlite3_bind_int(s, 7, r[i].not_attempted ? 1 : 0);
 		if (store_step_done(st, s, err, "recording delivery") < 0)
 			goto out;
 	}

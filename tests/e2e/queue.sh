@@ -134,6 +134,24 @@ run run --once
 is "$(sql "SELECT status FROM campaigns WHERE subject='Stale notice'")" cancelled "a notice for an event that has started is never sent"
 is "$(sql "SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id=d.campaign_id WHERE c.subject='Stale notice'")" 0 "and has no deliveries"
 
+# Per-domain pacing defers to the next minute without counting an attempt.
+sed -i 's/^\[transport\]$/[transport]\ndomain_per_minute = 2/' etc/outreach.conf
+run list add paced --name "Paced" --from "Metro North <news@metronorth.example>"
+for i in 1 2 3 4 5; do run subscriber add "p$i@paced.example" --list paced --confirmed; done
+printf -- '---\nlist: paced\nsubject: Paced news\n---\nOne domain\n' > paced.md
+run send paced.md
+run run --once
+q="FROM deliveries d JOIN campaigns c ON c.id=d.campaign_id WHERE c.subject='Paced news'"
+sent=$(sql "SELECT count(*) $q AND d.status='sent'")
+ok "$([ "$sent" -ge 2 ] && [ "$sent" -lt 5 ]; echo $?)" "pacing: 2 a minute to one domain sent first (got $sent)"
+is "$(sql "SELECT count(*) $q AND d.status='deferred' AND d.last_reply LIKE 'paced:%'")" $((5 - sent)) "the rest deferred as paced"
+is "$(sql "SELECT count(*) $q AND d.status='deferred' AND (d.attempts <> 0 OR d.first_attempt IS NOT NULL)")" 0 "a paced delivery has no attempt counted"
+is "$(sql "SELECT count(*) $q AND d.status='deferred' AND d.next_attempt % 60 <> 0")" 0 "and waits for the next minute"
+sed -i '/^domain_per_minute = 2$/d' etc/outreach.conf
+sql "UPDATE deliveries SET next_attempt = 0 WHERE status = 'deferred'" >/dev/null
+run run --once
+is "$(sql "SELECT count(*) $q AND d.status='sent' AND d.attempts = 1")" 5 "then each is sent on its first attempt"
+
 # A bad file dropped into the spool goes to failed/ with the reason.
 printf -- '---\nlist: nope\nsubject: x\n---\nx\n' > queue/tmp/bad.md && mv queue/tmp/bad.md queue/new/bad.md
 run run --once
