@@ -238,13 +238,19 @@ start_worker(struct worker *w, const struct config *cfg, const sigset_t *oldmask
 	return pid;
 }
 
+/* worker_wanted - whether w has work under cfg: the bounce worker needs a mailbox. */
+static int
+worker_wanted(const struct worker *w, const struct config *cfg)
+{
+	return w->main != bouncer_worker || *cfg->imap_url != '\0';
+}
+
 int
 daemon_run(const char *config_path, struct config *cfg, struct error *err)
 {
 	struct worker workers[] = {{"queue", queue_worker, 0, 0, 0},
 	                           {"bounces", bouncer_worker, 0, 0, 0}};
-	/* The bounce worker runs only when a mailbox is configured. */
-	const int nworkers = *cfg->imap_url ? 2 : 1;
+	const int nworkers = (int)(sizeof(workers) / sizeof(workers[0]));
 	sigset_t mask, oldmask;
 	int lockfd = -1, sfd = -1, stopping = 0, reloading = 0;
 	int64_t stop_deadline = 0;
@@ -266,7 +272,8 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 	log_info("daemon", "outreach %s started (pid %ld, database %s)", OUTREACH_VERSION,
 	         (long)getpid(), cfg->db_path);
 	for (int i = 0; i < nworkers; i++)
-		start_worker(&workers[i], cfg, &oldmask);
+		if (worker_wanted(&workers[i], cfg))
+			start_worker(&workers[i], cfg, &oldmask);
 	for (;;) {
 		struct signalfd_siginfo si;
 		int alive = 0;
@@ -299,7 +306,8 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 		for (int i = 0; i < nworkers; i++) {
 			if (workers[i].pid > 0)
 				alive++;
-			else if (!stopping && (reloading || now_unix() >= workers[i].restart_at)) {
+			else if (!stopping && worker_wanted(&workers[i], cfg) &&
+			         (reloading || now_unix() >= workers[i].restart_at)) {
 				if (reloading)
 					continue;
 				start_worker(&workers[i], cfg, &oldmask);
@@ -308,8 +316,12 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 		}
 		if (reloading && alive == 0) {
 			reloading = 0;
-			for (int i = 0; i < nworkers; i++)
-				start_worker(&workers[i], cfg, &oldmask);
+			for (int i = 0; i < nworkers; i++) {
+				workers[i].failures = 0;
+				workers[i].restart_at = 0;
+				if (worker_wanted(&workers[i], cfg))
+					start_worker(&workers[i], cfg, &oldmask);
+			}
 			continue;
 		}
 		if (stopping && alive == 0)

@@ -147,11 +147,20 @@ run -c etc/bad.conf bounces --once
 like "$err" 'AUTHENTICATE PLAIN failed' "a wrong password fails, naming the SASL exchange"
 sed -i '/^auth = plain$/d' etc/outreach.conf
 
-# The daemon's bounce worker waits with IDLE and picks up new mail by itself.
-"$BIN" daemon 2>daemon.log &
+# A daemon started with no mailbox runs no bounce worker; a mailbox added
+# and announced with SIGHUP starts one.
+grep -v '^imap_url' etc/outreach.conf > etc/live.conf
+"$BIN" -c etc/live.conf daemon 2>daemon.log &
 dpid=$!
 stop_later $dpid
+for _ in $(seq 50); do grep -q 'started queue worker' daemon.log && break; sleep 0.1; done
+sleep 0.5
+is "$(grep -c 'started bounces worker' daemon.log)" 0 "no mailbox configured: no bounce worker"
+cp etc/outreach.conf etc/live.conf
+kill -HUP $dpid
+# The daemon's bounce worker waits with IDLE and picks up new mail by itself.
 for _ in $(seq 50); do grep -q 'bounces: worker started' daemon.log && break; sleep 0.1; done
+like "$(cat daemon.log)" 'started bounces worker' "SIGHUP with a mailbox now configured starts the bounce worker"
 sleep 1
 deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
 printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
