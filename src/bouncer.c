@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "bounce_rules.h"
 #include "imap.h"
 #include "log.h"
 #include "secret.h"
@@ -38,34 +39,51 @@ message_key(const char *msg_id, const char *msg, size_t len)
 	return xasprintf("%s %s", msg_id ? msg_id : "-", hex);
 }
 
-/* find_token - the first "u-...-...-...-MAC" looking word in s, verified; 0 if none. */
+/*
+ * find_token - the first "u-...-...-...-MAC" looking word in s, verified; 0
+ * if none.  A candidate is read no further than a token can be long, so a
+ * hostile run of "u-u-u-..." costs linear time.
+ */
 static int
 find_token(const unsigned char *key, const char *s, int purpose, struct token *t)
 {
 	for (const char *p = s; p && *p; p++) {
-		size_t n;
+		size_t n = 0;
 
 		if (*p != purpose || p[1] != '-' || (p > s && isalnum((unsigned char)p[-1])))
 			continue;
-		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
-		if (token_verify(key, p, n, t) == 0 && t->purpose == purpose)
+		while (n <= TOKEN_MAX && p[n] &&
+		       (islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '-'))
+			n++;
+		if (n <= TOKEN_MAX && token_verify(key, p, n, t) == 0 && t->purpose == purpose)
 			return 1;
 	}
 	return 0;
+}
+
+/* body_of - where msg's body starts (after the first empty line, CRLF or LF), or NULL. */
+static const char *
+body_of(const char *msg)
+{
+	const char *crlf = strstr(msg, "\r\n\r\n"), *lf = strstr(msg, "\n\n");
+
+	if (crlf && (lf == NULL || crlf < lf))
+		return crlf + 4;
+	return lf ? lf + 2 : NULL;
 }
 
 /* is_command - a mail command asks to unsubscribe in its subject or first body line. */
 static int
 is_unsubscribe_command(const char *subject, const char *msg)
 {
-	const char *body = strstr(msg, "\r\n\r\n");
+	const char *body = body_of(msg);
 	const char *s = subject ? subject : "";
 
 	while (*s == ' ')
 		s++;
 	if (strncasecmp(s, "unsubscribe", 11) == 0)
 		return 1;
-	if (body == NULL && (body = strstr(msg, "\n\n")) == NULL)
+	if (body == NULL)
 		return 0;
 	while (*body == '\r' || *body == '\n' || *body == ' ')
 		body++;
@@ -76,7 +94,7 @@ static int
 handle_command(struct store *st, const unsigned char *key, const struct bounce_report *rep,
                const char *msg, char **summary, struct error *err)
 {
-	const char *body = strstr(msg, "\n\n");
+	const char *body = body_of(msg);
 	struct token t;
 	int64_t sub = 0, list = 0;
 	struct campaign_info c;
@@ -106,24 +124,46 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 	return store_unsubscribe(st, sub, list, ACTOR_EMAIL, "unsubscribe by mail", err);
 }
 
+/* is_recipient_field - whether the header line at p names where the message was sent. */
+static int
+is_recipient_field(const char *p)
+{
+	static const char *const names[] = {"to:", "cc:", "delivered-to:", "x-original-to:",
+	                                    "envelope-to:", NULL};
+
+	for (int i = 0; names[i]; i++)
+		if (strncasecmp(p, names[i], strlen(names[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * find_confirm - a genuine confirmation token in a reply: in its header
- * (the Reply-To address request+TOKEN@ it was sent to) or the start of its
- * body (a quoted confirmation link).  Only so much is scanned, because
- * each candidate costs an HMAC.
+ * find_confirm - a genuine confirmation token in the address a reply was
+ * sent to (the request+TOKEN@ Reply-To of the confirmation request): only
+ * the message's own recipient fields count, so a challenge-response robot
+ * or a returned copy quoting the request in its body confirms nobody.
  */
 static int
 find_confirm(const unsigned char *key, const char *msg, size_t len, struct token *t)
 {
 	enum { CONFIRM_SCAN_MAX = 64 << 10 };
 	size_t n = len < CONFIRM_SCAN_MAX ? len : CONFIRM_SCAN_MAX;
-	char *head = xmalloc(n + 1);
-	int found;
+	char *head = xmalloc(n + 1), *line, *next;
+	int found = 0, wanted = 0;
 
-	/* The message may hold NULs; the scan stops at the first, as a reply has none. */
+	/* The message may hold NULs; the scan stops at the first, as a header has none. */
 	memcpy(head, msg, n);
 	head[n] = '\0';
-	found = find_token(key, head, TOKEN_CONFIRM, t);
+	for (line = head; !found && *line && *line != '\r' && *line != '\n'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (*line != ' ' && *line != '\t')
+			wanted = is_recipient_field(line);
+		if (wanted)
+			found = find_token(key, line, TOKEN_CONFIRM, t);
+	}
 	free(head);
 	return found;
 }
@@ -230,7 +270,7 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 			goto fail;
 		log_info("bounces", "%s", summary);
 	} else if (rep.class == BOUNCE_OTHER && !rep.is_dsn && cfg->confirm_by_reply &&
-	           find_confirm(key, msg, len, &ct)) {
+	           !(rep.from && brules_from_daemon(rep.from)) && find_confirm(key, msg, len, &ct)) {
 		stats->commands++;
 		if (handle_confirm(st, &ct, &summary, err) < 0 ||
 		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)

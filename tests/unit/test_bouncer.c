@@ -105,6 +105,23 @@ status_of(struct fixture *f, const char *email)
 	return status;
 }
 
+/* membership_of - the status of email's first (here: only) membership. */
+static int
+membership_of(struct fixture *f, const char *email)
+{
+	struct subscriber_info info;
+	struct error err = ERROR_INIT;
+	int status;
+
+	if (store_subscriber_get(f->st, email, &info, &err) < 0)
+		fail_msg("%s", error_msg(&err));
+	if (info.n_memberships < 1)
+		fail_msg("%s has no membership", email);
+	status = info.memberships[0].status;
+	subscriber_info_free(&info);
+	return status;
+}
+
 static char *
 make_token_text(struct fixture *f, int purpose, int64_t a, int64_t b)
 {
@@ -174,6 +191,25 @@ test_confirm_by_reply(void **state)
 	free(msg);
 	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
 
+	/* A challenge-response robot quoting the request is not a reply to it. */
+	msg = xasprintf("From: Spam Guard <verify@school.example>\r\n"
+	                "To: bounces+b-1-0-0-x@net.example\r\n"
+	                "Subject: Please verify you are a person\r\n"
+	                "Message-ID: <challenge1@school.example>\r\n\r\n"
+	                "Your message is held:\r\n> Reply-To: %s\r\n", to);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	/* Nor is a mail system's report sent to the request address. */
+	msg = xasprintf("From: Mail Delivery System <MAILER-DAEMON@mx.school.example>\r\n"
+	                "To: %s\r\n"
+	                "Subject: Warning: could not send message for past 4 hours\r\n"
+	                "Message-ID: <warn1@mx.school.example>\r\n\r\n"
+	                "Still trying.\r\n", to);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+
 	f->cfg.confirm_by_reply = 0;
 	msg = reply(to, "", 3);
 	handle(f, msg, &stats);
@@ -202,6 +238,37 @@ test_confirm_by_reply(void **state)
 	free(tok);
 	free(to);
 	free(forged);
+}
+
+/*
+ * "unsubscribe" with the List-Unsubscribe mailto's token in the body of a
+ * CRLF message (as IMAP serves it) unsubscribes the token's subscriber,
+ * whoever sends it; a forged token falls back to the sender, a stranger.
+ */
+static void
+test_unsubscribe_token_in_body(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	int64_t ada = subscribe(f, "ada@school.example", SUB_ACTIVE);
+	char *tok = make_token_text(f, TOKEN_UNSUBSCRIBE, ada, 0), *msg;
+	const char *fmt = "From: Ada at home <ada.home@elsewhere.example>\r\n"
+	                  "To: outreach-request@net.example\r\n"
+	                  "Subject: \r\n"
+	                  "Message-ID: <unsub%d@elsewhere.example>\r\n\r\n"
+	                  "unsubscribe %s\r\n";
+
+	msg = xasprintf(fmt, 1, "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-"
+	                        "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u");
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(membership_of(f, "ada@school.example"), SUB_ACTIVE);
+	msg = xasprintf(fmt, 2, tok);
+	handle(f, msg, &stats);
+	free(msg);
+	assert_int_equal(membership_of(f, "ada@school.example"), SUB_UNSUBSCRIBED);
+	assert_int_equal(stats.commands, 2);
+	free(tok);
 }
 
 static char *
@@ -317,6 +384,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_confirm_by_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsubscribe_token_in_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_before_disabling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_probe, setup, teardown),
 	};
