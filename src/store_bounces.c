@@ -183,7 +183,8 @@ enum { GOT_THROUGH_AFTER = 86400 };
 
 /*
  * soft_score - soft bounces that count now: within the window, after the
- * last message that got through, at most one a day.
+ * last message that got through, at most one a day.  A 5.7.x refusal of
+ * our own mail says nothing about the address and never counts.
  */
 static int
 soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *score,
@@ -191,7 +192,8 @@ soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *sc
 {
 	static const char sql[] =
 		"SELECT count(DISTINCT at / 86400) FROM bounce_events WHERE subscriber_id = ?1"
-		" AND class = 'soft' AND at >= ?2 AND at > coalesce(("
+		" AND class = 'soft' AND coalesce(status, '') NOT LIKE '5.7.%'"
+		" AND at >= ?2 AND at > coalesce(("
 		"  SELECT max(d.updated_at) FROM deliveries d WHERE d.subscriber_id = ?1"
 		"   AND d.status = 'sent' AND d.updated_at <= ?3 - ?4"
 		"   AND NOT EXISTS (SELECT 1 FROM bounce_events b WHERE b.subscriber_id = ?1"

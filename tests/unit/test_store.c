@@ -295,7 +295,7 @@ sql(const char *q)
 
 /* soft_bounce - apply one soft bounce (of delivery, or 0) and return the decision. */
 static char *
-soft_bounce(struct store *st, int64_t sub, int64_t delivery)
+soft_bounce_status(struct store *st, int64_t sub, int64_t delivery, const char *status)
 {
 	static const struct bounce_policy policy = {3, 14, 0};
 	struct error err = ERROR_INIT;
@@ -316,10 +316,16 @@ soft_bounce(struct store *st, int64_t sub, int64_t delivery)
 	ev.delivery_id = delivery;
 	ev.email = "fade@x.example";
 	ev.class_name = "soft";
-	ev.status = "4.2.2";
+	ev.status = status;
 	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
 	free(key);
 	return decision;
+}
+
+static char *
+soft_bounce(struct store *st, int64_t sub, int64_t delivery)
+{
+	return soft_bounce_status(st, sub, delivery, "4.2.2");
 }
 
 /* sent_delivery - a delivery to sub recorded as sent age_days ago; its id. */
@@ -390,6 +396,23 @@ test_soft_score_fades(void **state)
 	d = soft_bounce(st, id, 0);
 	if (strstr(d, "score 1 of 3") == NULL)
 		fail_msg("after a message got through: got '%s', want score 1", d);
+	free(d);
+	store_subscriber_get(st, "fade@x.example", &info, &err);
+	assert_int_equal(info.status, SUB_ACTIVE);
+	subscriber_info_free(&info);
+
+	/* Refusals of our mail (5.7.x) are recorded but never add to the score. */
+	sql("DELETE FROM bounce_events; DELETE FROM deliveries; DELETE FROM campaigns");
+	for (int day = 0; day < 3; day++) {
+		d = soft_bounce_status(st, id, 0, "5.7.1");
+		if (strstr(d, "recorded") == NULL)
+			fail_msg("refusal %d: got '%s'", day, d);
+		free(d);
+		sql("UPDATE bounce_events SET at = at - 86400");
+	}
+	d = soft_bounce(st, id, 0);
+	if (strstr(d, "score 1 of 3") == NULL)
+		fail_msg("after three refusals: got '%s', want score 1", d);
 	free(d);
 	store_subscriber_get(st, "fade@x.example", &info, &err);
 	assert_int_equal(info.status, SUB_ACTIVE);
