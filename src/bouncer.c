@@ -5,6 +5,8 @@
 #include "bouncer.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +379,7 @@ connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
 	if (rc == 0 && (imap_ensure_folder(*m, cfg->imap_processed, err) < 0 ||
 	                imap_ensure_folder(*m, cfg->imap_unparsed, err) < 0)) {
 		imap_close(*m);
+		*m = NULL;
 		return -1;
 	}
 	return rc;
@@ -440,6 +443,13 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 		goto out;
 	rc = 0;
 out:
+	/* What was committed before a failure is moved now, not handled again. */
+	if (rc < 0 && n_done[0] + n_done[1] > 0) {
+		struct error e = ERROR_INIT;
+
+		if (dispose(m, done, n_done, folder, &e) < 0)
+			error_clear(&e);
+	}
 	explicit_bzero(key, sizeof(key));
 	free(uids);
 	free(done[0]);
@@ -464,6 +474,16 @@ out:
 	return rc;
 }
 
+/* backoff_wait - wait seconds, or less if a signal comes (left for the caller to read). */
+static void
+backoff_wait(int sfd, int seconds)
+{
+	struct pollfd p = {sfd, POLLIN, 0};
+
+	while (poll(&p, 1, seconds * 1000) < 0 && errno == EINTR)
+		;
+}
+
 int
 bouncer_worker(const struct config *cfg)
 {
@@ -480,7 +500,10 @@ bouncer_worker(const struct config *cfg)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		log_error("bounces", "signalfd: %s", strerror(errno));
+		return 1;
+	}
 	if (store_open(cfg->db_path, &st, &err) < 0) {
 		log_error("bounces", "%s", error_msg(&err));
 		return 1;
@@ -496,14 +519,21 @@ bouncer_worker(const struct config *cfg)
 		if (connect_mailbox(cfg, &m, &err) < 0) {
 			log_warn("bounces", "%s; trying again in %ds", error_msg(&err), delay);
 			error_clear(&err);
-			sleep((unsigned)delay);
+			backoff_wait(sfd, delay);
 			delay = delay * 2 > RECONNECT_MAX ? RECONNECT_MAX : delay * 2;
 			continue;
 		}
-		delay = 1;
 		for (;;) {
-			if (process_unseen(m, st, cfg, &stats, &err) < 0 ||
-			    imap_wait(m, imap_has_idle(m) ? 29 * 60 < cfg->imap_poll ? 29 * 60 :
+			if (process_unseen(m, st, cfg, &stats, &err) < 0) {
+				/* Backoff holds until a pass succeeds: a failing message is not hammered. */
+				log_warn("bounces", "%s; reconnecting in %ds", error_msg(&err), delay);
+				error_clear(&err);
+				backoff_wait(sfd, delay);
+				delay = delay * 2 > RECONNECT_MAX ? RECONNECT_MAX : delay * 2;
+				break;
+			}
+			delay = 1;
+			if (imap_wait(m, imap_has_idle(m) ? 29 * 60 < cfg->imap_poll ? 29 * 60 :
 			              (int)cfg->imap_poll : (int)cfg->imap_poll, sfd, &err) < 0) {
 				log_warn("bounces", "%s; reconnecting", error_msg(&err));
 				error_clear(&err);

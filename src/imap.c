@@ -359,8 +359,10 @@ imap_ensure_folder(struct imap *m, const char *folder, struct error *err)
 	if (exists)
 		return 0;
 	rc = mailimap_create(m->session, folder);
-	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(err, "CREATE", rc, m->session);
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_fail(err, "CREATE", rc, m->session);
+		return error_prefix(err, "folder '%s'", folder);
+	}
 	return 0;
 }
 

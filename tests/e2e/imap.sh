@@ -147,6 +147,12 @@ run -c etc/bad.conf bounces --once
 like "$err" 'AUTHENTICATE PLAIN failed' "a wrong password fails, naming the SASL exchange"
 sed -i '/^auth = plain$/d' etc/outreach.conf
 
+# A folder the server will not create is a clear error, not a crash.
+{ cat etc/outreach.conf; printf '[bounces]\nprocessed_folder = ~nope\n'; } > etc/badfolder.conf
+run -c etc/badfolder.conf bounces --once
+is "$rc" 1 "a processed folder the server refuses fails the pass"
+like "$err" '~nope' "naming the folder"
+
 # A daemon started with no mailbox runs no bounce worker; a mailbox added
 # and announced with SIGHUP starts one.
 grep -v '^imap_url' etc/outreach.conf > etc/live.conf
