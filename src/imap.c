@@ -437,13 +437,38 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 	return 0;
 }
 
+/* store_flag - add (or remove) \Seen or \Deleted on set, silently; a libetpan code. */
+static int
+store_flag(struct imap *m, struct mailimap_set *set, int deleted, int add)
+{
+	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+	struct mailimap_flag *flag = deleted ? mailimap_flag_new_deleted() : mailimap_flag_new_seen();
+	struct mailimap_store_att_flags *sf = NULL;
+	int rc = MAILIMAP_ERROR_MEMORY;
+
+	if (flags == NULL || flag == NULL || mailimap_flag_list_add(flags, flag) != 0) {
+		if (flag)
+			mailimap_flag_free(flag);
+		if (flags)
+			mailimap_flag_list_free(flags);
+		return rc;
+	}
+	sf = add ? mailimap_store_att_flags_new_add_flags_silent(flags)
+	         : mailimap_store_att_flags_new_remove_flags_silent(flags);
+	if (sf == NULL) {
+		mailimap_flag_list_free(flags);
+		return rc;
+	}
+	rc = mailimap_uid_store(m->session, set, sf);
+	mailimap_store_att_flags_free(sf);
+	return rc;
+}
+
 int
 imap_dispose(struct imap *m, const uint32_t *uids, size_t n, const char *folder,
              struct error *err)
 {
 	struct mailimap_set *set;
-	struct mailimap_flag_list *flags;
-	struct mailimap_store_att_flags *sf;
 	int rc;
 
 	if (n == 0)
@@ -455,33 +480,26 @@ imap_dispose(struct imap *m, const uint32_t *uids, size_t n, const char *folder,
 			mailimap_set_free(set);
 			return error_set(err, "IMAP: out of memory for a set of %zu UIDs", n);
 		}
-	flags = mailimap_flag_list_new_empty();
-
-	mailimap_flag_list_add(flags, mailimap_flag_new_seen());
-	sf = mailimap_store_att_flags_new_add_flags_silent(flags);
-	rc = mailimap_uid_store(m->session, set, sf);
-	mailimap_store_att_flags_free(sf);
-	if (rc != MAILIMAP_NO_ERROR) {
+	if ((rc = store_flag(m, set, 0, 1)) != MAILIMAP_NO_ERROR) {
 		mailimap_set_free(set);
 		return imap_fail(err, "STORE \\Seen", rc, m->session);
 	}
 	if (m->has_move)
 		rc = mailimap_uid_move(m->session, set, folder);
-	else {
-		rc = mailimap_uid_copy(m->session, set, folder);
-		if (rc == MAILIMAP_NO_ERROR) {
-			flags = mailimap_flag_list_new_empty();
-			mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
-			sf = mailimap_store_att_flags_new_add_flags_silent(flags);
-			rc = mailimap_uid_store(m->session, set, sf);
-			mailimap_store_att_flags_free(sf);
-			if (rc == MAILIMAP_NO_ERROR)
-				rc = mailimap_expunge(m->session);
-		}
+	else if ((rc = mailimap_uid_copy(m->session, set, folder)) == MAILIMAP_NO_ERROR &&
+	         (rc = store_flag(m, set, 1, 1)) == MAILIMAP_NO_ERROR)
+		/* Plain EXPUNGE would also remove what others marked \Deleted. */
+		rc = mailimap_has_uidplus(m->session) ? mailimap_uid_expunge(m->session, set)
+		                                      : mailimap_expunge(m->session);
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_fail(err, "MOVE", rc, m->session);
+		error_prefix(err, "folder '%s'", folder);
+		/* Left in the mailbox: unseen again, so a later pass takes them up. */
+		(void)store_flag(m, set, 0, 0);
+		mailimap_set_free(set);
+		return -1;
 	}
 	mailimap_set_free(set);
-	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(err, "MOVE", rc, m->session);
 	return 0;
 }
 
