@@ -180,4 +180,33 @@ like "$(cat daemon.log)" 'bounces: .*hard bounce for <this-local-part-does-not-e
 kill -TERM $dpid
 wait $dpid
 is "$?" 0 "the daemon stops cleanly with its bounce worker"
+
+# A server without MOVE: COPY, then UID EXPUNGE of exactly those messages,
+# so a message someone else marked \Deleted is not expunged with them.
+stop_dovecot
+cat >> "$D/dovecot.conf" <<'CONF'
+protocol imap {
+  imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UIDPLUS CHILDREN NAMESPACE UNSELECT
+}
+CONF
+start_dovecot
+caps=$(python3 - "$PORT" "$D/ca.pem" <<'PY'
+import imaplib, ssl, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.starttls(ssl.create_default_context(cafile=sys.argv[2]))
+m.login("bounce", "secret")
+print(" ".join(sorted(m.capabilities)))
+PY
+)
+unlike "$caps" '(^| )MOVE( |$)' "the restarted server offers no MOVE"
+like "$caps" 'UIDPLUS' "but offers UIDPLUS"
+cp "$CORPUS/emails/0017-sendgrid.eml" "$D/mail/bounce/cur/12.keep:2,ST"
+chown nobody:nogroup "$D/mail/bounce/cur/12.keep:2,ST"
+deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 13.nomove
+run bounces --once
+is "$rc" 0 "bounces --once without MOVE"
+like "$out" '^processed 1:' "processes the one unseen message"
+ok "$(grep -qs 'mailboxfull@libsisimai.net' "$D"/mail/bounce/.processed/cur/*; echo $?)" "it was copied to processed"
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep -c '^13\.nomove')" 0 "and expunged from INBOX"
+is "$(ls "$D/mail/bounce/cur" | grep -c '^12\.keep')" 1 "another message marked \\Deleted is left alone"
 done_testing
