@@ -47,6 +47,25 @@ like() { # like GOT REGEX DESCRIPTION
 	fi
 }
 
+unlike() { # unlike GOT REGEX DESCRIPTION
+	T=$((T + 1))
+	if printf '%s' "$1" | grep -qE -- "$2"; then
+		echo "not ok $T - $3"
+		echo "#   got:  $(printf '%s' "$1" | head -c 2000)"
+		echo "#   want no match for: /$2/"
+		FAILED=$((FAILED + 1))
+	else
+		echo "ok $T - $3"
+	fi
+}
+
+# A misspelt helper or a missing tool must fail the script, not vanish.
+command_not_found_handle() {
+	echo "not ok - command not found: $1" >&2
+	: > "$TESTDIR/.command-not-found"
+	return 127
+}
+
 skip() { # skip DESCRIPTION
 	T=$((T + 1))
 	echo "ok $T # SKIP $1"
@@ -80,6 +99,11 @@ free_port() { # free_port - an unused TCP port on 127.0.0.1
 }
 
 done_testing() {
+	if [ -e "$TESTDIR/.command-not-found" ]; then
+		T=$((T + 1))
+		echo "not ok $T - every command the script ran exists"
+		FAILED=$((FAILED + 1))
+	fi
 	echo "1..$T"
 	[ "$FAILED" -eq 0 ]
 }
