@@ -228,7 +228,7 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 	struct bounce_report rep;
 	struct error perr = ERROR_INIT;
 	char *mkey = NULL, *summary = NULL;
-	int seen, rc = -1;
+	int seen, rc = -1, is_command, is_confirm;
 	int64_t inbound;
 	struct token ct;
 	struct bounce_policy policy = {(int)cfg->soft_threshold, (int)cfg->soft_window_days,
@@ -255,24 +255,30 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 		return rc;
 	}
 	mkey = message_key(rep.message_id, msg, len);
+	/* Decided before the duplicate check: a message seen again goes where it went before. */
+	is_command = rep.class == BOUNCE_OTHER && !rep.is_dsn &&
+	             is_unsubscribe_command(rep.subject, msg);
+	is_confirm = !is_command && rep.class == BOUNCE_OTHER && !rep.is_dsn &&
+	             cfg->confirm_by_reply && !(rep.from && brules_from_daemon(rep.from)) &&
+	             find_confirm(key, msg, len, &ct);
 	if (store_begin(st, err) < 0)
 		goto out;
 	if (store_inbound_seen(st, mkey, &seen, err) < 0)
 		goto fail;
 	if (seen) {
 		stats->duplicates++;
+		*unparsed = rep.class == BOUNCE_OTHER && !rep.is_dsn && !is_command && !is_confirm;
 		store_rollback(st);
 		rc = 0;
 		goto out;
 	}
-	if (rep.class == BOUNCE_OTHER && !rep.is_dsn && is_unsubscribe_command(rep.subject, msg)) {
+	if (is_command) {
 		stats->commands++;
 		if (handle_command(st, key, &rep, msg, &summary, err) < 0 ||
 		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)
 			goto fail;
 		log_info("bounces", "%s", summary);
-	} else if (rep.class == BOUNCE_OTHER && !rep.is_dsn && cfg->confirm_by_reply &&
-	           !(rep.from && brules_from_daemon(rep.from)) && find_confirm(key, msg, len, &ct)) {
+	} else if (is_confirm) {
 		stats->commands++;
 		if (handle_confirm(st, &ct, &summary, err) < 0 ||
 		    store_inbound_add(st, mkey, "command", summary, &inbound, err) < 0)

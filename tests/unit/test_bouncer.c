@@ -271,6 +271,31 @@ test_unsubscribe_token_in_body(void **state)
 	free(tok);
 }
 
+/* A message seen again after a crash before its move goes to the same folder as the first time. */
+static void
+test_duplicate_keeps_folder(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	const char *ordinary = "From: Parent <parent@home.example>\r\n"
+	                       "To: outreach-request@net.example\r\n"
+	                       "Subject: Question about the forum\r\n"
+	                       "Message-ID: <q1@home.example>\r\n\r\n"
+	                       "Is there parking?\r\n";
+	const char *autoreply = "From: Ada <ada@school.example>\r\n"
+	                        "To: bounces+b-1-0-0-x@net.example\r\n"
+	                        "Subject: Out of office\r\n"
+	                        "Auto-Submitted: auto-replied\r\n"
+	                        "Message-ID: <ooo1@school.example>\r\n\r\n"
+	                        "Back on Monday.\r\n";
+
+	assert_int_equal(handle(f, ordinary, &stats), 1);
+	assert_int_equal(handle(f, ordinary, &stats), 1);
+	assert_int_equal(handle(f, autoreply, &stats), 0);
+	assert_int_equal(handle(f, autoreply, &stats), 0);
+	assert_int_equal(stats.duplicates, 2);
+}
+
 static char *
 dsn(const char *verp, const char *rcpt, const char *status, int n)
 {
@@ -385,6 +410,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_confirm_by_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsubscribe_token_in_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_keeps_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_before_disabling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_probe, setup, teardown),
 	};
