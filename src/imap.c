@@ -400,13 +400,27 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 	clist *result = NULL;
 	clistiter *it, *ai;
 	int rc, found = 0;
+	size_t size = 0;
 
 	*data = NULL;
 	*len = 0;
-	att = mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL));
-	mailimap_fetch_type_new_fetch_att_list_add(type, att);
-	att = mailimap_fetch_att_new_rfc822_size();
-	mailimap_fetch_type_new_fetch_att_list_add(type, att);
+	if (set == NULL || type == NULL) {
+		if (set)
+			mailimap_set_free(set);
+		if (type)
+			mailimap_fetch_type_free(type);
+		return error_set(err, "imap: out of memory fetching UID %u", uid);
+	}
+	/* At most max + 1 bytes come over the wire: a huge message is refused unread. */
+	if ((att = mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new(NULL), 0,
+	                                                            (uint32_t)max + 1)) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(type, att) != MAILIMAP_NO_ERROR ||
+	    (att = mailimap_fetch_att_new_rfc822_size()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(type, att) != MAILIMAP_NO_ERROR) {
+		mailimap_fetch_type_free(type);
+		mailimap_set_free(set);
+		return error_set(err, "imap: out of memory fetching UID %u", uid);
+	}
 	rc = mailimap_uid_fetch(m->session, set, type, &result);
 	mailimap_fetch_type_free(type);
 	mailimap_set_free(set);
@@ -419,8 +433,13 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 			struct mailimap_msg_att_item *item = clist_content(ai);
 			struct mailimap_msg_att_body_section *sec;
 
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
-			    item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+				size = item->att_data.att_static->att_data.att_rfc822_size;
+				continue;
+			}
+			if (item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
 				continue;
 			sec = item->att_data.att_static->att_data.att_body_section;
 			*len = sec->sec_length;
@@ -428,10 +447,11 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 				*data = xstrndup(sec->sec_body_part ? sec->sec_body_part : "",
 				                 sec->sec_length);
 			found = 1;
-			break;
 		}
 	}
 	mailimap_fetch_list_free(result);
+	if (found && *data == NULL && size > *len)
+		*len = size;
 	if (!found)
 		return error_set(err, "imap: message UID %u has gone", uid);
 	return 0;

@@ -209,4 +209,17 @@ like "$out" '^processed 1:' "processes the one unseen message"
 ok "$(grep -qs 'mailboxfull@libsisimai.net' "$D"/mail/bounce/.processed/cur/*; echo $?)" "it was copied to processed"
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep -c '^13\.nomove')" 0 "and expunged from INBOX"
 is "$(ls "$D/mail/bounce/cur" | grep -c '^12\.keep')" 1 "another message marked \\Deleted is left alone"
+
+# A message over the 8 MB limit is set aside unread (only 8 MB + 1 byte is fetched).
+python3 - > big.eml <<'PY'
+import sys
+sys.stdout.write("From: MAILER-DAEMON@mx.example.org\r\nSubject: huge\r\nMessage-ID: <huge@mx.example.org>\r\n\r\n")
+line = "x" * 76 + "\r\n"
+sys.stdout.write(line * (9 * 1024 * 1024 // len(line)))
+PY
+deliver_to_mailbox big.eml 14.big
+run bounces --once
+is "$rc" 0 "bounces --once with a 9 MB message"
+like "$err" "is $(stat -c %s big.eml) bytes, over the 8388608 limit: moved to unparsed" "is set aside, with its real size"
+ok "$(grep -qs '^Message-ID: <huge@mx.example.org>' "$D"/mail/bounce/.unparsed/cur/*; echo $?)" "into the unparsed folder"
 done_testing
