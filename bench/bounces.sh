@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 corpus=${OUTREACH_CORPUS:-$TOP/../shared/corpora/bounces}
 n=${1:-2000}
+if ! [ -d "$corpus/emails" ]; then
+	echo "bench/bounces.sh: no bounce corpus at $corpus (set OUTREACH_CORPUS)" >&2
+	exit 2
+fi
 make -s outreach
 files=("$corpus"/emails/*.eml)
 args=()
