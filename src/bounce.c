@@ -148,12 +148,14 @@ list_add(struct buf *list, const char *addr)
 {
 	size_t n = strlen(addr);
 
+	/* Full: no need to look (and a header of a million To: lines stays linear). */
+	if (list->len + n + 2 > list->max)
+		return;
 	for (size_t i = 0; i < list->len; i += strlen(list->data + i) + 1)
 		if (strcasecmp(list->data + i, addr) == 0)
 			return;
 	/* Each entry keeps its NUL inside len: that is what separates them. */
-	if (list->len + n + 2 <= list->max)
-		buf_add(list, addr, n + 1);
+	buf_add(list, addr, n + 1);
 }
 
 /* list_has - whether addr (any case) is on the list. */
@@ -918,7 +920,7 @@ ses_json(struct scan *s, struct brules_whole *w)
 {
 	const char *t = buf_cstr(&s->text), *end = t + s->text.len, *arr, *aend, *o, *oend;
 	const char *key;
-	char *type, *btype;
+	char *type, *btype, *delivered_reply;
 	struct bounce_report *r = s->r;
 
 	while (t < end && isspace((unsigned char)*t))
@@ -931,7 +933,9 @@ ses_json(struct scan *s, struct brules_whole *w)
 	                                      : "\"bouncedRecipients\"";
 	arr = strstr(t, key);
 	aend = arr ? json_close(arr + strlen(key), end) : end;
-	for (o = arr; o && o < aend; o = oend) {
+	/* A delivery's one SMTP response serves all its recipients: found once, not per name. */
+	delivered_reply = strcmp(type, "Delivery") == 0 ? json_str(t, end, "smtpResponse") : NULL;
+	for (o = arr; o && o < aend && r->n_rcpts < BOUNCE_MAX_RCPTS; o = oend) {
 		char *addr, *st, *diag;
 		struct bounce_rcpt *rc;
 
@@ -944,16 +948,14 @@ ses_json(struct scan *s, struct brules_whole *w)
 				break;
 			addr = json_addr(o + 1, (size_t)(oend - o - 1));
 			oend++;
-			diag = json_str(t, end, "smtpResponse");
 			if ((rc = add_rcpt(r, addr)) != NULL) {
-				judge(rc, NULL, diag, NULL, w);
+				judge(rc, NULL, delivered_reply, NULL, w);
 				free(rc->reason);
 				rc->reason = xstrdup("delivered");
 				rc->class = BOUNCE_OTHER;
-				rc->diagnostic = one_line(diag);
+				rc->diagnostic = one_line(delivered_reply);
 			}
 			free(addr);
-			free(diag);
 			continue;
 		}
 		o = memchr(o, '{', (size_t)(aend - o));
@@ -984,6 +986,7 @@ ses_json(struct scan *s, struct brules_whole *w)
 		}
 		free(addr);
 	}
+	free(delivered_reply);
 	free(type);
 	free(btype);
 	return 1;

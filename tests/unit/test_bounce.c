@@ -497,6 +497,26 @@ test_many_recipients(void **state)
 		         (long long)(now_mono_ms() - t0));
 	bounce_report_free(&r);
 	buf_free(&b);
+
+	/* An SES delivery notice: each recipient carries the one SMTP response. */
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "From: no-reply@sns.example\nSubject: Delivery\n\n"
+	             "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[");
+	for (int i = 0; i < 1000; i++)
+		buf_addf(&b, "%s\"user%d@school.example\"", i ? "," : "", i);
+	buf_adds(&b, "],\"smtpResponse\":\"250 2.0.0 OK queued\"}}\n");
+	if (bounce_parse(b.data, b.len, "bounces", &r, &err) != 0)
+		fail_msg("SES: got error '%s', want a report", error_msg(&err));
+	if (r.n_rcpts != BOUNCE_MAX_RCPTS)
+		fail_msg("SES: got %zu recipients, want %d", r.n_rcpts, BOUNCE_MAX_RCPTS);
+	if (r.class != BOUNCE_OTHER)
+		fail_msg("SES: got class %s, want other", name_of(r.class));
+	if (!str_eq(r.rcpts[BOUNCE_MAX_RCPTS - 1].diagnostic, "250 2.0.0 OK queued"))
+		fail_msg("SES: got last diagnostic '%s', want the SMTP response",
+		         r.rcpts[BOUNCE_MAX_RCPTS - 1].diagnostic ? r.rcpts[BOUNCE_MAX_RCPTS - 1].diagnostic
+		                                                  : "(null)");
+	bounce_report_free(&r);
+	buf_free(&b);
 }
 
 /* Over BOUNCE_MAX_MESSAGE is refused before a byte is read; long fields are cut. */
