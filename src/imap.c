@@ -533,6 +533,13 @@ imap_wait(struct imap *m, int seconds, int wake_fd, struct error *err)
 		rc = mailimap_idle(m->session);
 		if (rc != MAILIMAP_NO_ERROR)
 			return imap_fail(err, "IDLE", rc, m->session);
+		/*
+		 * Mail that came between the search and IDLE is announced at once;
+		 * if that news was read along with the server's "+ idling" it waits
+		 * in the stream's buffer, not on the socket, and poll would miss it.
+		 */
+		if (m->session->imap_stream->read_buffer_len > 0)
+			seconds = 0;
 		p[n].fd = mailimap_idle_get_fd(m->session);
 		p[n++].events = POLLIN;
 	}
