@@ -184,36 +184,45 @@ handle_confirm(struct store *st, const struct token *t, char **summary, struct e
 	return 0;
 }
 
-/* subscriber_of - who a bounce is about: VERP token, then Message-ID, then address. */
+/*
+ * subscriber_of - who a bounce is about: VERP token, then Message-ID, then
+ * address.  A database error is returned (the message is tried again
+ * later), never taken for "not found".
+ */
 static int
 subscriber_of(struct store *st, const unsigned char *key, const struct bounce_report *rep,
               const struct bounce_rcpt *r, int64_t *sub, int64_t *delivery, struct error *err)
 {
-	struct error e = ERROR_INIT;
 	struct token t;
 	char *email = NULL, *norm = NULL;
 	const char *why;
+	int rc;
 
 	*sub = *delivery = 0;
 	if (rep->verp && token_verify(key, rep->verp, strlen(rep->verp), &t) == 0 &&
-	    t.purpose == TOKEN_BOUNCE && t.a > 0 &&
-	    store_delivery_lookup(st, t.a, sub, &email, &e) == 0) {
-		*delivery = t.a;
+	    t.purpose == TOKEN_BOUNCE && t.a > 0) {
+		if ((rc = store_delivery_lookup(st, t.a, sub, &email, err)) < 0)
+			return -1;
 		free(email);
-		return 0;
+		email = NULL;
+		if (rc == 0) {
+			*delivery = t.a;
+			return 0;
+		}
 	}
-	error_clear(&e);
-	if (rep->original_message_id &&
-	    store_delivery_by_message_id(st, rep->original_message_id, delivery, &e) == 0 &&
-	    store_delivery_lookup(st, *delivery, sub, &email, &e) == 0) {
+	if (rep->original_message_id) {
+		if ((rc = store_delivery_by_message_id(st, rep->original_message_id, delivery, err)) < 0 ||
+		    (rc == 0 && (rc = store_delivery_lookup(st, *delivery, sub, &email, err)) < 0))
+			return -1;
 		free(email);
-		return 0;
+		email = NULL;
+		if (rc == 0)
+			return 0;
 	}
-	error_clear(&e);
 	*delivery = 0;
+	*sub = 0;
 	if (r && r->recipient && addr_normalize(r->recipient, &norm, &why) == 0) {
-		int rc = store_subscriber_id(st, norm, sub, err);
-
+		rc = store_subscriber_id(st, norm, sub, err);
 		free(norm);
 		return rc;
 	}

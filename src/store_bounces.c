@@ -66,7 +66,7 @@ store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return error_set(err, "no delivery %lld", (long long)delivery_id);
+		return 1;
 	return store_sql_error(st, err, "reading delivery");
 }
 
@@ -88,7 +88,7 @@ store_delivery_by_message_id(struct store *st, const char *message_id, int64_t *
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return error_set(err, "no delivery with Message-ID %s", message_id);
+		return 1;
 	return store_sql_error(st, err, "reading delivery");
 }
 
