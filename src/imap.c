@@ -253,16 +253,28 @@ imap_open(const struct imap_params *p, struct imap **out, struct error *err)
 		         "on the path can read the password. Use this only for tests.", m->host);
 	if ((fd = tcp_connect(m->host, m->port, p->timeout, err)) < 0)
 		goto fail;
-	m->session = mailimap_new(0, NULL);
+	if ((m->session = mailimap_new(0, NULL)) == NULL) {
+		close(fd);
+		error_set(err, "imap: out of memory for a session");
+		goto fail;
+	}
 	if (implicit_tls) {
 		low = tls_start(fd, m->host, p, err);
 		if (low == NULL) {
 			close(fd);
 			goto fail;
 		}
-	} else
-		low = mailstream_low_socket_open(fd);
-	stream = mailstream_new(low, 8192);
+	} else if ((low = mailstream_low_socket_open(fd)) == NULL) {
+		close(fd);
+		error_set(err, "imap: out of memory for a stream");
+		goto fail;
+	}
+	if ((stream = mailstream_new(low, 8192)) == NULL) {
+		mailstream_low_close(low);
+		mailstream_low_free(low);
+		error_set(err, "imap: out of memory for a stream");
+		goto fail;
+	}
 	rc = mailimap_connect(m->session, stream);
 	if (rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		imap_fail(err, "greeting", rc, m->session);
@@ -378,6 +390,8 @@ imap_unseen(struct imap *m, uint32_t **uids, size_t *n, struct error *err)
 	key = mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL, NULL,
 	                              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
 	                              NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	if (key == NULL)
+		return error_set(err, "imap: out of memory for a search");
 	rc = mailimap_uid_search(m->session, NULL, key, &result);
 	mailimap_search_key_free(key);
 	if (rc != MAILIMAP_NO_ERROR)
