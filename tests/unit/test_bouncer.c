@@ -91,8 +91,9 @@ subscribe(struct fixture *f, const char *email, int status)
 	return id;
 }
 
+/* status_in - email's status: the subscriber's (membership 0) or its first membership's (1). */
 static int
-status_of(struct fixture *f, const char *email)
+status_in(struct fixture *f, const char *email, int membership)
 {
 	struct subscriber_info info;
 	struct error err = ERROR_INIT;
@@ -100,26 +101,23 @@ status_of(struct fixture *f, const char *email)
 
 	if (store_subscriber_get(f->st, email, &info, &err) < 0)
 		fail_msg("%s", error_msg(&err));
-	status = info.status;
+	if (membership && info.n_memberships < 1)
+		fail_msg("%s has no membership", email);
+	status = membership ? info.memberships[0].status : info.status;
 	subscriber_info_free(&info);
 	return status;
 }
 
-/* membership_of - the status of email's first (here: only) membership. */
+static int
+status_of(struct fixture *f, const char *email)
+{
+	return status_in(f, email, 0);
+}
+
 static int
 membership_of(struct fixture *f, const char *email)
 {
-	struct subscriber_info info;
-	struct error err = ERROR_INIT;
-	int status;
-
-	if (store_subscriber_get(f->st, email, &info, &err) < 0)
-		fail_msg("%s", error_msg(&err));
-	if (info.n_memberships < 1)
-		fail_msg("%s has no membership", email);
-	status = info.memberships[0].status;
-	subscriber_info_free(&info);
-	return status;
+	return status_in(f, email, 1);
 }
 
 static char *
@@ -143,6 +141,23 @@ handle(struct fixture *f, const char *msg, struct bouncer_stats *stats)
 	if (bouncer_handle(f->st, &f->cfg, f->key, msg, strlen(msg), &unparsed, stats, &err) < 0)
 		fail_msg("bouncer_handle: %s", error_msg(&err));
 	return unparsed;
+}
+
+/* status_after - handle msg (freed) and return email's status, or its membership's. */
+static int
+status_after(struct fixture *f, char *msg, struct bouncer_stats *stats, const char *email)
+{
+	handle(f, msg, stats);
+	free(msg);
+	return status_of(f, email);
+}
+
+static int
+membership_after(struct fixture *f, char *msg, struct bouncer_stats *stats, const char *email)
+{
+	handle(f, msg, stats);
+	free(msg);
+	return membership_of(f, email);
 }
 
 static char *
@@ -182,14 +197,10 @@ test_confirm_by_reply(void **state)
 	forged[strlen("outreach-request+") + strlen(tok) - 1] ^= 1;
 
 	msg = reply(to, "Auto-Submitted: auto-replied\r\n", 1);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 
 	msg = reply(forged, "", 2);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 
 	/* A challenge-response robot quoting the request is not a reply to it. */
 	msg = xasprintf("From: Spam Guard <verify@school.example>\r\n"
@@ -197,30 +208,22 @@ test_confirm_by_reply(void **state)
 	                "Subject: Please verify you are a person\r\n"
 	                "Message-ID: <challenge1@school.example>\r\n\r\n"
 	                "Your message is held:\r\n> Reply-To: %s\r\n", to);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 	/* Nor is a mail system's report sent to the request address. */
 	msg = xasprintf("From: Mail Delivery System <MAILER-DAEMON@mx.school.example>\r\n"
 	                "To: %s\r\n"
 	                "Subject: Warning: could not send message for past 4 hours\r\n"
 	                "Message-ID: <warn1@mx.school.example>\r\n\r\n"
 	                "Still trying.\r\n", to);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 
 	f->cfg.confirm_by_reply = 0;
 	msg = reply(to, "", 3);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_UNCONFIRMED);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 	f->cfg.confirm_by_reply = 1;
 
 	msg = reply(to, "", 4);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "ada@school.example"), SUB_ACTIVE);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_ACTIVE);
 	assert_int_equal(stats.commands, 1);
 
 	/* Unsubscribed later, an old confirmation does not bring her back. */
@@ -260,13 +263,9 @@ test_unsubscribe_token_in_body(void **state)
 
 	msg = xasprintf(fmt, 1, "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-"
 	                        "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u");
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(membership_of(f, "ada@school.example"), SUB_ACTIVE);
+	assert_int_equal(membership_after(f, msg, &stats, "ada@school.example"), SUB_ACTIVE);
 	msg = xasprintf(fmt, 2, tok);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(membership_of(f, "ada@school.example"), SUB_UNSUBSCRIBED);
+	assert_int_equal(membership_after(f, msg, &stats, "ada@school.example"), SUB_UNSUBSCRIBED);
 	assert_int_equal(stats.commands, 2);
 	free(tok);
 }
@@ -384,9 +383,7 @@ test_probe_before_disabling(void **state)
 	/* A waiting subscriber (a bad address given at sign-up) is not probed. */
 	subscribe(f, "dee@school.example", SUB_UNCONFIRMED);
 	msg = dsn("nothing", "dee@school.example", "5.1.1", 4);
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "dee@school.example"), SUB_BOUNCED);
+	assert_int_equal(status_after(f, msg, &stats, "dee@school.example"), SUB_BOUNCED);
 }
 
 /* Without probe, the same hard bounce disables at once and nothing is probed. */
@@ -398,9 +395,7 @@ test_no_probe(void **state)
 	int64_t cy = subscribe(f, "cy@school.example", SUB_ACTIVE);
 	char *msg = dsn("nothing", "cy@school.example", "5.1.1", 3);
 
-	handle(f, msg, &stats);
-	free(msg);
-	assert_int_equal(status_of(f, "cy@school.example"), SUB_BOUNCED);
+	assert_int_equal(status_after(f, msg, &stats, "cy@school.example"), SUB_BOUNCED);
 	assert_int_equal(delivery_of(f, "probe", cy), 0);
 }
 
