@@ -358,6 +358,14 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 				config_free(&next);
 				continue;
 			}
+			/* The lock that keeps one daemon per database is on the old one. */
+			if (strcmp(next.db_path, cfg->db_path) != 0) {
+				log_warn("daemon", "reload: [database] path changed from %s to %s; that "
+				         "needs a restart; keeping the running configuration",
+				         cfg->db_path, next.db_path);
+				config_free(&next);
+				continue;
+			}
 			config_free(cfg);
 			*cfg = next;
 			log_info("daemon", "reloaded %s; restarting workers",

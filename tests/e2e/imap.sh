@@ -167,6 +167,12 @@ kill -HUP $dpid
 # The daemon's bounce worker waits with IDLE and picks up new mail by itself.
 for _ in $(seq 50); do grep -q 'bounces: worker started' daemon.log && break; sleep 0.1; done
 like "$(cat daemon.log)" 'started bounces worker' "SIGHUP with a mailbox now configured starts the bounce worker"
+# A new database path cannot be taken up by a reload (the lock is on the old one).
+{ cat etc/outreach.conf; printf '[database]\npath = var/other.db\n'; } > etc/live.conf
+kill -HUP $dpid
+for _ in $(seq 50); do grep -q 'needs a restart' daemon.log && break; sleep 0.1; done
+like "$(cat daemon.log)" 'reload: \[database\] path changed from var/outreach.db to var/other.db; that needs a restart' "a reload that moves the database is refused"
+cp etc/outreach.conf etc/live.conf
 sleep 1
 deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
 printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
