@@ -54,8 +54,8 @@ find_token(const unsigned char *key, const char *s, int purpose, struct token *t
 
 		if (*p != purpose || p[1] != '-' || (p > s && isalnum((unsigned char)p[-1])))
 			continue;
-		while (n <= TOKEN_MAX && p[n] &&
-		       (islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '-'))
+		while (n <= TOKEN_MAX && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') ||
+		                          p[n] == '-'))
 			n++;
 		if (n <= TOKEN_MAX && token_verify(key, p, n, t) == 0 && t->purpose == purpose)
 			return 1;
