@@ -228,4 +228,20 @@ run bounces --once
 is "$rc" 0 "bounces --once with a 9 MB message"
 like "$err" "is $(stat -c %s big.eml) bytes, over the 8388608 limit: moved to unparsed" "is set aside, with its real size"
 ok "$(grep -qs '^Message-ID: <huge@mx.example.org>' "$D"/mail/bounce/.unparsed/cur/*; echo $?)" "into the unparsed folder"
+
+# A move the server refuses leaves the message unseen in INBOX; once the
+# folder is writable again, the next pass recognises it and moves it.
+chmod -R a-w "$D/mail/bounce/.processed"
+deliver_to_mailbox "$CORPUS/emails/0002-exim.eml" 15.stuck
+run bounces --once
+is "$rc" 1 "a refused move fails the pass"
+like "$err" "folder 'processed'" "naming the folder"
+inbox() { ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep '^15\.stuck'; }
+like "$(inbox)" '^15\.stuck' "the message is still in INBOX"
+unlike "$(inbox)" ':2,[A-Z]*S' "and not flagged \\Seen"
+chmod -R u+w "$D/mail/bounce/.processed"
+run bounces --once
+is "$rc" 0 "the next pass succeeds"
+like "$out" 'already seen 1' "it knows the message, and counts nothing twice"
+is "$(inbox)" "" "and moves it out of INBOX"
 done_testing
