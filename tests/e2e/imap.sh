@@ -244,4 +244,21 @@ run bounces --once
 is "$rc" 0 "the next pass succeeds"
 like "$out" 'already seen 1' "it knows the message, and counts nothing twice"
 is "$(inbox)" "" "and moves it out of INBOX"
+
+# The daemon's worker, failing pass after pass, waits longer each time
+# (1 s, 2 s, 4 s ...) and carries on once the fault is gone.
+chmod -R a-w "$D/mail/bounce/.processed"
+deliver_to_mailbox "$CORPUS/emails/0004-sendmail.eml" 16.retry
+like "$(ls "$D/mail/bounce/new")" '16\.retry' "a new message waits in INBOX"
+"$BIN" daemon 2>daemon2.log &
+dpid=$!
+stop_later $dpid
+for _ in $(seq 100); do grep -q 'reconnecting in 4s' daemon2.log && break; sleep 0.1; done
+like "$(grep -o 'reconnecting in [0-9]*s' daemon2.log | tr '\n' ' ')" '^reconnecting in 1s reconnecting in 2s reconnecting in 4s' "a failing pass backs off, doubling"
+chmod -R u+w "$D/mail/bounce/.processed"
+for _ in $(seq 150); do [ -z "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep '^16\.retry')" ] && break; sleep 0.1; done
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep '^16\.retry')" "" "and processes the message once the folder takes it"
+kill -TERM $dpid
+wait $dpid
+is "$?" 0 "the daemon stops cleanly"
 done_testing
