@@ -73,5 +73,10 @@ dovecot_setup() {
 }
 
 deliver_to_mailbox() { # deliver_to_mailbox FILE NAME - drop an unseen message into INBOX
-	cp "$1" "$D/mail/bounce/new/$2" && chown nobody:nogroup "$D/mail/bounce/new/$2"
+	if ! { cp "$1" "$D/mail/bounce/new/$2" && chown nobody:nogroup "$D/mail/bounce/new/$2"; }; then
+		T=$((T + 1))
+		echo "not ok $T - deliver $1 into the test mailbox"
+		FAILED=$((FAILED + 1))
+		return 1
+	fi
 }
