@@ -422,7 +422,7 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 	uint32_t *uids = NULL, *done[2];
 	size_t n = 0, n_done[2] = {0, 0};
 	const char *folder[2] = {cfg->imap_processed, cfg->imap_unparsed};
-	int rc = -1;
+	int rc = -1, disposing = 0;
 
 	if (secret_load(cfg->secret_file, key, err) < 0 || imap_unseen(m, &uids, &n, err) < 0)
 		return -1;
@@ -451,15 +451,20 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 		 * means the batch is seen again, recognised and moved.
 		 */
 		done[unparsed != 0][n_done[unparsed != 0]++] = uids[i];
-		if (n_done[0] + n_done[1] >= DISPOSE_BATCH && dispose(m, done, n_done, folder, err) < 0)
-			goto out;
+		if (n_done[0] + n_done[1] >= DISPOSE_BATCH) {
+			disposing = 1;
+			if (dispose(m, done, n_done, folder, err) < 0)
+				goto out;
+			disposing = 0;
+		}
 	}
+	disposing = 1;
 	if (dispose(m, done, n_done, folder, err) < 0)
 		goto out;
 	rc = 0;
 out:
-	/* What was committed before a failure is moved now, not handled again. */
-	if (rc < 0 && n_done[0] + n_done[1] > 0) {
+	/* What was committed before another failure is moved now, not handled again. */
+	if (rc < 0 && !disposing && n_done[0] + n_done[1] > 0) {
 		struct error e = ERROR_INIT;
 
 		if (dispose(m, done, n_done, folder, &e) < 0)

@@ -404,13 +404,27 @@ imap_unseen(struct imap *m, uint32_t **uids, size_t *n, struct error *err)
 	return 0;
 }
 
+/* add_att - put att on the fetch list (it is freed if it cannot be); -1 if NULL or refused. */
+static int
+add_att(struct mailimap_fetch_type *type, struct mailimap_fetch_att *att)
+{
+	if (att == NULL)
+		return -1;
+	if (mailimap_fetch_type_new_fetch_att_list_add(type, att) != MAILIMAP_NO_ERROR) {
+		mailimap_fetch_att_free(att);
+		return -1;
+	}
+	return 0;
+}
+
 int
 imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
            struct error *err)
 {
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
-	struct mailimap_fetch_att *att;
+	struct mailimap_fetch_att *att = NULL;
+	struct mailimap_section *section;
 	clist *result = NULL;
 	clistiter *it, *ai;
 	int rc, found = 0;
@@ -426,11 +440,12 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 		return error_set(err, "imap: out of memory fetching UID %u", uid);
 	}
 	/* At most max + 1 bytes come over the wire: a huge message is refused unread. */
-	if ((att = mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new(NULL), 0,
-	                                                            (uint32_t)max + 1)) == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(type, att) != MAILIMAP_NO_ERROR ||
-	    (att = mailimap_fetch_att_new_rfc822_size()) == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(type, att) != MAILIMAP_NO_ERROR) {
+	if ((section = mailimap_section_new(NULL)) != NULL &&
+	    (att = mailimap_fetch_att_new_body_peek_section_partial(section, 0,
+	                                                            (uint32_t)max + 1)) == NULL)
+		mailimap_section_free(section);
+	if (section == NULL || add_att(type, att) < 0 ||
+	    add_att(type, mailimap_fetch_att_new_rfc822_size()) < 0) {
 		mailimap_fetch_type_free(type);
 		mailimap_set_free(set);
 		return error_set(err, "imap: out of memory fetching UID %u", uid);
@@ -440,7 +455,8 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 	mailimap_set_free(set);
 	if (rc != MAILIMAP_NO_ERROR)
 		return imap_fail(err, "FETCH", rc, m->session);
-	for (it = clist_begin(result); it && !found; it = clist_next(it)) {
+	/* The size may come in a FETCH response of its own: every response is read. */
+	for (it = clist_begin(result); it; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 
 		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
@@ -453,7 +469,7 @@ imap_fetch(struct imap *m, uint32_t uid, size_t max, char **data, size_t *len,
 				size = item->att_data.att_static->att_data.att_rfc822_size;
 				continue;
 			}
-			if (item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+			if (found || item->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
 				continue;
 			sec = item->att_data.att_static->att_data.att_body_section;
 			*len = sec->sec_length;
@@ -518,18 +534,26 @@ imap_dispose(struct imap *m, const uint32_t *uids, size_t n, const char *folder,
 		mailimap_set_free(set);
 		return imap_fail(err, "STORE \\Seen", rc, m->session);
 	}
-	if (m->has_move)
-		rc = mailimap_uid_move(m->session, set, folder);
-	else if ((rc = mailimap_uid_copy(m->session, set, folder)) == MAILIMAP_NO_ERROR &&
-	         (rc = store_flag(m, set, 1, 1)) == MAILIMAP_NO_ERROR)
-		/* Plain EXPUNGE would also remove what others marked \Deleted. */
-		rc = mailimap_has_uidplus(m->session) ? mailimap_uid_expunge(m->session, set)
-		                                      : mailimap_expunge(m->session);
+	rc = m->has_move ? mailimap_uid_move(m->session, set, folder)
+	                 : mailimap_uid_copy(m->session, set, folder);
 	if (rc != MAILIMAP_NO_ERROR) {
-		imap_fail(err, "MOVE", rc, m->session);
+		imap_fail(err, m->has_move ? "MOVE" : "COPY", rc, m->session);
 		error_prefix(err, "folder '%s'", folder);
-		/* Left in the mailbox: unseen again, so a later pass takes them up. */
+		/* Not moved: unseen again, so a later pass takes them up. */
 		(void)store_flag(m, set, 0, 0);
+		mailimap_set_free(set);
+		return -1;
+	}
+	/*
+	 * Copied: the originals stay \Seen whatever happens now, so they are
+	 * never taken up (and copied) again.  Without UIDPLUS they are left
+	 * \Deleted for the server to expunge, because a plain EXPUNGE would
+	 * also remove what other clients marked \Deleted.
+	 */
+	if (!m->has_move && ((rc = store_flag(m, set, 1, 1)) != MAILIMAP_NO_ERROR ||
+	                     (mailimap_has_uidplus(m->session) &&
+	                      (rc = mailimap_uid_expunge(m->session, set)) != MAILIMAP_NO_ERROR))) {
+		imap_fail(err, "removing copied messages", rc, m->session);
 		mailimap_set_free(set);
 		return -1;
 	}

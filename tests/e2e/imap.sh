@@ -228,6 +228,8 @@ run bounces --once
 is "$rc" 0 "bounces --once with a 9 MB message"
 like "$err" "is $(stat -c %s big.eml) bytes, over the 8388608 limit: moved to unparsed" "is set aside, with its real size"
 ok "$(grep -qs '^Message-ID: <huge@mx.example.org>' "$D"/mail/bounce/.unparsed/cur/*; echo $?)" "into the unparsed folder"
+sent=$(grep -o 'Logged out in=[0-9]* out=[0-9]*' "$D/dovecot.log" | tail -1 | sed 's/.*out=//')
+ok "$([ -n "$sent" ] && [ "$sent" -lt 8500000 ]; echo $?)" "having fetched no more than the limit (server sent ${sent:-?} bytes)"
 
 # A move the server refuses leaves the message unseen in INBOX; once the
 # folder is writable again, the next pass recognises it and moves it.
