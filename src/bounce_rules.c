@@ -310,15 +310,25 @@ alt_plain(const char *text, const char *a, size_t n)
 static int
 host_before(const char *text, const char *p)
 {
-	const char *end = p - 1, *b;
+	static const char *const mailbox_words[] = {"mailbox ", "user ", "recipient ", "account ",
+	                                            "address ", "addressee ", NULL};
+	const char *end, *b;
 	int dots = 0, alpha_tail = 0;
 
-	if (end <= text || *end != ' ')
+	if (p < text + 2 || p[-1] != ' ')
 		return 0;
+	end = p - 1;
 	for (b = end; b > text && b[-1] != ' '; b--)
 		;
 	if (end - b < 3 || b[0] == '.' || end[-1] == '.')
 		return 0;
+	/* "mailbox john.doe does not exist" names a mailbox with a dot in it. */
+	for (int i = 0; mailbox_words[i]; i++) {
+		size_t n = strlen(mailbox_words[i]);
+
+		if ((size_t)(b - text) >= n && memcmp(b - n, mailbox_words[i], n) == 0)
+			return 0;
+	}
 	for (const char *c = b; c < end; c++) {
 		if (*c == '.')
 			dots++, alpha_tail = 0;

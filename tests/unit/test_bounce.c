@@ -293,7 +293,10 @@ static const char host_gone[] =
 	"    553 school.example does not exist\n"
 	"  grace@navy.example\n"
 	"    SMTP error from remote mail server after RCPT TO:<grace@navy.example>:\n"
-	"    550 mailbox grace@navy.example does not exist\n";
+	"    550 mailbox grace@navy.example does not exist\n"
+	"  alan.turing@bletchley.example\n"
+	"    SMTP error from remote mail server after RCPT TO:<alan.turing@bletchley.example>:\n"
+	"    550 mailbox alan.turing does not exist\n";
 
 static const char garbage[] = "\x00\x01\x02\xff\xfe garbage \x7f\n\n\x00binary";
 
@@ -312,7 +315,7 @@ static const struct {
 	int class;
 	int is_dsn, is_arf, is_autoreply;
 	size_t n_rcpts;
-	struct want_rcpt rcpts[2];
+	struct want_rcpt rcpts[3];
 	const char *verp, *orig_id, *subject;
 } rows[] = {
 	{"standard DSN", standard_dsn, 0, 0, BOUNCE_HARD, 1, 0, 0, 2,
@@ -350,8 +353,9 @@ static const struct {
 	/* Refused only after DATA: the address existed at RCPT TO, a filter spoke. */
 	{"user unknown after DATA", after_data, 0, 0, BOUNCE_SOFT, 0, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_SOFT, "5.1.1"}}, "sub-9", NULL, NULL},
-	{"host name does not exist", host_gone, 0, 0, BOUNCE_HARD, 0, 0, 0, 2,
-	 {{"ada@school.example", BOUNCE_HARD, "5.1.2"}, {"grace@navy.example", BOUNCE_HARD, "5.1.1"}},
+	{"host name does not exist", host_gone, 0, 0, BOUNCE_HARD, 0, 0, 0, 3,
+	 {{"ada@school.example", BOUNCE_HARD, "5.1.2"}, {"grace@navy.example", BOUNCE_HARD, "5.1.1"},
+	  {"alan.turing@bletchley.example", BOUNCE_HARD, "5.1.1"}},
 	 "sub-10", NULL, NULL},
 	{"ordinary mail", ordinary, 0, 0, BOUNCE_OTHER, 0, 0, 0, 0, {{NULL, 0, NULL}}, NULL, NULL,
 	 "Loved issue 12"},
@@ -420,7 +424,7 @@ check_row(size_t i, const char *msg, size_t len, const char *variant)
 		    r.is_autoreply, rows[i].is_dsn, rows[i].is_arf, rows[i].is_autoreply);
 	if (r.n_rcpts != rows[i].n_rcpts)
 		BAD("got %zu recipients, want %zu", r.n_rcpts, rows[i].n_rcpts);
-	for (size_t k = 0; k < r.n_rcpts && k < rows[i].n_rcpts && k < 2; k++) {
+	for (size_t k = 0; k < r.n_rcpts && k < rows[i].n_rcpts && k < 3; k++) {
 		const struct want_rcpt *w = &rows[i].rcpts[k];
 		const struct bounce_rcpt *g = &r.rcpts[k];
 
