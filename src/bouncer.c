@@ -41,6 +41,12 @@ message_key(const char *msg_id, const char *msg, size_t len)
 	return xasprintf("%s %s", msg_id ? msg_id : "-", hex);
 }
 
+static int
+ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /*
  * find_token - the first "u-...-...-...-MAC" looking word in s, verified; 0
  * if none.  A candidate is read no further than a token can be long, so a
@@ -52,10 +58,10 @@ find_token(const unsigned char *key, const char *s, int purpose, struct token *t
 	for (const char *p = s; p && *p; p++) {
 		size_t n = 0;
 
-		if (*p != purpose || p[1] != '-' || (p > s && isalnum((unsigned char)p[-1])))
+		/* ASCII only, either case: some mail software upper-cases addresses. */
+		if ((*p | 0x20) != purpose || p[1] != '-' || (p > s && ascii_alnum(p[-1])))
 			continue;
-		while (n <= TOKEN_MAX && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') ||
-		                          p[n] == '-'))
+		while (n <= TOKEN_MAX && (ascii_alnum(p[n]) || p[n] == '-'))
 			n++;
 		if (n <= TOKEN_MAX && token_verify(key, p, n, t) == 0 && t->purpose == purpose)
 			return 1;

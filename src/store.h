@@ -262,7 +262,8 @@ struct delivery_result {
 	int64_t next_attempt;      /* for DEFERRED */
 	const char *reply;         /* last SMTP reply or why */
 	const char *message_id;
-	int not_attempted;         /* given back unsent (pacing): the claim's attempt is undone */
+	int not_attempted;         /* given back unsent (pacing): the claim's attempt is undone,
+	                              and an earlier reply is kept as the last one */
 };
 /* store_deliveries_record - write outcomes (one transaction for the batch). */
 int store_deliveries_record(struct store *st, const struct delivery_result *r, int n,

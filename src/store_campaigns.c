@@ -412,7 +412,8 @@ store_deliveries_record(struct store *st, const struct delivery_result *r, int n
                         struct error *err)
 {
 	static const char sql[] =
-		"UPDATE deliveries SET status = ?2, next_attempt = ?3, last_reply = ?4,"
+		"UPDATE deliveries SET status = ?2, next_attempt = ?3,"
+		" last_reply = CASE WHEN ?7 AND last_reply IS NOT NULL THEN last_reply ELSE ?4 END,"
 		" message_id = coalesce(?5, message_id), updated_at = ?6,"
 		" attempts = attempts - ?7,"
 		" first_attempt = CASE WHEN attempts - ?7 > 0 THEN first_attempt END WHERE id = ?1";

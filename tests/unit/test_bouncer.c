@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,9 @@ test_unsubscribe_token_in_body(void **state)
 	msg = xasprintf(fmt, 1, "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-"
 	                        "u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u-u");
 	assert_int_equal(membership_after(f, msg, &stats, "ada@school.example"), SUB_ACTIVE);
+	/* Some mail software upper-cases what it quotes; the token still counts. */
+	for (char *c = tok; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
 	msg = xasprintf(fmt, 2, tok);
 	assert_int_equal(membership_after(f, msg, &stats, "ada@school.example"), SUB_UNSUBSCRIBED);
 	assert_int_equal(stats.commands, 2);
