@@ -58,6 +58,7 @@ struct scan {
 	struct buf failed;         /* X-Failed-Recipients */
 	struct buf ignore;         /* the bounce's own and the original sender's addresses */
 	struct buf ret_rcpts;      /* the returned message's To and Cc */
+	struct buf own_rcpts;      /* the bounce's own To, Cc, Delivered-To... */
 	struct buf text;           /* human-readable notification text */
 	struct buf field;          /* scratch: the field being read */
 	struct dsn_rec *dsn;
@@ -278,6 +279,7 @@ top_field(struct scan *s, const char *name, const char *v)
 	           strcmp(name, "envelope-to") == 0 || strcmp(name, "x-envelope-to") == 0 ||
 	           strcmp(name, "x-rcpt-to") == 0 || strcmp(name, "x-apparently-to") == 0) {
 		each_addr(s, v, &s->ignore, 1);
+		each_addr(s, v, &s->own_rcpts, 0);
 	} else if (strcmp(name, "x-failed-recipients") == 0) {
 		each_addr(s, v, &s->failed, 0);
 	} else if (strcmp(name, "auto-submitted") == 0) {
@@ -1154,6 +1156,7 @@ scan_free(struct scan *s)
 	buf_free(&s->failed);
 	buf_free(&s->ignore);
 	buf_free(&s->ret_rcpts);
+	buf_free(&s->own_rcpts);
 	buf_free(&s->text);
 	buf_free(&s->field);
 }
@@ -1197,6 +1200,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.failed, LIST_MAX);
 	buf_init(&s.ignore, LIST_MAX);
 	buf_init(&s.ret_rcpts, LIST_MAX);
+	buf_init(&s.own_rcpts, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
 	read_header(&s, msg, len, top_field);
 	mlen = len;
@@ -1208,6 +1212,10 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	walk(&s, mime, 0);
 	split_text(&s);
 	verdict(&s);
+	if (s.own_rcpts.len > 0) {
+		buf_add(&s.own_rcpts, "", 1);
+		out->own_rcpts = buf_steal(&s.own_rcpts);
+	}
 	rc = 0;
 out:
 	if (mime)
@@ -1236,6 +1244,7 @@ bounce_report_free(struct bounce_report *r)
 	free(r->from);
 	free(r->subject);
 	free(r->message_id);
+	free(r->own_rcpts);
 	memset(r, 0, sizeof(*r));
 	r->class = BOUNCE_OTHER;
 }

@@ -55,6 +55,8 @@ struct bounce_report {
 	char *from;                /* the bounce's own From address, normalised, or NULL */
 	char *subject;             /* decoded Subject (UTF-8, no control characters), or NULL */
 	char *message_id;          /* the bounce's own Message-ID, "<id@host>", or NULL */
+	char *own_rcpts;           /* addresses in its own To, Cc, Delivered-To and the like,
+	                              each ended by a NUL, the last by two; or NULL */
 };
 
 /*

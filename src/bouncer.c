@@ -132,19 +132,6 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 	return store_unsubscribe(st, sub, list, ACTOR_EMAIL, "unsubscribe by mail", err);
 }
 
-/* is_recipient_field - whether the header line at p names where the message was sent. */
-static int
-is_recipient_field(const char *p)
-{
-	static const char *const names[] = {"to:", "cc:", "delivered-to:", "x-original-to:",
-	                                    "envelope-to:", NULL};
-
-	for (int i = 0; names[i]; i++)
-		if (strncasecmp(p, names[i], strlen(names[i])) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * find_confirm - a genuine confirmation token in the address a reply was
  * sent to (the request+TOKEN@ Reply-To of the confirmation request): only
@@ -152,28 +139,12 @@ is_recipient_field(const char *p)
  * or a returned copy quoting the request in its body confirms nobody.
  */
 static int
-find_confirm(const unsigned char *key, const char *msg, size_t len, struct token *t)
+find_confirm(const unsigned char *key, const struct bounce_report *rep, struct token *t)
 {
-	enum { CONFIRM_SCAN_MAX = 64 << 10 };
-	size_t n = len < CONFIRM_SCAN_MAX ? len : CONFIRM_SCAN_MAX;
-	char *head = xmalloc(n + 1), *line, *next;
-	int found = 0, wanted = 0;
-
-	/* The message may hold NULs; the scan stops at the first, as a header has none. */
-	memcpy(head, msg, n);
-	head[n] = '\0';
-	for (line = head; !found && *line && *line != '\r' && *line != '\n'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		if (*line != ' ' && *line != '\t')
-			wanted = is_recipient_field(line);
-		if (wanted)
-			found = find_token(key, line, TOKEN_CONFIRM, t);
-	}
-	free(head);
-	return found;
+	for (const char *a = rep->own_rcpts; a && *a; a += strlen(a) + 1)
+		if (find_token(key, a, TOKEN_CONFIRM, t))
+			return 1;
+	return 0;
 }
 
 static int
@@ -275,7 +246,7 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 	             is_unsubscribe_command(rep.subject, msg);
 	is_confirm = !is_command && rep.class == BOUNCE_OTHER && !rep.is_dsn &&
 	             cfg->confirm_by_reply && !(rep.from && brules_from_daemon(rep.from)) &&
-	             find_confirm(key, msg, len, &ct);
+	             find_confirm(key, &rep, &ct);
 	if (store_begin(st, err) < 0)
 		goto out;
 	if (store_inbound_seen(st, mkey, &seen, err) < 0)
