@@ -171,17 +171,15 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
               const struct bounce_rcpt *r, int64_t *sub, int64_t *delivery, struct error *err)
 {
 	struct token t;
-	char *email = NULL, *norm = NULL;
+	char *norm = NULL;
 	const char *why;
 	int rc;
 
 	*sub = *delivery = 0;
 	if (rep->verp && token_verify(key, rep->verp, strlen(rep->verp), &t) == 0 &&
 	    t.purpose == TOKEN_BOUNCE && t.a > 0) {
-		if ((rc = store_delivery_lookup(st, t.a, sub, &email, err)) < 0)
+		if ((rc = store_delivery_lookup(st, t.a, sub, NULL, err)) < 0)
 			return -1;
-		free(email);
-		email = NULL;
 		if (rc == 0) {
 			*delivery = t.a;
 			return 0;
@@ -189,10 +187,8 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
 	}
 	if (rep->original_message_id) {
 		if ((rc = store_delivery_by_message_id(st, rep->original_message_id, delivery, err)) < 0 ||
-		    (rc == 0 && (rc = store_delivery_lookup(st, *delivery, sub, &email, err)) < 0))
+		    (rc == 0 && (rc = store_delivery_lookup(st, *delivery, sub, NULL, err)) < 0))
 			return -1;
-		free(email);
-		email = NULL;
 		if (rc == 0)
 			return 0;
 	}

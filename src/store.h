@@ -320,7 +320,7 @@ int store_inbound_seen(struct store *st, const char *key, int *seen, struct erro
 /* store_inbound_add - record that the message was processed; *id for its events. */
 int store_inbound_add(struct store *st, const char *key, const char *kind, const char *summary,
                       int64_t *id, struct error *err);
-/* store_delivery_lookup - subscriber and email of a delivery (VERP); 1 if there is none. */
+/* store_delivery_lookup - subscriber and email (if asked) of a delivery; 1 if there is none. */
 int store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber_id,
                           char **email, struct error *err);
 /* store_delivery_by_message_id - the delivery that carried a Message-ID; 1 if none did. */

@@ -60,7 +60,8 @@ store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*subscriber_id = sqlite3_column_int64(s, 0);
-		*email = store_col_text(s, 1);
+		if (email)
+			*email = store_col_text(s, 1);
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
