@@ -1,7 +1,7 @@
 /*
  * log - one line per event, to stderr or syslog.
  *
- * Severities have fixed meanings (STYLE 15): log_warn for a recoverable
+ * Severities have fixed meanings: log_warn for a recoverable
  * problem whose item is retried or quarantined; log_fatal when the program
  * cannot start or continue (it exits 1); log_info for normal events and
  * log_debug for detail.  Every line names its subsystem ("smtp", "spool").

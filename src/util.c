@@ -85,7 +85,7 @@ xasprintf(const char *fmt, ...)
 }
 
 int
-error_vset(struct error *e, const char *fmt, va_list ap)
+error_vset(struct error *e, int kind, const char *fmt, va_list ap)
 {
 	char *msg;
 
@@ -95,6 +95,7 @@ error_vset(struct error *e, const char *fmt, va_list ap)
 		oom(0);
 	free(e->msg);
 	e->msg = msg;
+	e->kind = kind;
 	return -1;
 }
 
@@ -104,7 +105,18 @@ error_set(struct error *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_vset(e, fmt, ap);
+	error_vset(e, ERR_FAIL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+error_setk(struct error *e, int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(e, kind, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -125,6 +137,8 @@ error_prefix(struct error *e, const char *fmt, ...)
 	free(prefix);
 	free(e->msg);
 	e->msg = msg;
+	if (e->kind == ERR_NONE)
+		e->kind = ERR_FAIL;
 	return -1;
 }
 
@@ -134,11 +148,27 @@ error_msg(const struct error *e)
 	return e->msg ? e->msg : "unknown error";
 }
 
+int
+error_kind(const struct error *e)
+{
+	return e->msg ? e->kind : ERR_NONE;
+}
+
+const char *
+error_kind_name(int kind)
+{
+	static const char *const names[] = {"none", "fail", "input", "notfound", "conflict",
+	                                    "db", "io", "temp"};
+
+	return kind >= 0 && kind <= ERR_TEMP ? names[kind] : "fail";
+}
+
 void
 error_clear(struct error *e)
 {
 	free(e->msg);
 	e->msg = NULL;
+	e->kind = ERR_NONE;
 }
 
 int

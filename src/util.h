@@ -3,8 +3,8 @@
  * error values, UTF-8 checks, time and random bytes.
  *
  * Out of memory is not a recoverable condition for a mailer daemon: the x*
- * allocators log and abort, so call sites stay clean (STYLE 13).  Everything
- * else returns a status: 0 on success, -1 with an error message set.
+ * allocators log and abort, so call sites stay clean.  Everything else
+ * returns a status: 0 on success, -1 with an error set.
  */
 #ifndef OUTREACH_UTIL_H
 #define OUTREACH_UTIL_H
@@ -21,26 +21,48 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * struct error - why an operation failed, as one line for a human.  Deep code
- * fills it and returns -1; the edge (CLI, daemon loop) prints or logs it.
+ * struct error - why an operation failed: a kind that callers decide by, and
+ * one line for a human.  Deep code sets both where the failure arises and
+ * returns -1; the edge (CLI, daemon loop, web worker) prints or logs the text
+ * and maps the kind (the web worker answers 404, 400 or 503 by it).  Callers
+ * never decide by the text.
  */
-struct error {
-	char *msg;
+enum error_kind {
+	ERR_NONE,                  /* no error */
+	ERR_FAIL,                  /* a failure with no more specific kind */
+	ERR_INPUT,                 /* the input is wrong: asking again unchanged fails again */
+	ERR_NOTFOUND,              /* what was asked for does not exist */
+	ERR_CONFLICT,              /* it exists already, or its state does not allow this */
+	ERR_DB,                    /* the database failed (busy, full, corrupt, ...) */
+	ERR_IO,                    /* a file, directory or pipe failed */
+	ERR_TEMP,                  /* a server or network failed for now: try again later */
 };
 
-#define ERROR_INIT {NULL}
-/* error_set - replace the message; always returns -1 so "return error_set(..)" reads well. */
+struct error {
+	char *msg;
+	int kind;                  /* enum error_kind */
+};
+
+#define ERROR_INIT {NULL, ERR_NONE}
+/* error_set - replace the message, kind ERR_FAIL; -1, so "return error_set(..)" reads well. */
 int error_set(struct error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int error_vset(struct error *e, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/* error_prefix - put "prefix: " in front of the current message. */
+/* error_setk - the same with a kind. */
+int error_setk(struct error *e, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int error_vset(struct error *e, int kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+/* error_prefix - put "prefix: " in front of the current message; the kind stays. */
 int error_prefix(struct error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *error_msg(const struct error *e);
+/* error_kind - the kind of the error set (ERR_NONE if none); error_kind_name - "notfound"... */
+int error_kind(const struct error *e);
+const char *error_kind_name(int kind);
 void error_clear(struct error *e);
 
 /*
  * parse_int - the whole of s as a decimal integer in [min, max].  Returns 0,
  * or -1 with *why set to a static reason ("not a number", "too small", ...).
- * The only number parser in the project (STYLE 12): no atoi.
+ * The only number parser in the project; tests/checksrc.sh bans the others.
  */
 int parse_int(const char *s, long long min, long long max, long long *out, const char **why);
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# checksrc - banned calls (STYLE 12) and oversized files in src/.
+# checksrc - what src/ must not hold: unbounded or unchecked calls (sprintf, strcpy, atoi
+# and the like), files over 40 KB, lines over 100 columns.
 set -u
 cd "$(dirname "$0")/.."
 n=0
