@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "bounce_act.h"
 #include "bounce_rules.h"
 #include "imap.h"
 #include "log.h"
@@ -109,19 +110,28 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 
 	if (find_token(key, rep->subject, TOKEN_UNSUBSCRIBE, &t) ||
 	    find_token(key, body ? body : "", TOKEN_UNSUBSCRIBE, &t)) {
-		struct error e = ERROR_INIT;
-
 		sub = t.a;
-		if (t.b > 0 && store_campaign_get(st, t.b, &c, &e) == 0) {
-			list = c.list_id;
-			campaign_info_free(&c);
+		if (t.b > 0) {
+			if (store_campaign_get(st, t.b, &c, err) == 0) {
+				list = c.list_id;
+				campaign_info_free(&c);
+			} else if (error_kind(err) == ERR_NOTFOUND) {
+				/* Its campaign, and so its list, is gone: there is nothing to leave. */
+				error_clear(err);
+				*summary = xasprintf("unsubscribe command for campaign %lld, which no "
+				                     "longer exists: nothing to do", (long long)t.b);
+				return 0;
+			} else
+				return -1;
 		}
-		error_clear(&e);
 		*summary = xasprintf("unsubscribe command with a valid token for subscriber %lld",
 		                     (long long)sub);
 	} else if (rep->from) {
-		if (store_subscriber_id(st, rep->from, &sub, err) < 0)
-			return -1;
+		if (store_subscriber_id(st, rep->from, &sub, err) < 0) {
+			if (error_kind(err) != ERR_NOTFOUND)
+				return -1;
+			error_clear(err);
+		}
 		*summary = xasprintf("unsubscribe command from %s", rep->from);
 	}
 	if (sub == 0) {
@@ -178,26 +188,30 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
 	*sub = *delivery = 0;
 	if (rep->verp && token_verify(key, rep->verp, strlen(rep->verp), &t) == 0 &&
 	    t.purpose == TOKEN_BOUNCE && t.a > 0) {
-		if ((rc = store_delivery_lookup(st, t.a, sub, NULL, err)) < 0)
-			return -1;
-		if (rc == 0) {
+		if (store_delivery_lookup(st, t.a, sub, err) == 0) {
 			*delivery = t.a;
 			return 0;
 		}
+		if (error_kind(err) != ERR_NOTFOUND)
+			return -1;
+		error_clear(err);
 	}
 	if (rep->original_message_id) {
-		if ((rc = store_delivery_by_message_id(st, rep->original_message_id, delivery, err)) < 0 ||
-		    (rc == 0 && (rc = store_delivery_lookup(st, *delivery, sub, NULL, err)) < 0))
-			return -1;
-		if (rc == 0)
+		if (store_delivery_by_message_id(st, rep->original_message_id, delivery, err) == 0 &&
+		    store_delivery_lookup(st, *delivery, sub, err) == 0)
 			return 0;
+		if (error_kind(err) != ERR_NOTFOUND)
+			return -1;
+		error_clear(err);
 	}
 	*delivery = 0;
 	*sub = 0;
 	if (r && r->recipient && addr_normalize(r->recipient, &norm, &why) == 0) {
 		rc = store_subscriber_id(st, norm, sub, err);
 		free(norm);
-		return rc;
+		if (rc < 0 && error_kind(err) != ERR_NOTFOUND)
+			return -1;
+		error_clear(err);
 	}
 	return 0;
 }
@@ -284,10 +298,9 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 			goto fail;
 		for (size_t i = 0; i < (rep.n_rcpts ? rep.n_rcpts : 1); i++) {
 			const struct bounce_rcpt *r = rep.n_rcpts ? &rep.rcpts[i] : NULL;
-			struct bounce_event ev;
+			struct bounce_act_event ev;
 			char *decision = NULL;
-			int cls = r ? r->class : rep.class, queued;
-			int64_t probe_on;
+			int cls = r ? r->class : rep.class, action;
 
 			memset(&ev, 0, sizeof(ev));
 			if (cls == BOUNCE_AUTOREPLY || cls == BOUNCE_OTHER)
@@ -296,23 +309,19 @@ bouncer_handle(struct store *st, const struct config *cfg, const unsigned char *
 				goto fail;
 			ev.inbound_id = inbound;
 			ev.email = r ? r->recipient : NULL;
-			ev.class_name = bounce_class_name(cls);
+			ev.class = cls;
 			ev.status = r ? r->status : NULL;
 			ev.reason = r ? r->reason : NULL;
 			ev.diagnostic = r ? r->diagnostic : NULL;
-			if (store_bounce_apply(st, &ev, &policy, &probe_on, &decision, err) < 0 ||
-			    (probe_on > 0 && sysmail_queue(st, probe_on, SYSMAIL_PROBE,
-			                                   ev.subscriber_id, &queued, err) < 0)) {
-				free(decision);
+			if (bounce_act(st, &policy, &ev, &action, &decision, err) < 0)
 				goto fail;
-			}
 			if (cls == BOUNCE_HARD)
 				stats->hard++;
 			else if (cls == BOUNCE_SOFT)
 				stats->soft++;
 			else
 				stats->complaint++;
-			log_info("bounces", "%s bounce for <%s> (%s): %s", ev.class_name,
+			log_info("bounces", "%s bounce for <%s> (%s): %s", bounce_class_name(cls),
 			         ev.email ? ev.email : "?", ev.status ? ev.status : "no status",
 			         decision);
 			free(decision);

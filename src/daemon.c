@@ -396,10 +396,14 @@ daemon_run_once(const struct config *cfg, struct error *err)
 	if (deliver_open(cfg, &d, err) < 0 || deliver_recover(d, err) < 0 ||
 	    deliver_ingest(d, &n, err) < 0)
 		goto out;
-	do {
-		if (deliver_step(d, 50, -1, err) < 0)
+	for (;;) {
+		int due;
+
+		if (deliver_step(d, 50, -1, err) < 0 || deliver_due_now(d, &due, err) < 0)
 			goto out;
-	} while (deliver_busy(d) > 0 || deliver_due_now(d));
+		if (deliver_busy(d) == 0 && !due)
+			break;
+	}
 	if (deliver_flush(d, err) < 0 || deliver_finish(d, err) < 0)
 		goto out;
 	rc = 0;

@@ -14,11 +14,14 @@
 #include <time.h>
 
 #include "addr.h"
+#include "bounce.h"
+#include "bounce_act.h"
 #include "buf.h"
 #include "campaign.h"
 #include "compose.h"
 #include "frontmatter.h"
 #include "log.h"
+#include "policy.h"
 #include "spool.h"
 #include "store.h"
 #include "transport.h"
@@ -48,8 +51,8 @@ struct flight {
 struct outcome {
 	struct delivery_result r;
 	int64_t subscriber_id;
-	int bounce;                /* record a hard bounce of the subscriber */
-	char *reply, *message_id;
+	int bounce;                /* the relay refused the address: a hard bounce to act on */
+	char *email, *reply, *message_id;
 };
 
 struct domain_count {
@@ -80,6 +83,14 @@ struct deliver {
 	struct domain_count *domains[DOMAIN_BUCKETS];
 	struct deliver_stats stats;
 };
+
+static void
+outcome_free(struct outcome *o)
+{
+	free(o->email);
+	free(o->reply);
+	free(o->message_id);
+}
 
 int
 deliver_open(const struct config *cfg, struct deliver **out, struct error *err)
@@ -125,10 +136,8 @@ deliver_close(struct deliver *d)
 		free(d->composers[i].error);
 	}
 	delivery_jobs_free(d->jobs, d->njobs);
-	for (int i = 0; i < d->noutcomes; i++) {
-		free(d->outcomes[i].reply);
-		free(d->outcomes[i].message_id);
-	}
+	for (int i = 0; i < d->noutcomes; i++)
+		outcome_free(&d->outcomes[i]);
 	free(d->outcomes);
 	domains_free(d);
 	transport_close(d->tr);
@@ -371,6 +380,35 @@ backoff(const struct deliver *d, int attempts)
 	return now_unix() + (int64_t)(wait < 1 ? 1 : wait);
 }
 
+/*
+ * act_on_refusal - the relay refused the address during the transaction:
+ * judged by the policy like a hard bounce that came back (and probed first
+ * where [bounces] probe says so).
+ */
+static int
+act_on_refusal(struct deliver *d, const struct outcome *o, struct error *err)
+{
+	struct bounce_policy cfg = {(int)d->cfg->soft_threshold, (int)d->cfg->soft_window_days,
+	                            d->cfg->bounce_probe};
+	struct bounce_act_event ev;
+	char status[POLICY_STATUS_MAX], *decision = NULL;
+	int action;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.subscriber_id = o->subscriber_id;
+	ev.delivery_id = o->r.id;
+	ev.email = o->email;
+	ev.class = BOUNCE_HARD;
+	ev.status = policy_reply_status(o->reply, status) == 0 ? status : "5.0.0";
+	ev.reason = "refused at RCPT";
+	ev.diagnostic = o->reply;
+	if (bounce_act(d->st, &cfg, &ev, &action, &decision, err) < 0)
+		return -1;
+	log_info("deliver", "<%s> refused by the relay: %s", o->email ? o->email : "?", decision);
+	free(decision);
+	return 0;
+}
+
 int
 deliver_flush(struct deliver *d, struct error *err)
 {
@@ -388,9 +426,7 @@ deliver_flush(struct deliver *d, struct error *err)
 	if (rc == 0 && store_deliveries_record(d->st, rs, d->noutcomes, err) < 0)
 		rc = -1;
 	for (int i = 0; rc == 0 && i < d->noutcomes; i++)
-		if (d->outcomes[i].bounce &&
-		    store_subscriber_bounced(d->st, d->outcomes[i].subscriber_id,
-		                             d->outcomes[i].reply, err) < 0)
+		if (d->outcomes[i].bounce && act_on_refusal(d, &d->outcomes[i], err) < 0)
 			rc = -1;
 	if (rc == 0)
 		rc = store_commit(d->st, err);
@@ -399,19 +435,10 @@ deliver_flush(struct deliver *d, struct error *err)
 	free(rs);
 	if (rc < 0)
 		return -1;
-	for (int i = 0; i < d->noutcomes; i++) {
-		free(d->outcomes[i].reply);
-		free(d->outcomes[i].message_id);
-	}
+	for (int i = 0; i < d->noutcomes; i++)
+		outcome_free(&d->outcomes[i]);
 	d->noutcomes = 0;
 	return 0;
-}
-
-/* policy_rejection - a 5.7.x refusal is about our sending, not the address. */
-static int
-policy_rejection(const char *reply)
-{
-	return reply && (strstr(reply, " 5.7.") != NULL || strstr(reply, "-5.7.") != NULL);
 }
 
 static void
@@ -420,17 +447,18 @@ on_done(const struct transport_result *r, void *arg)
 	struct deliver *d = arg;
 	struct flight *f = r->ctx;
 	int64_t now_ms = now_mono_ms();
+	struct outcome *o;
 	const char *what;
 
-	switch (r->outcome) {
-	case TRANSPORT_SENT:
+	switch (policy_send(r->outcome, r->reply)) {
+	case VERDICT_SENT:
 		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_SENT, 0, r->reply,
 		            f->message_id, 0);
 		d->stats.sent++;
 		d->sent_window++;
 		what = "sent";
 		break;
-	case TRANSPORT_THROTTLED:
+	case VERDICT_THROTTLE:
 		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_DEFERRED,
 		            now_unix() + d->cfg->retry_min, r->reply, NULL, 0);
 		d->stats.throttled++;
@@ -444,18 +472,18 @@ on_done(const struct transport_result *r, void *arg)
 			         r->reply, d->rate);
 		}
 		break;
-	case TRANSPORT_REJECTED:
-		add_outcome(d, f->delivery_id, f->subscriber_id,
-		            policy_rejection(r->reply) ? DELIVERY_FAILED : DELIVERY_BOUNCED, 0,
-		            r->reply, NULL, !policy_rejection(r->reply));
+	case VERDICT_BOUNCE:
+		o = add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_BOUNCED, 0, r->reply,
+		                NULL, 1);
+		o->email = xstrdup(f->email);
 		d->stats.bounced++;
-		what = policy_rejection(r->reply) ? "refused by policy" : "refused (hard bounce)";
+		what = "refused (hard bounce)";
 		break;
-	case TRANSPORT_FAILED:
+	case VERDICT_FAIL:
 		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_FAILED, 0, r->reply, NULL,
 		            0);
 		d->stats.failed++;
-		what = "failed";
+		what = r->outcome == TRANSPORT_REJECTED ? "refused by policy" : "failed";
 		break;
 	default:
 		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_DEFERRED,
@@ -654,16 +682,15 @@ deliver_busy(const struct deliver *d)
 }
 
 int
-deliver_due_now(struct deliver *d)
+deliver_due_now(struct deliver *d, int *due, struct error *err)
 {
-	struct error e = ERROR_INIT;
 	int64_t when = 0;
 
-	if (store_next_due(d->st, &when, &e) < 0) {
-		error_clear(&e);
-		return 0;
-	}
-	return when > 0 && when <= now_unix();
+	*due = 0;
+	if (store_next_due(d->st, &when, err) < 0)
+		return -1;
+	*due = when > 0 && when <= now_unix();
+	return 0;
 }
 
 int

@@ -38,8 +38,8 @@ int deliver_ingest(struct deliver *d, long *n, struct error *err);
 int deliver_step(struct deliver *d, int wait_ms, int wake_fd, struct error *err);
 /* deliver_busy - messages claimed or in flight. */
 int deliver_busy(const struct deliver *d);
-/* deliver_due_now - whether claimable work exists right now. */
-int deliver_due_now(struct deliver *d);
+/* deliver_due_now - whether claimable work exists right now (*due); -1 if the store fails. */
+int deliver_due_now(struct deliver *d, int *due, struct error *err);
 /* deliver_stop - claim nothing more; release claimed messages not yet handed over. */
 int deliver_stop(struct deliver *d, struct error *err);
 /* deliver_finish - mark campaigns with nothing left to do as sent. */

@@ -1,7 +1,10 @@
 /*
  * store - opening the database, schema migrations, transactions and the
- * prepared-statement cache.  The tables' own operations live in
- * store_lists.c, store_subscribers.c and their siblings.
+ * prepared-statement cache.  The tables' own operations live beside it, one
+ * file per group of tables: store_lists.c (lists, topics),
+ * store_subscribers.c (subscribers, memberships), store_suppressions.c,
+ * store_audit.c, store_campaigns.c (campaigns), store_deliveries.c
+ * (deliveries) and store_inbound.c (mail that came back, bounce events).
  *
  * Migrations are numbered by their place in the table below and applied in
  * order, each in its own transaction together with the new user_version, so
@@ -161,8 +164,31 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX campaigns_system ON campaigns(list_id, kind)"
 	"  WHERE kind IN ('confirm','probe');"
 	"CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);",
-
-
+	/*
+	 * 5: a bounce event may come from a relay's refusal at send time (no
+	 * message came back: no inbound row), and records whether the policy
+	 * counted it towards the soft-bounce score; old rows get the rule that
+	 * was in force when they were recorded.
+	 */
+	"CREATE TABLE bounce_events_v5 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  inbound_id INTEGER REFERENCES inbound(id),"
+	"  at INTEGER NOT NULL,"
+	"  subscriber_id INTEGER,"
+	"  email TEXT,"
+	"  delivery_id INTEGER,"
+	"  class TEXT NOT NULL,"
+	"  status TEXT,"
+	"  reason TEXT,"
+	"  diagnostic TEXT,"
+	"  counted INTEGER NOT NULL DEFAULT 0,"
+	"  decision TEXT NOT NULL);"
+	"INSERT INTO bounce_events_v5 SELECT id, inbound_id, at, subscriber_id, email,"
+	"  delivery_id, class, status, reason, diagnostic,"
+	"  class = 'soft' AND coalesce(status, '') NOT LIKE '5.7.%', decision FROM bounce_events;"
+	"DROP TABLE bounce_events;"
+	"ALTER TABLE bounce_events_v5 RENAME TO bounce_events;"
+	"CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -217,7 +243,8 @@ store_latest_version(void)
 int
 store_sql_error(struct store *st, struct error *err, const char *what)
 {
-	return error_set(err, "database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return error_setk(err, ERR_DB, "database %s: %s: %s", st->path, what,
+	                  sqlite3_errmsg(st->db));
 }
 
 static int
@@ -226,7 +253,7 @@ exec_sql(struct store *st, const char *sql, struct error *err, const char *what)
 	char *msg = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error_set(err, "database %s: %s: %s", st->path, what, msg ? msg : "failed");
+		error_setk(err, ERR_DB, "database %s: %s: %s", st->path, what, msg ? msg : "failed");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -258,7 +285,8 @@ foreign_keys_broken(struct store *st, struct error *err)
 		return store_sql_error(st, err, "checking foreign keys"), 1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		error_set(err, "database %s: table %s row %lld refers to a missing %s row", st->path,
+		error_setk(err, ERR_DB, "database %s: table %s row %lld refers to a missing %s row",
+		           st->path,
 		          (const char *)sqlite3_column_text(s, 0),
 		          (long long)sqlite3_column_int64(s, 1), (const char *)sqlite3_column_text(s, 2));
 	else if (rc != SQLITE_DONE)
@@ -280,8 +308,9 @@ migrate(struct store *st, int target, struct error *err)
 	if (current < 0)
 		return store_sql_error(st, err, "reading schema version");
 	if (current > NMIGRATIONS)
-		return error_set(err, "database %s: schema version %d is newer than this outreach "
-		                 "understands (%d); upgrade outreach", st->path, current, NMIGRATIONS);
+		return error_setk(err, ERR_DB, "database %s: schema version %d is newer than this "
+		                  "outreach understands (%d); upgrade outreach", st->path, current,
+		                  NMIGRATIONS);
 	for (int v = current + 1; v <= target; v++) {
 		char *bump = xasprintf("PRAGMA user_version = %d", v);
 		int rc = exec_sql(st, "BEGIN IMMEDIATE", err, "starting migration");
@@ -312,8 +341,8 @@ store_open_at_version(const char *path, int version, struct store **out, struct 
 	rc = sqlite3_open_v2(path, &st->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		error_set(err, "database %s: %s", path,
-		          st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		error_setk(err, ERR_DB, "database %s: %s", path,
+		           st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
@@ -379,17 +408,27 @@ store_stmt(struct store *st, const char *sql, struct error *err)
 }
 
 int
-store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const char *what)
+store_row(struct store *st, sqlite3_stmt *s, struct error *err, const char *what)
 {
 	int rc = sqlite3_step(s);
 
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
-		sqlite3_reset(s);
-		return 0;
-	}
-	store_sql_error(st, err, what);
+	if (rc == SQLITE_ROW)
+		return 1;
+	/* Reset at once: a statement left open would pin the connection's read snapshot. */
 	sqlite3_reset(s);
-	return -1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sql_error(st, err, what);
+}
+
+int
+store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const char *what)
+{
+	int rc = store_row(st, s, err, what);
+
+	if (rc > 0)
+		sqlite3_reset(s);
+	return rc < 0 ? -1 : 0;
 }
 
 void
@@ -425,7 +464,7 @@ int
 store_commit(struct store *st, struct error *err)
 {
 	if (st->in_tx == 0)
-		return error_set(err, "database %s: commit without a transaction", st->path);
+		return error_setk(err, ERR_DB, "database %s: commit without a transaction", st->path);
 	if (--st->in_tx > 0)
 		return 0;
 	if (exec_sql(st, "COMMIT", err, "committing") < 0) {
@@ -463,31 +502,4 @@ store_tx_close(struct store *st, int opened, int ok, struct error *err)
 		return -1;
 	}
 	return store_commit(st, err);
-}
-
-int
-store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
-            const char *field, const char *old_value, const char *new_value, int actor,
-            const char *detail, struct error *err)
-{
-	static const char sql[] =
-		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value,"
-		" new_value, actor, detail)"
-		" VALUES (?, ?, ?, (SELECT slug FROM lists WHERE id = ?), ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = store_stmt(st, sql, err);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now_unix());
-	if (subscriber_id > 0)
-		sqlite3_bind_int64(s, 2, subscriber_id);
-	store_bind_text(s, 3, email);
-	if (list_id > 0)
-		sqlite3_bind_int64(s, 4, list_id);
-	store_bind_text(s, 5, field);
-	store_bind_text(s, 6, old_value);
-	store_bind_text(s, 7, new_value);
-	store_bind_text(s, 8, actor_name(actor));
-	store_bind_text(s, 9, detail);
-	return store_step_done(st, s, err, "writing audit log");
 }

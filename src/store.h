@@ -1,14 +1,17 @@
 /*
  * store - everything outreach keeps: lists, subscribers, memberships, topics,
- * digest preferences, the suppression list and the audit log (later also
- * campaigns and deliveries), in one SQLite database.
+ * digest preferences, the suppression list, the audit log, campaigns,
+ * deliveries and the mail that came back, in one SQLite database.
  *
  * The store is the only module that knows SQLite.  It opens the database in
  * WAL mode with foreign keys on and a busy timeout, and brings the schema up
  * to date with numbered migrations (PRAGMA user_version) before anything else
  * runs; a database from a newer outreach is refused.  Every statement is
  * prepared once and bound.  Functions return 0, or -1 with err set to one line
- * naming what failed.  Callers group a unit of work with store_begin() and
+ * naming what failed and its kind: ERR_NOTFOUND whenever the row asked for
+ * does not exist (every lookup says so the same way), ERR_DB when SQLite
+ * fails, ERR_CONFLICT for a duplicate or a state that forbids the change,
+ * ERR_INPUT for a value the store cannot take.  Callers group a unit of work with store_begin() and
  * store_commit() (or store_rollback()); a function that changes state on its
  * own does so in its own transaction unless one is already open.
  */
@@ -282,13 +285,6 @@ int store_deliveries_expire(struct store *st, int64_t cutoff, int64_t *n, struct
 int store_next_due(struct store *st, int64_t *when, struct error *err);
 
 /*
- * store_subscriber_bounced - a hard bounce (or a refusal at send time) of
- * subscriber: status bounced on every list, with the cause in the audit log.
- */
-int store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
-                             struct error *err);
-
-/*
  * Mail outreach sends on its own behalf (a confirmation request, a bounce
  * probe) is one standing campaign per list and kind ("confirm", "probe"):
  * each request adds a delivery to it, so such mail is queued, retried,
@@ -307,7 +303,7 @@ int store_system_campaign(struct store *st, int64_t list_id, const char *kind, c
  */
 int store_system_enqueue(struct store *st, int64_t campaign_id, int64_t subscriber_id,
                          int64_t min_gap, int *queued, struct error *err);
-/* store_delivery_campaign - the list and kind of the campaign a delivery belongs to. */
+/* store_delivery_campaign - the list and kind of a delivery's campaign (ERR_NOTFOUND if none). */
 int store_delivery_campaign(struct store *st, int64_t delivery_id, int64_t *list_id, char **kind,
                             struct error *err);
 
@@ -320,40 +316,37 @@ int store_inbound_seen(struct store *st, const char *key, int *seen, struct erro
 /* store_inbound_add - record that the message was processed; *id for its events. */
 int store_inbound_add(struct store *st, const char *key, const char *kind, const char *summary,
                       int64_t *id, struct error *err);
-/* store_delivery_lookup - subscriber and email (if asked) of a delivery; 1 if there is none. */
+/* store_delivery_lookup - the subscriber a delivery was for (ERR_NOTFOUND if no such delivery). */
 int store_delivery_lookup(struct store *st, int64_t delivery_id, int64_t *subscriber_id,
-                          char **email, struct error *err);
-/* store_delivery_by_message_id - the delivery that carried a Message-ID; 1 if none did. */
+                          struct error *err);
+/* store_delivery_by_message_id - the delivery that carried a Message-ID (ERR_NOTFOUND if none). */
 int store_delivery_by_message_id(struct store *st, const char *message_id, int64_t *delivery_id,
                                  struct error *err);
-/* store_subscriber_id - the id of an address, 0 if unknown. */
-int store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err);
 
+/*
+ * A bounce event: a bounce or complaint that came back (inbound_id set) or
+ * a relay's refusal at send time (inbound_id 0), with whether the policy
+ * counted it towards the soft-bounce score.
+ */
 struct bounce_event {
 	int64_t inbound_id, subscriber_id, delivery_id;
 	const char *email, *class_name, *status, *reason, *diagnostic;
+	int counted;
 };
-/* What the bounce policy is configured to do ([bounces] in the config). */
-struct bounce_policy {
-	int soft_threshold;        /* soft bounces (on different days) that disable */
-	int soft_window_days;      /* within this many days */
-	int probe;                 /* send a probe message before disabling */
-};
+/* store_bounce_record - record ev with its decision; *id (may be NULL) for set_decision. */
+int store_bounce_record(struct store *st, const struct bounce_event *ev, const char *decision,
+                        int64_t *id, struct error *err);
+/* store_bounce_set_decision - the final decision of an event recorded before it was known. */
+int store_bounce_set_decision(struct store *st, int64_t id, const char *decision,
+                              struct error *err);
 /*
- * store_bounce_apply - the bounce policy, decided and recorded in the
- * caller's transaction: hard disables at once (unless a 5.7.x policy
- * refusal); soft adds to a score (at most one a day, within
- * soft_window_days, only bounces since the last message that got through)
- * that disables at the threshold; complaint marks complained and
- * unsubscribes from every list.  With probe set, an address that would be
- * disabled is probed instead: *probe_on is set to the list a probe message
- * should go out on (store_system_enqueue), and it is disabled when that
- * probe bounces too.  *decision says what was done ("disabled: ...",
- * "probing: ...", "counted: soft bounce score 2 of 3", "recorded: ...").
+ * store_soft_score - the soft bounces of a subscriber that count now: events
+ * recorded as counted, within window_days, after the last message that got
+ * through (sent, with no bounce naming it or following it within a day), at
+ * most one a day.
  */
-int store_bounce_apply(struct store *st, const struct bounce_event *ev,
-                       const struct bounce_policy *policy, int64_t *probe_on, char **decision,
-                       struct error *err);
+int store_soft_score(struct store *st, int64_t subscriber_id, int window_days, int64_t *score,
+                     struct error *err);
 /*
  * store_confirm - the subscriber confirmed a list membership (double
  * opt-in): an unconfirmed membership becomes active, and so does a waiting
@@ -365,12 +358,30 @@ int store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int 
 /* store_unsubscribe - end a membership (list_id > 0) or every one (0), by actor. */
 int store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
                       const char *detail, struct error *err);
+/* store_subscriber_id - the id of an address (ERR_NOTFOUND if unknown). */
+int store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err);
+/* store_subscriber_status - the status and address of a subscriber (ERR_NOTFOUND if gone). */
+int store_subscriber_status(struct store *st, int64_t id, int *status, char **email,
+                            struct error *err);
+/* store_set_status - change a subscriber's status, with its audit row. */
+int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
+                     const char *detail, struct error *err);
+/* store_first_active_list - the first list a subscriber is active on (ERR_NOTFOUND if none). */
+int store_first_active_list(struct store *st, int64_t subscriber_id, int64_t *list_id,
+                            struct error *err);
 
 /* --- audit log --- */
 struct audit_row {
 	int64_t id, at;
 	const char *email, *list_slug, *field, *old_value, *new_value, *actor, *detail;
 };
+/*
+ * store_audit - append one row: field of subscriber (0 if gone) or email,
+ * on list_id (0: none), changed from old_value to new_value by actor.
+ */
+int store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
+                const char *field, const char *old_value, const char *new_value, int actor,
+                const char *detail, struct error *err);
 /* store_audit_each - the log for one address (NULL: all), oldest first. */
 int store_audit_each(struct store *st, const char *email,
                      int (*fn)(const struct audit_row *, void *), void *arg, struct error *err);

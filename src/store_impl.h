@@ -27,17 +27,19 @@ struct store {
  * bindings cleared; NULL with err set if it cannot be prepared.
  */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct error *err);
-/* store_sql_error - set err from the connection's last error, prefixed by what. */
+/* store_sql_error - set err (ERR_DB) from the connection's last error, prefixed by what. */
 int store_sql_error(struct store *st, struct error *err, const char *what);
-/* store_exec_step - step a statement that returns no rows; -1 with err on failure. */
+/*
+ * store_row - step s: 1 with a row to read (the caller resets s once it has
+ * read it), 0 when there are no more rows, -1 with err set (ERR_DB).  On 0
+ * and -1 the statement is already reset, so no read snapshot stays open.
+ */
+int store_row(struct store *st, sqlite3_stmt *s, struct error *err, const char *what);
+/* store_step_done - step a statement whose rows, if any, are not wanted; -1 with err. */
 int store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const char *what);
 /* Text and binding helpers that treat NULL as SQL NULL. */
 void store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for NULL */
-/* store_audit - append one row to the audit log. */
-int store_audit(struct store *st, int64_t subscriber_id, const char *email, int64_t list_id,
-                const char *field, const char *old_value, const char *new_value, int actor,
-                const char *detail, struct error *err);
 /*
  * WANTED_MEMBER - who a campaign goes to now, as SQL over memberships m and
  * subscribers s, for a topic given by the SQL expression TOPIC (NULL: every
@@ -71,12 +73,6 @@ int store_audit(struct store *st, int64_t subscriber_id, const char *email, int6
 	"  WHERE m.list_id = c.list_id AND m.subscriber_id = d.subscriber_id"                  \
 	"  AND m.status = 'active' AND s.status = 'active') END)"
 
-/* store_subscriber_status - the status and address of a subscriber; -1 status if gone. */
-int store_subscriber_status(struct store *st, int64_t id, int *status, char **email,
-                            struct error *err);
-/* store_set_status - change a subscriber's status, with its audit row. */
-int store_set_status(struct store *st, int64_t id, const char *email, int from, int to, int actor,
-                     const char *detail, struct error *err);
 /* Run fn inside a transaction unless one is already open (implicit unit of work). */
 int store_tx_open(struct store *st, int *opened, struct error *err);
 int store_tx_close(struct store *st, int opened, int ok, struct error *err);

@@ -1,5 +1,7 @@
 /*
- * store_lists - lists and topics.
+ * store_lists - lists and topics: the things subscribers subscribe to and
+ * choose among.  A list with campaigns is never removed (they are the
+ * record of what was sent).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
-		return error_set(err, "list '%s' already exists", l->slug);
+		return error_setk(err, ERR_CONFLICT, "list '%s' already exists", l->slug);
 	if (rc != SQLITE_DONE)
 		return store_sql_error(st, err, "adding list");
 	return 0;
@@ -75,16 +77,13 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, slug);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		list_from_row(s, out);
-		sqlite3_reset(s);
-		return 0;
-	}
+	if ((rc = store_row(st, s, err, "reading list")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no list '%s' (see: outreach list ls)", slug);
+	list_from_row(s, out);
 	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return error_set(err, "no list '%s' (see: outreach list ls)", slug);
-	return store_sql_error(st, err, "reading list");
+	return 0;
 }
 
 int
@@ -97,15 +96,13 @@ store_list_get_id(struct store *st, int64_t id, struct list_info *out, struct er
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		list_from_row(s, out);
+	if ((rc = store_row(st, s, err, "reading list")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no list with id %lld", (long long)id);
+	list_from_row(s, out);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return error_set(err, "no list with id %lld", (long long)id);
-	return store_sql_error(st, err, "reading list");
+	return 0;
 }
 
 int
@@ -118,7 +115,7 @@ store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), v
 
 	if (s == NULL)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_row(st, s, err, "listing lists")) > 0) {
 		struct list_info l;
 
 		list_from_row(s, &l);
@@ -129,10 +126,7 @@ store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), v
 			return rc;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "listing lists");
-	return 0;
+	return rc;
 }
 
 int
@@ -161,24 +155,20 @@ store_list_remove(struct store *st, const char *slug, int force, struct error *e
 	if (store_list_get(st, slug, &l, err) < 0)
 		goto out;
 	if (l.n_total > 0 && !force) {
-		error_set(err, "list '%s' has %lld members; use --force to remove it anyway", slug,
-		          (long long)l.n_total);
+		error_setk(err, ERR_CONFLICT, "list '%s' has %lld members; use --force to remove it "
+		           "anyway", slug, (long long)l.n_total);
 		goto out;
 	}
 	if ((s = store_stmt(st, campaigns, err)) == NULL)
 		goto out;
 	sqlite3_bind_int64(s, 1, l.id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		n_campaigns = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		store_sql_error(st, err, "counting the list's campaigns");
+	if ((rc = store_row(st, s, err, "counting the list's campaigns")) <= 0)
 		goto out;
-	}
+	n_campaigns = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
 	if (n_campaigns > 0) {
-		error_set(err, "list '%s' has %lld campaigns, kept as the record of what was sent; "
-		          "it cannot be removed", slug, (long long)n_campaigns);
+		error_setk(err, ERR_CONFLICT, "list '%s' has %lld campaigns, kept as the record of "
+		           "what was sent; it cannot be removed", slug, (long long)n_campaigns);
 		goto out;
 	}
 	if ((s = store_stmt(st, del_system, err)) == NULL)
@@ -221,7 +211,7 @@ store_topic_add(struct store *st, const char *slug, const char *name, struct err
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
-		return error_set(err, "topic '%s' already exists", slug);
+		return error_setk(err, ERR_CONFLICT, "topic '%s' already exists", slug);
 	if (rc != SQLITE_DONE)
 		return store_sql_error(st, err, "adding topic");
 	return 0;
@@ -237,7 +227,7 @@ store_topic_each(struct store *st, int (*fn)(const struct topic_info *, void *),
 
 	if (s == NULL)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_row(st, s, err, "listing topics")) > 0) {
 		struct topic_info t = {sqlite3_column_int64(s, 0),
 		                       (const char *)sqlite3_column_text(s, 1),
 		                       (const char *)sqlite3_column_text(s, 2)};
@@ -247,10 +237,7 @@ store_topic_each(struct store *st, int (*fn)(const struct topic_info *, void *),
 			return rc;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "listing topics");
-	return 0;
+	return rc;
 }
 
 static int
@@ -283,16 +270,13 @@ store_topics_resolve(struct store *st, const char *list, char **canonical, struc
 		if (s == NULL)
 			goto out;
 		store_bind_text(s, 1, p);
-		rc = sqlite3_step(s);
+		if ((rc = store_row(st, s, err, "looking up topic")) < 0)
+			goto out;
+		if (rc == 0) {
+			error_setk(err, ERR_INPUT, "unknown topic '%s' (see: outreach topic ls)", p);
+			goto out;
+		}
 		sqlite3_reset(s);
-		if (rc == SQLITE_DONE) {
-			error_set(err, "unknown topic '%s' (see: outreach topic ls)", p);
-			goto out;
-		}
-		if (rc != SQLITE_ROW) {
-			store_sql_error(st, err, "looking up topic");
-			goto out;
-		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			names = xrealloc(names, cap * sizeof(*names));

@@ -1,6 +1,6 @@
 /*
- * store_subscribers - subscribers, memberships, topic and digest preferences,
- * the suppression list and the audit log.
+ * store_subscribers - subscribers and their memberships, topic and digest
+ * preferences, and every change of their status.
  *
  * The rule that protects consent lives here, once: an address that is
  * suppressed, or that unsubscribed, bounced or complained, is never made
@@ -52,11 +52,13 @@ topics_of(struct store *st, int64_t id, char **out, struct error *err)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? store_col_text(s, 0) : NULL;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_sql_error(st, err, "reading topics");
+	*out = NULL;
+	if ((rc = store_row(st, s, err, "reading topics")) < 0)
+		return -1;
+	if (rc > 0) {
+		*out = store_col_text(s, 0);
+		sqlite3_reset(s);
+	}
 	if (*out == NULL)
 		*out = xstrdup("");
 	return 0;
@@ -126,7 +128,7 @@ store_set_status(struct store *st, int64_t id, const char *email, int from, int 
 static int
 refuse(struct error *err, const char *email, const char *why)
 {
-	return error_set(err, "%s %s; it is not re-subscribed", email, why);
+	return error_setk(err, ERR_CONFLICT, "%s %s; it is not re-subscribed", email, why);
 }
 
 int
@@ -163,21 +165,19 @@ store_subscribe(struct store *st, int64_t list_id, const struct subscription *su
 	if ((s = store_stmt(st, q_sub, err)) == NULL)
 		goto out;
 	store_bind_text(s, 1, sub->email);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		reason = store_col_text(s, 0);
-		id = sqlite3_column_int64(s, 1);
-		if (id > 0) {
-			cur_status = sub_status_parse((const char *)sqlite3_column_text(s, 2));
-			old_name = store_col_text(s, 3);
-			old_digest = digest_parse((const char *)sqlite3_column_text(s, 4));
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		store_sql_error(st, err, "reading subscriber");
+	if ((rc = store_row(st, s, err, "reading subscriber")) <= 0) {
+		if (rc == 0)
+			store_sql_error(st, err, "reading subscriber");
 		goto out;
 	}
+	reason = store_col_text(s, 0);
+	id = sqlite3_column_int64(s, 1);
+	if (id > 0) {
+		cur_status = sub_status_parse((const char *)sqlite3_column_text(s, 2));
+		old_name = store_col_text(s, 3);
+		old_digest = digest_parse((const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_reset(s);
 	if (reason && !ended(want) && !own_action(sub->actor)) {
 		char *why = xasprintf("is on the suppression list (%s)", reason);
 
@@ -252,13 +252,11 @@ store_subscribe(struct store *st, int64_t list_id, const struct subscription *su
 			goto out;
 		sqlite3_bind_int64(s, 1, list_id);
 		sqlite3_bind_int64(s, 2, id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			mem_status = sub_status_parse((const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			store_sql_error(st, err, "reading membership");
+		if ((rc = store_row(st, s, err, "reading membership")) < 0)
 			goto out;
+		if (rc > 0) {
+			mem_status = sub_status_parse((const char *)sqlite3_column_text(s, 0));
+			sqlite3_reset(s);
 		}
 	}
 	if (mem_status < 0) {
@@ -336,28 +334,25 @@ store_subscriber_get(struct store *st, const char *email, struct subscriber_info
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, email);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->email = store_col_text(s, 1);
-		out->name = store_col_text(s, 2);
-		out->status = sub_status_parse((const char *)sqlite3_column_text(s, 3));
-		out->digest = digest_parse((const char *)sqlite3_column_text(s, 4));
-		out->created_at = sqlite3_column_int64(s, 5);
-		out->updated_at = sqlite3_column_int64(s, 6);
-		out->suppressed = sqlite3_column_int(s, 7);
-	}
+	if ((rc = store_row(st, s, err, "reading subscriber")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no subscriber %s", email);
+	out->id = sqlite3_column_int64(s, 0);
+	out->email = store_col_text(s, 1);
+	out->name = store_col_text(s, 2);
+	out->status = sub_status_parse((const char *)sqlite3_column_text(s, 3));
+	out->digest = digest_parse((const char *)sqlite3_column_text(s, 4));
+	out->created_at = sqlite3_column_int64(s, 5);
+	out->updated_at = sqlite3_column_int64(s, 6);
+	out->suppressed = sqlite3_column_int(s, 7);
 	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return error_set(err, "no subscriber %s", email);
-	if (rc != SQLITE_ROW)
-		return store_sql_error(st, err, "reading subscriber");
 	if (topics_of(st, out->id, &out->topics, err) < 0)
 		goto fail;
 	if ((s = store_stmt(st, q_mem, err)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, out->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_row(st, s, err, "reading memberships")) > 0) {
 		struct membership_info *m;
 
 		if (out->n_memberships == cap) {
@@ -371,11 +366,8 @@ store_subscriber_get(struct store *st, const char *email, struct subscriber_info
 		m->created_at = sqlite3_column_int64(s, 3);
 		m->updated_at = sqlite3_column_int64(s, 4);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		store_sql_error(st, err, "reading memberships");
+	if (rc < 0)
 		goto fail;
-	}
 	return 0;
 fail:
 	subscriber_info_free(out);
@@ -442,7 +434,7 @@ store_subscriber_remove(struct store *st, const char *email, const char *list_sl
 			if (strcmp(info.memberships[i].list_slug, list_slug) == 0)
 				break;
 		if (i == info.n_memberships) {
-			error_set(err, "%s is not on list '%s'", email, list_slug);
+			error_setk(err, ERR_NOTFOUND, "%s is not on list '%s'", email, list_slug);
 			goto out;
 		}
 		if ((s = store_stmt(st, del_mem, err)) == NULL)
@@ -494,7 +486,7 @@ store_export_each(struct store *st, int64_t list_id, int status,
 		return -1;
 	sqlite3_bind_int64(s, 1, list_id);
 	store_bind_text(s, 2, status >= 0 ? sub_status_name(status) : NULL);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_row(st, s, err, "exporting")) > 0) {
 		const char *topics = (const char *)sqlite3_column_text(s, 2);
 		struct export_row row = {
 			(const char *)sqlite3_column_text(s, 0),
@@ -509,119 +501,7 @@ store_export_each(struct store *st, int64_t list_id, int status,
 			return rc;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "exporting");
-	return 0;
-}
-
-int
-store_suppress(struct store *st, const char *email, const char *reason, int actor,
-               struct error *err)
-{
-	static const char sql[] =
-		"INSERT INTO suppressions (email, reason, created_at) VALUES (?,?,?)"
-		" ON CONFLICT (email) DO NOTHING";
-	sqlite3_stmt *s;
-	int opened, ok = 0;
-
-	if (store_tx_open(st, &opened, err) < 0)
-		return -1;
-	if ((s = store_stmt(st, sql, err)) == NULL)
-		goto out;
-	store_bind_text(s, 1, email);
-	store_bind_text(s, 2, reason);
-	sqlite3_bind_int64(s, 3, now_unix());
-	if (store_step_done(st, s, err, "suppressing") < 0)
-		goto out;
-	if (sqlite3_changes(st->db) > 0 &&
-	    store_audit(st, 0, email, 0, "suppression", NULL, reason, actor, NULL, err) < 0)
-		goto out;
-	ok = 1;
-out:
-	return store_tx_close(st, opened, ok, err);
-}
-
-int
-store_unsuppress(struct store *st, const char *email, int actor, struct error *err)
-{
-	static const char sql[] = "DELETE FROM suppressions WHERE email = ?";
-	sqlite3_stmt *s;
-	int opened, ok = 0;
-
-	if (store_tx_open(st, &opened, err) < 0)
-		return -1;
-	if ((s = store_stmt(st, sql, err)) == NULL)
-		goto out;
-	store_bind_text(s, 1, email);
-	if (store_step_done(st, s, err, "unsuppressing") < 0)
-		goto out;
-	if (sqlite3_changes(st->db) == 0) {
-		error_set(err, "%s is not on the suppression list", email);
-		goto out;
-	}
-	if (store_audit(st, 0, email, 0, "suppression", "suppressed", NULL, actor, NULL, err) < 0)
-		goto out;
-	ok = 1;
-out:
-	return store_tx_close(st, opened, ok, err);
-}
-
-int
-store_suppression_each(struct store *st,
-                       int (*fn)(const char *email, const char *reason, int64_t at, void *),
-                       void *arg, struct error *err)
-{
-	static const char sql[] = "SELECT email, reason, created_at FROM suppressions ORDER BY email";
-	sqlite3_stmt *s = store_stmt(st, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((rc = fn((const char *)sqlite3_column_text(s, 0),
-		             (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 2),
-		             arg)) != 0) {
-			sqlite3_reset(s);
-			return rc;
-		}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "listing suppressions");
-	return 0;
-}
-
-int
-store_audit_each(struct store *st, const char *email,
-                 int (*fn)(const struct audit_row *, void *), void *arg, struct error *err)
-{
-	static const char sql[] =
-		"SELECT id, at, email, list, field, old_value, new_value, actor, detail"
-		" FROM audit_log WHERE ?1 IS NULL OR email = ?1 ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, email);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct audit_row r = {
-			sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-			(const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-			(const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
-			(const char *)sqlite3_column_text(s, 6), (const char *)sqlite3_column_text(s, 7),
-			(const char *)sqlite3_column_text(s, 8),
-		};
-
-		if ((rc = fn(&r, arg)) != 0) {
-			sqlite3_reset(s);
-			return rc;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "reading audit log");
-	return 0;
+	return rc;
 }
 
 int
@@ -655,13 +535,12 @@ store_seen(struct store *st, const char *email, long long line, long long *first
 		return -1;
 	store_bind_text(s, 1, email);
 	sqlite3_bind_int64(s, 2, line);
-	rc = sqlite3_step(s);
 	*first_line = 0;
-	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) != line)
+	if ((rc = store_row(st, s, err, "recording import row")) <= 0)
+		return rc == 0 ? store_sql_error(st, err, "recording import row") : -1;
+	if (sqlite3_column_int64(s, 0) != line)
 		*first_line = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_sql_error(st, err, "recording import row");
 	return 0;
 }
 
@@ -681,7 +560,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 		return -1;
 	sqlite3_bind_int64(s, 1, list_id);
 	store_bind_text(s, 2, topic);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_row(st, s, err, "selecting recipients")) > 0) {
 		struct recipient_row r = {sqlite3_column_int64(s, 0),
 		                          (const char *)sqlite3_column_text(s, 1),
 		                          (const char *)sqlite3_column_text(s, 2)};
@@ -691,32 +570,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 			return rc;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(st, err, "selecting recipients");
-	return 0;
-}
-
-int
-store_subscriber_bounced(struct store *st, int64_t subscriber_id, const char *detail,
-                         struct error *err)
-{
-	char *email = NULL;
-	int opened, ok = 0, status;
-
-	if (store_tx_open(st, &opened, err) < 0)
-		return -1;
-	if (store_subscriber_status(st, subscriber_id, &status, &email, err) < 0)
-		goto out;
-	/* Forgotten, or already ended: nothing to change. */
-	if (email && !ended(status) &&
-	    store_set_status(st, subscriber_id, email, status, SUB_BOUNCED, ACTOR_BOUNCE,
-	                          detail, err) < 0)
-		goto out;
-	ok = 1;
-out:
-	free(email);
-	return store_tx_close(st, opened, ok, err);
+	return rc;
 }
 
 int
@@ -738,15 +592,12 @@ store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int acto
 		goto out;
 	sqlite3_bind_int64(s, 1, subscriber_id);
 	sqlite3_bind_int64(s, 2, list_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((rc = store_row(st, s, err, "reading membership")) < 0)
+		goto out;
+	if (rc > 0) {
 		email = store_col_text(s, 0);
 		status = sub_status_parse((const char *)sqlite3_column_text(s, 1));
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_sql_error(st, err, "reading membership");
-		goto out;
+		sqlite3_reset(s);
 	}
 	/* Only a waiting membership: an old confirmation must not revive an ended one. */
 	if (status == SUB_UNCONFIRMED) {
@@ -766,4 +617,110 @@ store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int acto
 out:
 	free(email);
 	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err)
+{
+	static const char sql[] = "SELECT id FROM subscribers WHERE email = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	*id = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	if ((rc = store_row(st, s, err, "reading subscriber")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no subscriber %s", email);
+	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_subscriber_status(struct store *st, int64_t id, int *status, char **email,
+                        struct error *err)
+{
+	static const char sql[] = "SELECT status, email FROM subscribers WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	*status = -1;
+	*email = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = store_row(st, s, err, "reading subscriber")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no subscriber with id %lld", (long long)id);
+	*status = sub_status_parse((const char *)sqlite3_column_text(s, 0));
+	*email = store_col_text(s, 1);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
+                  const char *detail, struct error *err)
+{
+	static const char audit[] =
+		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value, new_value,"
+		" actor, detail) SELECT ?1, s.id, s.email, l.slug, 'membership', m.status,"
+		" 'unsubscribed', ?4, ?5 FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+		" JOIN lists l ON l.id = m.list_id WHERE m.subscriber_id = ?2"
+		" AND (?3 = 0 OR m.list_id = ?3) AND m.status != 'unsubscribed'";
+	static const char upd[] =
+		"UPDATE memberships SET status = 'unsubscribed', updated_at = ?1"
+		" WHERE subscriber_id = ?2 AND (?3 = 0 OR list_id = ?3) AND status != 'unsubscribed'";
+	sqlite3_stmt *s;
+	int opened, ok = 0;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, audit, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now_unix());
+	sqlite3_bind_int64(s, 2, subscriber_id);
+	sqlite3_bind_int64(s, 3, list_id);
+	store_bind_text(s, 4, actor_name(actor));
+	store_bind_text(s, 5, detail);
+	if (store_step_done(st, s, err, "auditing unsubscribe") < 0)
+		goto out;
+	if ((s = store_stmt(st, upd, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now_unix());
+	sqlite3_bind_int64(s, 2, subscriber_id);
+	sqlite3_bind_int64(s, 3, list_id);
+	if (store_step_done(st, s, err, "unsubscribing") < 0)
+		goto out;
+	ok = 1;
+out:
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
+store_first_active_list(struct store *st, int64_t subscriber_id, int64_t *list_id,
+                        struct error *err)
+{
+	static const char sql[] =
+		"SELECT list_id FROM memberships WHERE subscriber_id = ? AND status = 'active'"
+		" ORDER BY list_id LIMIT 1";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	*list_id = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, subscriber_id);
+	if ((rc = store_row(st, s, err, "finding an active list")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "subscriber %lld is on no list",
+		                  (long long)subscriber_id);
+	*list_id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
 }

@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+#include "bounce.h"
+#include "bounce_act.h"
 #include "store.h"
 
 static char dbpath[64];
@@ -218,10 +220,10 @@ test_bounce_policy(void **state)
 	struct store *st;
 	struct subscription sub = {"soft@x.example", NULL, NULL, -1, SUB_ACTIVE, ACTOR_ADMIN, "t"};
 	struct subscriber_info info;
-	struct bounce_event ev;
+	struct bounce_act_event ev;
 	char *decision = NULL;
-	int64_t list, inbound, id, probe;
-	int result;
+	int64_t list, inbound, id;
+	int result, action;
 	sqlite3 *db;
 	const struct bounce_policy policy = {3, 14, 0};
 
@@ -235,12 +237,12 @@ test_bounce_policy(void **state)
 	ev.inbound_id = inbound;
 	ev.subscriber_id = id;
 	ev.email = "soft@x.example";
-	ev.class_name = "soft";
+	ev.class = BOUNCE_SOFT;
 	ev.status = "4.2.2";
 	for (int day = 0; day < 3; day++) {
 		/* Two bounces on the same day count once. */
 		for (int k = 0; k < 2; k++) {
-			assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err),
+			assert_int_equal(bounce_act(st, &policy, &ev, &action, &decision, &err),
 			                 0);
 			if (day < 2 && strstr(decision, "counted") == NULL)
 				fail_msg("day %d: got '%s', want counted", day, decision);
@@ -265,13 +267,13 @@ test_bounce_policy(void **state)
 	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
 	assert_int_equal(store_subscriber_id(st, "hard@x.example", &ev.subscriber_id, &err), 0);
 	ev.email = "hard@x.example";
-	ev.class_name = "hard";
+	ev.class = BOUNCE_HARD;
 	ev.status = "5.7.1";
-	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
+	assert_int_equal(bounce_act(st, &policy, &ev, &action, &decision, &err), 0);
 	assert_non_null(strstr(decision, "policy"));
 	free(decision);
 	ev.status = "5.1.1";
-	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
+	assert_int_equal(bounce_act(st, &policy, &ev, &action, &decision, &err), 0);
 	assert_non_null(strstr(decision, "disabled"));
 	free(decision);
 	store_subscriber_get(st, "hard@x.example", &info, &err);
@@ -299,10 +301,10 @@ soft_bounce_status(struct store *st, int64_t sub, int64_t delivery, const char *
 {
 	static const struct bounce_policy policy = {3, 14, 0};
 	struct error err = ERROR_INIT;
-	struct bounce_event ev;
+	struct bounce_act_event ev;
 	char *decision = NULL, *key = xasprintf("k%lld-%lld", (long long)sub, (long long)delivery);
-	int64_t inbound, probe;
-	int seen;
+	int64_t inbound;
+	int seen, action;
 
 	assert_int_equal(store_inbound_seen(st, key, &seen, &err), 0);
 	if (seen) {
@@ -315,9 +317,9 @@ soft_bounce_status(struct store *st, int64_t sub, int64_t delivery, const char *
 	ev.subscriber_id = sub;
 	ev.delivery_id = delivery;
 	ev.email = "fade@x.example";
-	ev.class_name = "soft";
+	ev.class = BOUNCE_SOFT;
 	ev.status = status;
-	assert_int_equal(store_bounce_apply(st, &ev, &policy, &probe, &decision, &err), 0);
+	assert_int_equal(bounce_act(st, &policy, &ev, &action, &decision, &err), 0);
 	free(key);
 	return decision;
 }
@@ -447,6 +449,87 @@ test_migration_keeps_campaigns(void **state)
 	store_close(st);
 }
 
+/* expect_kind - rc must be -1 with an error of kind want. */
+static void
+expect_kind(int rc, struct error *err, int want, const char *what)
+{
+	if (rc != -1 || error_kind(err) != want)
+		fail_msg("%s: got rc %d, kind %s (%s), want kind %s", what, rc,
+		         error_kind_name(error_kind(err)), error_msg(err), error_kind_name(want));
+	error_clear(err);
+}
+
+/*
+ * Every lookup reports a missing row as ERR_NOTFOUND, and a failing database
+ * as ERR_DB, which the bounce path must not take for "no such delivery".
+ */
+static void
+test_error_kinds(void **state)
+{
+	struct error err = ERROR_INIT;
+	struct store *st;
+	struct list_info l = {0};
+	struct campaign_info c;
+	struct subscriber_info info;
+	struct subscription sub = {"k@x.example", NULL, NULL, -1, SUB_ACTIVE, ACTOR_ADMIN, "t"};
+	const struct bounce_policy policy = {3, 14, 1};
+	struct bounce_act_event ev;
+	char *email = NULL, *decision = NULL, *kind = NULL;
+	int64_t id, list, del;
+	int status, result, action;
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &st, &err), 0);
+	list = make_list(st);
+	expect_kind(store_list_get(st, "nope", &l, &err), &err, ERR_NOTFOUND, "list_get");
+	expect_kind(store_list_get_id(st, 999, &l, &err), &err, ERR_NOTFOUND, "list_get_id");
+	expect_kind(store_subscriber_id(st, "none@x.example", &id, &err), &err, ERR_NOTFOUND,
+	            "subscriber_id");
+	expect_kind(store_subscriber_get(st, "none@x.example", &info, &err), &err, ERR_NOTFOUND,
+	            "subscriber_get");
+	expect_kind(store_subscriber_status(st, 999, &status, &email, &err), &err, ERR_NOTFOUND,
+	            "subscriber_status");
+	expect_kind(store_campaign_get(st, 999, &c, &err), &err, ERR_NOTFOUND, "campaign_get");
+	expect_kind(store_campaign_by_spool(st, "x.md", &id, &err), &err, ERR_NOTFOUND,
+	            "campaign_by_spool");
+	expect_kind(store_delivery_lookup(st, 999, &id, &err), &err, ERR_NOTFOUND,
+	            "delivery_lookup");
+	expect_kind(store_delivery_by_message_id(st, "<none@x>", &id, &err), &err, ERR_NOTFOUND,
+	            "delivery_by_message_id");
+	expect_kind(store_delivery_campaign(st, 999, &id, &kind, &err), &err, ERR_NOTFOUND,
+	            "delivery_campaign");
+	expect_kind(store_unsuppress(st, "none@x.example", ACTOR_ADMIN, &err), &err, ERR_NOTFOUND,
+	            "unsuppress");
+	expect_kind(store_first_active_list(st, 999, &id, &err), &err, ERR_NOTFOUND,
+	            "first_active_list");
+	l.slug = "net";
+	l.name = "Again";
+	l.from = "news@net.example";
+	expect_kind(store_list_add(st, &l, &err), &err, ERR_CONFLICT, "list_add twice");
+	expect_kind(store_campaign_control(st, 999, CAMPAIGN_PAUSE, &err), &err, ERR_NOTFOUND,
+	            "campaign_control");
+
+	/* A bounce naming a delivery, while the database fails: an error, never "not found". */
+	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
+	assert_int_equal(store_subscriber_id(st, "k@x.example", &id, &err), 0);
+	del = sent_delivery(id, 5, 0);
+	sql("DROP TABLE deliveries");
+	expect_kind(store_delivery_lookup(st, del, &id, &err), &err, ERR_DB,
+	            "delivery_lookup on a broken database");
+	memset(&ev, 0, sizeof(ev));
+	ev.subscriber_id = id;
+	ev.delivery_id = del;
+	ev.email = "k@x.example";
+	ev.class = BOUNCE_HARD;
+	ev.status = "5.1.1";
+	assert_int_equal(store_begin(st, &err), 0);
+	expect_kind(bounce_act(st, &policy, &ev, &action, &decision, &err), &err, ERR_DB,
+	            "bounce_act on a broken database");
+	assert_null(decision);
+	store_rollback(st);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -459,6 +542,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bounce_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_score_fades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_keeps_campaigns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_kinds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
