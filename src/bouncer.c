@@ -26,6 +26,7 @@
 #include "secret.h"
 #include "sysmail.h"
 #include "token.h"
+#include "worker.h"
 
 enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300, DISPOSE_BATCH = 100 };
 
@@ -395,9 +396,13 @@ dispose(struct imap *m, uint32_t *done[2], size_t n_done[2], const char *folder[
 	return 0;
 }
 
-/* process_unseen - every unseen message: handle, commit, then dispose. */
+/*
+ * process_unseen - every unseen message: handle, commit, then dispose.  A
+ * signal waiting on sfd (-1: none) ends the pass between two messages, so
+ * a long pass never holds up a stop or a reload.
+ */
 static int
-process_unseen(struct imap *m, struct store *st, const struct config *cfg,
+process_unseen(struct imap *m, struct store *st, const struct config *cfg, int sfd,
                struct bouncer_stats *stats, struct error *err)
 {
 	unsigned char key[SECRET_LEN];
@@ -415,6 +420,11 @@ process_unseen(struct imap *m, struct store *st, const struct config *cfg,
 		size_t len = 0;
 		int unparsed = 1;
 
+		if (worker_signal_pending(sfd)) {
+			log_info("bounces", "signalled: %zu unseen messages left for the next pass",
+			         n - i);
+			break;
+		}
 		if (imap_fetch(m, uids[i], IMAP_MAX_MESSAGE, &data, &len, err) < 0)
 			goto out;
 		if (data == NULL) {
@@ -469,7 +479,7 @@ bouncer_run_once(const struct config *cfg, struct bouncer_stats *stats, struct e
 	memset(stats, 0, sizeof(*stats));
 	if (store_open(cfg->db_path, &st, err) < 0 || connect_mailbox(cfg, &m, err) < 0)
 		goto out;
-	rc = process_unseen(m, st, cfg, stats, err);
+	rc = process_unseen(m, st, cfg, -1, stats, err);
 out:
 	imap_close(m);
 	store_close(st);
@@ -497,12 +507,7 @@ bouncer_worker(const struct config *cfg)
 
 	if (*cfg->imap_url == '\0')
 		return 0;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+	if ((sfd = worker_signals(&mask)) < 0) {
 		log_error("bounces", "signalfd: %s", strerror(errno));
 		return 1;
 	}
@@ -526,7 +531,7 @@ bouncer_worker(const struct config *cfg)
 			continue;
 		}
 		for (;;) {
-			if (process_unseen(m, st, cfg, &stats, &err) < 0) {
+			if (process_unseen(m, st, cfg, sfd, &stats, &err) < 0) {
 				/* Backoff holds until a pass succeeds: a failing message is not hammered. */
 				log_warn("bounces", "%s; reconnecting in %ds", error_msg(&err), delay);
 				error_clear(&err);

@@ -10,6 +10,7 @@
 #include "bouncer.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "worker.h"
 
 int
 cmd_bounces(struct cli *cli, int argc, char **argv)
@@ -25,6 +26,8 @@ cmd_bounces(struct cli *cli, int argc, char **argv)
 	if (!once)
 		return error_set(&cli->err, "give --once (the daemon runs the bounce worker "
 		                 "continuously)"), CLI_USAGE;
+	/* A server that goes away mid-pass is an error to report, not a silent death. */
+	worker_ignore_sigpipe();
 	if (bouncer_run_once(&cli->cfg, &stats, &cli->err) < 0)
 		return CLI_FAIL;
 	line = bouncer_stats_line(&stats);

@@ -27,6 +27,7 @@
 #include "deliver.h"
 #include "fsutil.h"
 #include "log.h"
+#include "worker.h"
 
 enum { STOP_GRACE_MS = 8000, RESTART_MAX_DELAY = 60 };
 
@@ -44,7 +45,7 @@ daemon_lock(const char *db_path, int *fd, struct error *err)
 
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (*fd < 0) {
-		error_set(err, "lock %s: %s", path, strerror(errno));
+		error_setk(err, ERR_IO, "lock %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -52,10 +53,10 @@ daemon_lock(const char *db_path, int *fd, struct error *err)
 		pid_t holder = daemon_lock_holder(db_path);
 
 		if (holder > 0)
-			error_set(err, "another outreach daemon (pid %ld) is using %s", (long)holder,
-			          db_path);
+			error_setk(err, ERR_CONFLICT, "another outreach daemon (pid %ld) is using %s",
+			           (long)holder, db_path);
 		else
-			error_set(err, "another outreach process holds %s", path);
+			error_setk(err, ERR_CONFLICT, "another outreach process holds %s", path);
 		close(*fd);
 		*fd = -1;
 		free(path);
@@ -63,7 +64,9 @@ daemon_lock(const char *db_path, int *fd, struct error *err)
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(*fd, 0) < 0 || pwrite(*fd, pid, (size_t)n, 0) != n) {
-		error_set(err, "lock %s: %s", path, strerror(errno));
+		error_setk(err, ERR_IO, "lock %s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
 		free(path);
 		return -1;
 	}
@@ -138,12 +141,7 @@ queue_worker(const struct config *cfg)
 	char *newdir = xasprintf("%s/new", cfg->spool_dir);
 	long n;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	sfd = worker_signals(&mask);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || epfd < 0) {
 		log_error("queue", "signalfd/epoll: %s", strerror(errno));
@@ -218,8 +216,14 @@ struct worker {
 	int64_t restart_at;
 };
 
+/*
+ * start_worker - fork w.  The child keeps the supervisor's signal mask (all
+ * of SIGTERM, SIGINT, SIGHUP blocked) until the worker has set its own
+ * handling (worker_signals), so a SIGTERM sent at once is queued, not
+ * lost and not fatal.
+ */
 static pid_t
-start_worker(struct worker *w, const struct config *cfg, const sigset_t *oldmask)
+start_worker(struct worker *w, const struct config *cfg)
 {
 	pid_t pid = fork();
 
@@ -230,7 +234,8 @@ start_worker(struct worker *w, const struct config *cfg, const sigset_t *oldmask
 	if (pid == 0) {
 		/* A worker must not outlive its supervisor (kill -9 of the daemon). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		if (getppid() == 1)
+			_exit(1);
 		_exit(w->main(cfg));
 	}
 	w->pid = pid;
@@ -251,7 +256,7 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 	struct worker workers[] = {{"queue", queue_worker, 0, 0, 0},
 	                           {"bounces", bouncer_worker, 0, 0, 0}};
 	const int nworkers = (int)(sizeof(workers) / sizeof(workers[0]));
-	sigset_t mask, oldmask;
+	sigset_t mask;
 	int lockfd = -1, sfd = -1, stopping = 0, reloading = 0;
 	int64_t stop_deadline = 0;
 
@@ -262,7 +267,7 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		error_set(err, "signalfd: %s", strerror(errno));
@@ -273,7 +278,7 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 	         (long)getpid(), cfg->db_path);
 	for (int i = 0; i < nworkers; i++)
 		if (worker_wanted(&workers[i], cfg))
-			start_worker(&workers[i], cfg, &oldmask);
+			start_worker(&workers[i], cfg);
 	for (;;) {
 		struct signalfd_siginfo si;
 		int alive = 0;
@@ -310,7 +315,7 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 			         (reloading || now_unix() >= workers[i].restart_at)) {
 				if (reloading)
 					continue;
-				start_worker(&workers[i], cfg, &oldmask);
+				start_worker(&workers[i], cfg);
 				alive++;
 			}
 		}
@@ -320,16 +325,20 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 				workers[i].failures = 0;
 				workers[i].restart_at = 0;
 				if (worker_wanted(&workers[i], cfg))
-					start_worker(&workers[i], cfg, &oldmask);
+					start_worker(&workers[i], cfg);
 			}
 			continue;
 		}
 		if (stopping && alive == 0)
 			break;
-		if (stopping && now_mono_ms() > stop_deadline)
+		/* Stopping and reloading both wait for the workers, within the same grace. */
+		if ((stopping || reloading) && now_mono_ms() > stop_deadline)
 			for (int i = 0; i < nworkers; i++)
-				if (workers[i].pid > 0)
+				if (workers[i].pid > 0) {
+					log_warn("daemon", "%s worker (pid %ld) did not finish in time; "
+					         "killing it", workers[i].name, (long)workers[i].pid);
 					kill(workers[i].pid, SIGKILL);
+				}
 		{
 			struct pollfd p = {sfd, POLLIN, 0};
 
@@ -371,6 +380,7 @@ daemon_run(const char *config_path, struct config *cfg, struct error *err)
 			log_info("daemon", "reloaded %s; restarting workers",
 			         config_path ? config_path : "built-in defaults");
 			reloading = 1;
+			stop_deadline = now_mono_ms() + STOP_GRACE_MS + 1500;
 			for (int i = 0; i < nworkers; i++)
 				if (workers[i].pid > 0)
 					kill(workers[i].pid, SIGTERM);

@@ -2,12 +2,13 @@
  * daemon - `outreach daemon` and `outreach run --once`.
  *
  * The daemon is a small supervisor in the foreground (systemd style) with
- * one worker process per job; today the queue worker (spool ingestion and
- * delivery), later also the bounce and web workers.  The supervisor holds
- * the database lock (one daemon per database), restarts a worker that dies,
- * passes SIGTERM on (workers finish or release in-flight messages and exit
- * within 10 s) and on SIGHUP re-reads the configuration and restarts the
- * workers with it (a bad file is logged and the old one kept).
+ * one worker process per job: the queue worker (spool ingestion and
+ * delivery), and the bounce worker when a mailbox is configured.  The
+ * supervisor holds the database lock (one daemon per database), restarts a
+ * worker that dies, passes SIGTERM on (workers finish or release in-flight
+ * messages and exit within 10 s, or are killed) and on SIGHUP re-reads the
+ * configuration and restarts the workers with it within the same deadline
+ * (a bad file is logged and the old one kept).
  */
 #ifndef OUTREACH_DAEMON_H
 #define OUTREACH_DAEMON_H

@@ -1,15 +1,22 @@
 #!/bin/bash
 # The bounce worker against a real Dovecot on 127.0.0.1, started here as
 # nobody, with STARTTLS and a certificate from a test CA (verified by
-# outreach).  A mix of real bounces, a complaint, an auto-reply, an
-# unsubscribe command and junk; Dovecot restarted in the middle.
+# outreach).  A mix of bounces in the formats of several MTAs (the project's
+# own fixtures in tests/data/bounces), a complaint, an auto-reply, an
+# unsubscribe command and junk; Dovecot restarted in the middle, and
+# stopped under the running daemon.
 . "$(dirname "$0")/../lib.sh"
-CORPUS=${OUTREACH_CORPUS:-$TOP/../shared/corpora/bounces}
-if ! [ -x /usr/sbin/dovecot ] || ! [ -d "$CORPUS/emails" ]; then
-	skip "dovecot or the bounce corpus is missing"
+FIX=$TOP/tests/data/bounces
+if ! [ -x /usr/sbin/dovecot ]; then
+	skip "dovecot is missing"
 	done_testing
 	exit 0
 fi
+# variant FILE TAG - a copy of FILE with its own Message-ID, so it is new to the worker.
+variant() {
+	sed -E "s/^(Message-I[Dd]: <)/\1$2-/" "$1" > "$TESTDIR/$2.eml"
+	echo "$TESTDIR/$2.eml"
+}
 . "$TOP/tests/lib_dovecot.sh"
 dovecot_setup
 trap 'stop_dovecot; cleanup; rm -rf "$D"' EXIT
@@ -31,8 +38,9 @@ templates = $TOP/templates
 CONF
 run init
 run list add net --name Net --from news@net.example
-for a in kijitora@example.co.jp kijitora@neko.nyaan.example.edu mailboxfull@libsisimai.net \
-	kijitora@y.example.com kijitora@example.org leaver@school.example; do
+for a in j.alvarez@college.example p.osei@district.example full.box@charter.example \
+	annoyed.parent@isp.example d.rivera@school.example leaver@school.example \
+	intern.desk@works.example educator@museum.example; do
 	run subscriber add $a --list net --confirmed
 done
 # A campaign through the Maildir transport, so a bounce can name its delivery by VERP.
@@ -68,11 +76,11 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown
 --b1--
 MSG
 deliver_to_mailbox verp.eml 0.verp
-deliver_to_mailbox "$CORPUS/emails/0005-x3.eml" 1.hard
-deliver_to_mailbox "$CORPUS/emails/0039-amazonses.eml" 2.hard
-deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 3.soft
-deliver_to_mailbox "$CORPUS/emails/0152-arf.eml" 4.complaint
-deliver_to_mailbox "$CORPUS/emails/0146-rfc3834.eml" 5.autoreply
+deliver_to_mailbox "$FIX/hard-postfix.eml" 1.hard
+deliver_to_mailbox "$FIX/hard-exim.eml" 2.hard
+deliver_to_mailbox "$FIX/soft-full.eml" 3.soft
+deliver_to_mailbox "$FIX/complaint.eml" 4.complaint
+deliver_to_mailbox "$FIX/autoreply.eml" 5.autoreply
 printf 'From: Leaver <leaver@school.example>\nTo: outreach-request@localhost\nSubject: unsubscribe\nMessage-ID: <cmd1@school.example>\n\nunsubscribe\n' > cmd.eml
 deliver_to_mailbox cmd.eml 6.command
 printf 'this is not a message at all\n\x01\x02\n' > junk.eml
@@ -89,17 +97,17 @@ run bounces --once
 is "$rc" 0 "bounces --once"
 like "$out" '^processed 8: hard 3, soft 1, complaint 1, autoreply 1, other 0, commands 1, unparsed 1' "summary counts every kind"
 st() { sql "SELECT status FROM subscribers WHERE email='$1'"; }
-is "$(st kijitora@example.co.jp)" bounced "hard bounce disables the address"
+is "$(st j.alvarez@college.example)" bounced "hard bounce (Postfix DSN) disables the address"
 is "$(st verp@school.example)" bounced "a bounce naming another address is tied to its delivery by VERP"
-is "$(st kijitora@neko.nyaan.example.edu)" bounced "second hard bounce disables its address"
-is "$(st mailboxfull@libsisimai.net)" active "one soft bounce only counts"
-like "$(sql "SELECT decision FROM bounce_events WHERE email='mailboxfull@libsisimai.net'")" 'counted' "the soft bounce is counted"
-is "$(st kijitora@y.example.com)" complained "a complaint marks the subscriber complained"
-is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='kijitora@y.example.com'")" unsubscribed "and unsubscribes from every list"
-is "$(st kijitora@example.org)" active "an auto-reply changes nothing"
+is "$(st p.osei@district.example)" bounced "hard bounce (Exim, no DSN) disables its address"
+is "$(st full.box@charter.example)" active "one soft bounce only counts"
+like "$(sql "SELECT decision FROM bounce_events WHERE email='full.box@charter.example'")" 'counted' "the soft bounce is counted"
+is "$(st annoyed.parent@isp.example)" complained "a complaint marks the subscriber complained"
+is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='annoyed.parent@isp.example'")" unsubscribed "and unsubscribes from every list"
+is "$(st d.rivera@school.example)" active "an auto-reply changes nothing"
 is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='leaver@school.example'")" unsubscribed "the unsubscribe command unsubscribes its sender"
-like "$(sql "SELECT detail FROM audit_log WHERE email='kijitora@example.co.jp' AND actor='bounce'")" 'hard bounce' "the audit log names the bounce"
-like "$(sql "SELECT new_value || ' ' || detail FROM audit_log WHERE email='mailboxfull@libsisimai.net' AND field='bounce'")" '^soft 5.2.2 counted: soft bounce score 1 of 3' "the audit log shows a bounce that changed nothing yet"
+like "$(sql "SELECT detail FROM audit_log WHERE email='j.alvarez@college.example' AND actor='bounce'")" 'hard bounce' "the audit log names the bounce"
+like "$(sql "SELECT new_value || ' ' || detail FROM audit_log WHERE email='full.box@charter.example' AND field='bounce'")" '^soft 5.2.2 counted: soft bounce score 1 of 3' "the audit log shows a bounce that changed nothing yet"
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the inbox is empty"
 is "$(ls "$D/mail/bounce/.processed/cur" | wc -l)" 7 "seven messages moved to processed"
 is "$(ls "$D/mail/bounce/.unparsed/cur" | wc -l)" 1 "the junk moved to unparsed"
@@ -110,8 +118,8 @@ run bounces --once
 is "$rc" 1 "with Dovecot down, bounces --once fails cleanly"
 like "$err" "connect" "and says it could not connect"
 start_dovecot
-deliver_to_mailbox "$CORPUS/emails/0005-x3.eml" 8.hard-again
-deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 9.soft-again
+deliver_to_mailbox "$FIX/hard-postfix.eml" 8.hard-again
+deliver_to_mailbox "$FIX/soft-full.eml" 9.soft-again
 run bounces --once
 like "$out" '^processed 2: .*already seen 2' "the same messages again are recognised"
 is "$(sql "SELECT count(*) FROM bounce_events")" 5 "and nothing is double-counted (5 events)"
@@ -174,7 +182,7 @@ for _ in $(seq 50); do grep -q 'needs a restart' daemon.log && break; sleep 0.1;
 like "$(cat daemon.log)" 'reload: \[database\] path changed from var/outreach.db to var/other.db; that needs a restart' "a reload that moves the database is refused"
 cp etc/outreach.conf etc/live.conf
 sleep 1
-deliver_to_mailbox "$CORPUS/emails/0017-sendgrid.eml" 10.hard-daemon
+deliver_to_mailbox "$FIX/hard-sendmail.eml" 10.hard-daemon
 printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
 deliver_to_mailbox plain.eml 11.plain
 for _ in $(seq 100); do
@@ -182,7 +190,25 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "the daemon's worker processed new mail without a restart"
-like "$(cat daemon.log)" 'bounces: .*hard bounce for <this-local-part-does-not-exist-on-the-server@example.jp>' "and logged the bounce"
+like "$(cat daemon.log)" 'bounces: .*hard bounce for <intern.desk@works.example>' "and logged the bounce"
+# The server goes away under the running daemon (master and the processes
+# holding its connections): the worker reconnects, it never dies of SIGPIPE.
+stop_dovecot
+for p in $(ss -tnpH "sport = :$PORT" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+	kill -9 "$p" 2>/dev/null
+done
+for _ in $(seq 100); do grep -q 'bounces: .*\(reconnecting\|trying again\)' daemon.log && break; sleep 0.1; done
+sleep 1
+like "$(cat daemon.log)" 'bounces: .*(reconnecting|trying again)' "with the IMAP server gone, the worker says it reconnects"
+unlike "$(cat daemon.log)" 'killed by signal' "and no worker is killed by a signal"
+start_dovecot
+deliver_to_mailbox "$(variant "$FIX/hard-qmail.eml" after-restart)" 11a.after
+for _ in $(seq 150); do
+	[ "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" = 0 ] && break
+	sleep 0.2
+done
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" 2>/dev/null | grep -c '^[0-9]')" 0 "once the server is back, the worker takes new mail again"
+unlike "$(cat daemon.log)" 'killed by signal' "still no worker killed by a signal"
 kill -TERM $dpid
 wait $dpid
 is "$?" 0 "the daemon stops cleanly with its bounce worker"
@@ -206,13 +232,13 @@ PY
 )
 unlike "$caps" '(^| )MOVE( |$)' "the restarted server offers no MOVE"
 like "$caps" 'UIDPLUS' "but offers UIDPLUS"
-cp "$CORPUS/emails/0017-sendgrid.eml" "$D/mail/bounce/cur/12.keep:2,ST"
+cp "$FIX/autoreply.eml" "$D/mail/bounce/cur/12.keep:2,ST"
 chown nobody:nogroup "$D/mail/bounce/cur/12.keep:2,ST"
-deliver_to_mailbox "$CORPUS/emails/0001-dragonfly.eml" 13.nomove
+deliver_to_mailbox "$FIX/hard-qmail.eml" 13.nomove
 run bounces --once
 is "$rc" 0 "bounces --once without MOVE"
 like "$out" '^processed 1:' "processes the one unseen message"
-ok "$(grep -qs 'mailboxfull@libsisimai.net' "$D"/mail/bounce/.processed/cur/*; echo $?)" "it was copied to processed"
+ok "$(grep -qs 'educator@museum.example' "$D"/mail/bounce/.processed/cur/*; echo $?)" "it was copied to processed"
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep -c '^13\.nomove')" 0 "and expunged from INBOX"
 is "$(ls "$D/mail/bounce/cur" | grep -c '^12\.keep')" 1 "another message marked \\Deleted is left alone"
 
@@ -234,7 +260,7 @@ ok "$([ -n "$sent" ] && [ "$sent" -lt 8500000 ]; echo $?)" "having fetched no mo
 # A move the server refuses leaves the message unseen in INBOX; once the
 # folder is writable again, the next pass recognises it and moves it.
 chmod -R a-w "$D/mail/bounce/.processed"
-deliver_to_mailbox "$CORPUS/emails/0002-exim.eml" 15.stuck
+deliver_to_mailbox "$(variant "$FIX/hard-exim.eml" stuck)" 15.stuck
 run bounces --once
 is "$rc" 1 "a refused move fails the pass"
 like "$err" "folder 'processed'" "naming the folder"
@@ -250,7 +276,7 @@ is "$(inbox)" "" "and moves it out of INBOX"
 # The daemon's worker, failing pass after pass, waits longer each time
 # (1 s, 2 s, 4 s ...) and carries on once the fault is gone.
 chmod -R a-w "$D/mail/bounce/.processed"
-deliver_to_mailbox "$CORPUS/emails/0004-sendmail.eml" 16.retry
+deliver_to_mailbox "$(variant "$FIX/hard-sendmail.eml" retry)" 16.retry
 like "$(ls "$D/mail/bounce/new")" '16\.retry' "a new message waits in INBOX"
 "$BIN" daemon 2>daemon2.log &
 dpid=$!
@@ -260,6 +286,24 @@ like "$(grep -o 'reconnecting in [0-9]*s' daemon2.log | tr '\n' ' ')" '^reconnec
 chmod -R u+w "$D/mail/bounce/.processed"
 for _ in $(seq 150); do [ -z "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep '^16\.retry')" ] && break; sleep 0.1; done
 is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep '^16\.retry')" "" "and processes the message once the folder takes it"
+
+# A reload in the middle of a long pass: the worker stops between two
+# messages, the new one carries on, and nothing is counted twice.
+python3 - "$FIX/hard-postfix.eml" "$D/mail/bounce/new" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+for i in range(1500):
+    open(f"{sys.argv[2]}/20.long{i}", "w").write(src.replace("Message-ID: <", f"Message-ID: <long{i}-", 1))
+PY
+chown nobody:nogroup "$D"/mail/bounce/new/20.long*
+for _ in $(seq 200); do [ "$(sql "SELECT count(*) FROM inbound WHERE message_key LIKE '<long%'")" -gt 0 ] && break; sleep 0.05; done
+kill -HUP $dpid
+for _ in $(seq 100); do grep -q 'signalled: ' daemon2.log && break; sleep 0.1; done
+like "$(cat daemon2.log)" 'bounces: signalled: [0-9]+ unseen messages left for the next pass' "SIGHUP ends a long bounce pass between two messages"
+for _ in $(seq 300); do [ "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep -c '^20\.long')" = 0 ] && break; sleep 0.1; done
+is "$(ls "$D/mail/bounce/new" "$D/mail/bounce/cur" | grep -c '^20\.long')" 0 "the reloaded worker processes the rest"
+is "$(sql "SELECT count(*) FROM inbound WHERE message_key LIKE '<long%'")" 1500 "each message recorded once"
+unlike "$(cat daemon2.log)" 'did not finish in time|killed by signal' "no worker had to be killed"
 kill -TERM $dpid
 wait $dpid
 is "$?" 0 "the daemon stops cleanly"
