@@ -10,13 +10,15 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := libcurl sqlite3 libcmark libcrypto libssl inih yaml-0.1 libical
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
+PKGS      := libcurl sqlite3 libcmark libcrypto libssl inih yaml-0.1 libical libidn2
+# pkg-config runs once, when a build first needs it (not for `make deps`, which
+# installs what it would look for); build/pkgs.ok stops the build with its error.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -letpan)$(PKG_LIBS)
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-format-nonliteral
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
              -DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) -MMD -MP
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -40,7 +42,7 @@ TOOLS     := $(if $(wildcard tests/tools/bounce_corpus.c),build/san/bounce_corpu
 all: outreach
 
 outreach: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
 build/rel/%.o: src/%.c | build/rel
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -49,29 +51,36 @@ build/san/%.o: src/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
 build/san/outreach: $(SAN_OBJS)
-	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SAN_OBJS) $(PKG_LIBS)
 
 build/san/test_%: tests/unit/test_%.c $(SAN_LIB) | build/san
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(shell pkg-config --cflags cmocka) -o $@ $< $(SAN_LIB) \
-		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+		$(SAN_LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 build/san/bounce_corpus: tests/tools/bounce_corpus.c $(SAN_LIB) | build/san
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc -o $@ $< $(SAN_LIB) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(LDFLAGS) -o $@ $< $(SAN_LIB) $(PKG_LIBS)
 
 build/bench/compose_bench: bench/compose_bench.c $(REL_LIB) | build/bench
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(REL_LIB) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(REL_LIB) $(PKG_LIBS)
 
 build/fuzz/%.o: src/%.c | build/fuzz
-	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
+	clang $(WARN) $(CPPFLAGS) -O1 -g -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
 		-DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) \
 		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | build/fuzz
-	clang $(WARN) -O1 -g -D_POSIX_C_SOURCE=200809L -Isrc $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+	clang $(WARN) $(CPPFLAGS) -O1 -g -D_POSIX_C_SOURCE=200809L -Isrc $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
-build/rel build/san build/fuzz build/bench:
+build/rel build/san build/fuzz build/bench: build/pkgs.ok
 	mkdir -p $@
+
+# A missing library is named here, once, instead of as a cascade of compiler errors.
+build/pkgs.ok: Makefile
+	@mkdir -p build
+	@pkg-config --print-errors --exists $(PKGS) || { \
+		echo "outreach: libraries missing (see above): run 'make deps' as root" >&2; exit 1; }
+	@touch $@
 
 # Debian packages: the build set for `make`/`make demo`, the test set for `make check`.
 deps:

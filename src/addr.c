@@ -3,10 +3,11 @@
  * "Display Name <addr>" parsing.  See addr.h for the contract.
  *
  * An address is checked in one pass: local part (Dot-string or
- * Quoted-string), the '@', then the domain (LDH or UTF-8 labels, or an
- * [IPv4] / [IPv6:...] literal).  Every rejection names the first problem
- * found as a static string, so callers can print it next to a file and line
- * without freeing anything.  Nothing here allocates except the results.
+ * Quoted-string), the '@', then the domain (LDH labels, or UTF-8 labels
+ * turned into their A-labels by libidn2, or an [IPv4] / [IPv6:...]
+ * literal).  Every rejection names the first problem found as a static
+ * string, so callers can print it next to a file and line without freeing
+ * anything.  Nothing here allocates except the results.
  */
 #include "addr.h"
 
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <idn2.h>
 
 #include "buf.h"
 #include "util.h"
@@ -269,9 +272,9 @@ domain_literal(const char *s, size_t n, const char **why)
 	return 0;
 }
 
-/* domain_name - LDH labels; UTF-8 labels (IDN, not yet punycoded) pass when well-formed. */
+/* ldh_name - s[0..n) as LDH labels (letters, digits, '-'), within the lengths of RFC 1035. */
 static int
-domain_name(const char *s, size_t n, const char **why)
+ldh_name(const char *s, size_t n, const char **why)
 {
 	size_t start = 0;
 
@@ -294,21 +297,69 @@ domain_name(const char *s, size_t n, const char **why)
 			start = i + 1;
 			continue;
 		}
-		if (is_alnum(c) || c == '-' || c >= 0x80)
+		if (is_alnum(c) || c == '-')
 			continue;
 		if (is_ctl(c))
 			return FAIL(why, "control character in domain");
 		return FAIL(why, domain_bad[c] ? domain_bad[c] : "invalid character in domain");
 	}
-	return check_utf8(s, n, IN_DOMAIN, why);
+	return 0;
+}
+
+/*
+ * domain_name - LDH labels, or an internationalised name: well-formed UTF-8
+ * without invisible or control characters, turned into its A-labels
+ * (IDNA2008 with UTS #46 non-transitional mapping, as browsers do) in
+ * *alabel (caller frees), whose labels must then pass as LDH.  Relays and
+ * DNS take only the A-label form, so that is the form kept.
+ */
+static int
+domain_name(const char *s, size_t n, char **alabel, const char **why)
+{
+	char *u, *a = NULL;
+	int rc;
+
+	*alabel = NULL;
+	if (n == 0)
+		return FAIL(why, "empty domain");
+	if (!has_8bit(s, n))
+		return ldh_name(s, n, why);
+	if (s[0] == '.')
+		return FAIL(why, "domain starts with '.'");
+	if (s[n - 1] == '.')
+		return FAIL(why, "domain ends with '.'");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80 && !is_alnum(c) && c != '-' && c != '.')
+			return FAIL(why, is_ctl(c) ? "control character in domain" :
+			            domain_bad[c] ? domain_bad[c] : "invalid character in domain");
+	}
+	if (check_utf8(s, n, IN_DOMAIN, why) < 0)
+		return -1;
+	u = xstrndup(s, n);
+	rc = idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	free(u);
+	if (rc != IDN2_OK) {
+		free(a);
+		return FAIL(why, "domain is not a valid internationalised name");
+	}
+	if (ldh_name(a, strlen(a), why) < 0) {
+		free(a);
+		return -1;
+	}
+	*alabel = a;
+	return 0;
 }
 
 /*
  * check - validate the trimmed address s[0..n); *at is where its '@' is.
  * The local part decides where the '@' is: a quoted one may hold '@'.
+ * *alabel is the domain's A-label form when it was internationalised
+ * (caller frees), else NULL.
  */
 static int
-check(const char *s, size_t n, size_t *at, const char **why)
+check(const char *s, size_t n, size_t *at, char **alabel, const char **why)
 {
 	const char *p;
 
@@ -328,13 +379,14 @@ check(const char *s, size_t n, size_t *at, const char **why)
 			return -1;
 	}
 	p = s + *at + 1;
+	*alabel = NULL;
 	if (memchr(p, '@', n - *at - 1) != NULL)
 		return FAIL(why, "more than one '@'");
 	if (*at + 1 == n)
 		return FAIL(why, "empty domain");
 	if (*p == '[')
 		return domain_literal(p, n - *at - 1, why);
-	return domain_name(p, n - *at - 1, why);
+	return domain_name(p, n - *at - 1, alabel, why);
 }
 
 /* trim - the span of s without surrounding spaces and tabs. */
@@ -357,7 +409,7 @@ addr_normalize(const char *s, char **out, const char **why)
 {
 	const char *dummy;
 	size_t n, at;
-	char *r, *dom;
+	char *r, *dom, *alabel = NULL;
 
 	if (why == NULL)
 		why = &dummy;
@@ -367,11 +419,17 @@ addr_normalize(const char *s, char **out, const char **why)
 	if (strpbrk(s, "\r\n") != NULL)
 		return FAIL(why, "line break in address");
 	s = trim(s, &n);
-	if (check(s, n, &at, why) < 0)
+	if (check(s, n, &at, &alabel, why) < 0)
 		return -1;
-	if (out == NULL)
+	if (out == NULL) {
+		free(alabel);
 		return 0;
-	r = xstrndup(s, n);
+	}
+	if (alabel) {
+		r = xasprintf("%.*s@%s", (int)at, s, alabel);
+		free(alabel);
+	} else
+		r = xstrndup(s, n);
 	dom = r + at + 1;
 	if (*dom == '[') {
 		/* One spelling of the tag, so [ipv6:..] and [IPv6:..] are the same address. */
@@ -391,6 +449,32 @@ int
 addr_valid(const char *s, const char **why)
 {
 	return addr_normalize(s, NULL, why);
+}
+
+int
+addr_accept(const char *s, char **out, const char **why)
+{
+	const char *dummy;
+	char *a;
+
+	if (why == NULL)
+		why = &dummy;
+	if (addr_normalize(s, &a, why) < 0)
+		return -1;
+	if (a[0] == '"') {
+		free(a);
+		return FAIL(why, "quoted local part: few mail servers deliver to one");
+	}
+	if (has_8bit(a, strcspn(a, "@"))) {
+		free(a);
+		return FAIL(why, "non-ASCII local part: delivering it needs SMTPUTF8, which outreach "
+		            "does not use");
+	}
+	if (out)
+		*out = a;
+	else
+		free(a);
+	return 0;
 }
 
 const char *

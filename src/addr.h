@@ -5,10 +5,11 @@
  * Quoted-string local part of at most 64 octets, '@', and a domain of
  * LDH labels (at most 63 octets each, 253 in all) or an address literal
  * ([IPv4] or [IPv6:...]); at most 254 octets in all.  UTF-8 in the local
- * part and domain (RFC 6531, IDN labels not yet in xn-- form) is accepted
- * when well-formed.  Normalising lower-cases the ASCII letters of the
- * domain only (and spells an IPv6 literal's tag "IPv6:"): the local part is
- * the recipient server's to interpret.  CR, LF, other control characters
+ * part (RFC 6531) is accepted when well-formed; an internationalised domain
+ * is turned into its A-labels (xn--...), the only form relays and DNS take.
+ * Normalising lower-cases the ASCII letters of the domain only (and spells
+ * an IPv6 literal's tag "IPv6:"): the local part is the recipient server's
+ * to interpret.  CR, LF, other control characters
  * (C0, DEL, C1, U+2028/9) and, outside quotes, spaces and invisible Unicode
  * format characters are never accepted (header injection, look-alikes).
  */
@@ -28,6 +29,14 @@ enum { ADDR_MAX = 254, ADDR_LOCAL_MAX = 64, ADDR_DOMAIN_MAX = 253, ADDR_LABEL_MA
  * "invalid character ' ' in local part", ...).
  */
 int addr_normalize(const char *s, char **out, const char **why);
+
+/*
+ * addr_accept - addr_normalize for an address outreach will mail: the
+ * doors (add, import, sign-up) refuse, with a reason, what no relay it
+ * talks to can deliver: a quoted local part, or a non-ASCII one (that
+ * needs SMTPUTF8).
+ */
+int addr_accept(const char *s, char **out, const char **why);
 
 /* addr_valid - addr_normalize without the copy. */
 int addr_valid(const char *s, const char **why);

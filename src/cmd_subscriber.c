@@ -17,7 +17,7 @@ normalize_arg(struct cli *cli, const char *arg, char **email)
 	const char *why;
 
 	if (addr_normalize(arg, email, &why) < 0)
-		return error_set(&cli->err, "invalid address '%s': %s", arg, why);
+		return error_setk(&cli->err, ERR_INPUT, "invalid address '%s': %s", arg, why);
 	return 0;
 }
 
@@ -54,6 +54,7 @@ cmd_sub_add(struct cli *cli, int argc, char **argv)
 	struct subscription sub = {0};
 	struct list_info l = {0};
 	char *email = NULL, *canon = NULL, **pos;
+	const char *why;
 	int npos, rc, result, queued = 0;
 	int64_t id;
 
@@ -62,8 +63,11 @@ cmd_sub_add(struct cli *cli, int argc, char **argv)
 	if (list == NULL)
 		return error_set(&cli->err, "--list is required"), CLI_USAGE;
 	rc = CLI_FAIL;
-	if (normalize_arg(cli, pos[0], &email) < 0 ||
-	    (name && cli_check_text(cli, "--name", name) < 0) ||
+	if (addr_accept(pos[0], &email, &why) < 0) {
+		error_setk(&cli->err, ERR_INPUT, "invalid address '%s': %s", pos[0], why);
+		goto out;
+	}
+	if ((name && cli_check_text(cli, "--name", name) < 0) ||
 	    parse_prefs(cli, topics, digest, &canon, &sub.digest) < 0 || cli_store(cli) == NULL ||
 	    store_list_get(cli->store, list, &l, &cli->err) < 0)
 		goto out;

@@ -527,3 +527,23 @@ csv_write_record(FILE *fp, const char *const *fields, size_t n)
 		return -1;
 	return 0;
 }
+
+/* formula_after_quotes - whether cell, past any leading quotes, starts like a formula. */
+static int
+formula_after_quotes(const char *cell)
+{
+	cell += strspn(cell, "'");
+	return *cell != '\0' && strchr("=+-@\t\r", *cell) != NULL;
+}
+
+char *
+csv_cell_defuse(const char *cell)
+{
+	return formula_after_quotes(cell) ? xasprintf("'%s", cell) : xstrdup(cell);
+}
+
+const char *
+csv_cell_restore(const char *cell)
+{
+	return cell[0] == '\'' && formula_after_quotes(cell) ? cell + 1 : cell;
+}

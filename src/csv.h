@@ -44,4 +44,15 @@ const char *csv_error(const struct csv_reader *r);
  */
 int csv_write_record(FILE *fp, const char *const *fields, size_t n);
 
+/*
+ * csv_cell_defuse - a copy of cell (caller frees) safe to open in a
+ * spreadsheet: one that starts with '=', '+', '-', '@', a tab or a CR,
+ * after any run of quotes, gets one more "'" in front (OWASP's advice on
+ * CSV injection).  csv_cell_restore undoes it: a cell that starts with
+ * quotes and then one of those characters loses its first quote (a pointer
+ * into cell).  restore(defuse(x)) == x for every x.
+ */
+char *csv_cell_defuse(const char *cell);
+const char *csv_cell_restore(const char *cell);
+
 #endif

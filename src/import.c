@@ -95,10 +95,11 @@ read_header(struct importer *im, struct error *err)
 	return 0;
 }
 
+/* column - a column of the current row, as written before export neutralised it. */
 static const char *
 column(struct importer *im, enum column c)
 {
-	return im->col[c] >= 0 ? csv_field(im->csv, (size_t)im->col[c]) : NULL;
+	return im->col[c] >= 0 ? csv_cell_restore(csv_field(im->csv, (size_t)im->col[c])) : NULL;
 }
 
 /* resolve_topics - store_topics_resolve through a small cache; *out belongs to the cache. */
@@ -129,21 +130,25 @@ static int
 import_row(struct importer *im, struct error *err)
 {
 	unsigned long line = csv_line(im->csv);
-	const char *raw_email = column(im, COL_EMAIL), *name = column(im, COL_NAME);
-	const char *topics = column(im, COL_TOPICS), *digest = column(im, COL_DIGEST);
-	const char *status = column(im, COL_STATUS), *why;
+	const char *raw_email, *name, *topics, *digest, *status, *why;
 	char *email = NULL, *name_copy = NULL;
 	struct subscription sub;
 	struct error rowerr = ERROR_INIT;
 	long long first_line;
 	int result, rc = 0;
 
+	/* Before any column is read: a short row has no field where its header has one. */
 	if (csv_nfields(im->csv) != im->nfields) {
 		reject_row(im, line, "expected %zu fields as in the header, found %zu", im->nfields,
 		           csv_nfields(im->csv));
 		return 0;
 	}
-	if (addr_normalize(raw_email, &email, &why) < 0) {
+	raw_email = column(im, COL_EMAIL);
+	name = column(im, COL_NAME);
+	topics = column(im, COL_TOPICS);
+	digest = column(im, COL_DIGEST);
+	status = column(im, COL_STATUS);
+	if (addr_accept(raw_email, &email, &why) < 0) {
 		reject_row(im, line, "invalid address '%s': %s", raw_email, why);
 		return 0;
 	}
@@ -295,8 +300,16 @@ export_row(const struct export_row *r, void *arg)
 	struct export_state *es = arg;
 	const char *fields[NCOLUMNS] = {r->email, r->name ? r->name : "", r->topics,
 	                                digest_name(r->digest), sub_status_name(r->status)};
+	char *defused[NCOLUMNS];
+	int rc;
 
-	if (csv_write_record(es->out, fields, NCOLUMNS) < 0) {
+	/* Exports are opened in spreadsheets: no cell may be read as a formula. */
+	for (int i = 0; i < NCOLUMNS; i++)
+		fields[i] = defused[i] = csv_cell_defuse(fields[i]);
+	rc = csv_write_record(es->out, fields, NCOLUMNS);
+	for (int i = 0; i < NCOLUMNS; i++)
+		free(defused[i]);
+	if (rc < 0) {
 		es->failed = errno ? errno : EIO;
 		return 1;
 	}

@@ -9,7 +9,8 @@
  * file names the input in messages ("FILE:LINE: reason") and in the
  * membership's source ("import:FILE").
  * Export writes the columns import reads (email,name,topics,digest,status),
- * so an export imports back unchanged.
+ * with cells a spreadsheet would run as formulas neutralised (csv.h), and
+ * import restores them, so an export imports back unchanged.
  */
 #ifndef OUTREACH_IMPORT_H
 #define OUTREACH_IMPORT_H

@@ -92,6 +92,45 @@ is "$(printf '%s\n' "$out" | wc -l)" 2 "export --status filters"
 run subscriber export --list metro-north --status bogus
 is "$rc" 2 "bad --status is a usage error"
 
+# A row with fewer fields than the header is one bad row, not the end of the import.
+run list add news --name "News" --from "news@metronorth.example"
+printf 'email,name\nfew@x.example\nok@x.example,OK\n' > few.csv
+run subscriber import few.csv --list news --dry-run
+is "$rc" 0 "a short row does not abort the import"
+like "$err" "^few.csv:2: expected 2 fields as in the header, found 1" "and is reported with its line"
+is "$out" "dry run: would have imported 1, updated 0, rejected 1; 1 confirmation requests" "the rest would be imported"
+
+# Spreadsheet formula injection: cells starting with = + - @ are neutralised
+# on export and restored on import, so an export still imports back unchanged.
+printf 'email,name\n=cmd@x.example,=cmd|'"'"' /C calc'"'"'!A0\nplus@x.example,+1 555 0100\nat@x.example,@SUM(A1)\nminus@x.example,-2+3\nq@x.example,'"'"'=already quoted\nplain@x.example,Ana Lima\n' > formula.csv
+run subscriber import formula.csv --list news --confirmed
+is "$out" "imported 6, updated 0, rejected 0" "names that look like formulas import as written"
+is "$(sql "SELECT name FROM subscribers WHERE email='=cmd@x.example'")" "=cmd|' /C calc'!A0" "stored as written"
+run subscriber export --list news
+printf '%s\n' "$out" > formula-export.csv
+unlike "$(cut -d, -f1,2 formula-export.csv | tr -d '\r' | grep -v '^email')" '(^|,)[=+@-]' "no exported cell starts with = + - or @"
+like "$(cat formula-export.csv)" "'=cmd@x.example,'=cmd" "a formula-like cell is prefixed with a quote"
+run list add news2 --name "News 2" --from "news@metronorth.example"
+run subscriber import formula-export.csv --list news2
+run subscriber export --list news2
+printf '%s\n' "$out" > formula-export2.csv
+is "$(cmp formula-export.csv formula-export2.csv && echo same)" same "the export imports back unchanged"
+# A leading quote before a formula character is a spreadsheet's "this is text" mark, not part of the value.
+is "$(sql "SELECT group_concat(name, '|') FROM (SELECT name FROM subscribers WHERE email IN ('q@x.example','minus@x.example') ORDER BY email)")" "-2+3|=already quoted" "names survive the round trip"
+
+# Addresses that could never be sent are refused at the door, with a reason;
+# an IDN domain is kept in its ASCII (A-label) form, which every relay takes.
+printf 'email,name\nÜnï@bücher.example,U\n"""a b""@x.example",Q\nana@bücher.example,Ana\n' > idn.csv
+run subscriber import idn.csv --list news --confirmed
+is "$out" "imported 1, updated 0, rejected 2" "two unsendable addresses refused"
+like "$err" "idn.csv:2: invalid address 'Ünï@bücher.example': non-ASCII local part" "a UTF-8 local part is refused, naming why"
+like "$err" "idn.csv:3: invalid address '\"a b\"@x.example': quoted local part" "a quoted local part is refused, naming why"
+is "$(sql "SELECT email FROM subscribers WHERE name='Ana'")" "ana@xn--bcher-kva.example" "an IDN domain is stored as its A-label"
+run subscriber add "Ünï@bücher.example" --list news --confirmed
+is "$rc" 1 "subscriber add refuses it too"
+run subscriber show ana@bücher.example
+like "$out" "email: +ana@xn--bcher-kva.example" "the U-label spelling finds the subscriber"
+
 # Whole-file errors.
 printf 'mail,name\nx@y.example,X\n' > nohdr.csv
 run subscriber import nohdr.csv --list copy

@@ -441,10 +441,37 @@ test_large_file(void **state)
 	fclose(fp);
 }
 
+/* Formula-like cells are defused on export and restored on import, losslessly. */
+static void
+test_cell_defuse(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{"plain", "plain"}, {"", ""}, {"=1+2", "'=1+2"}, {"+1 555", "'+1 555"},
+		{"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tx", "'\tx"}, {"\rx", "'\rx"},
+		{"'=x", "''=x"}, {"''+x", "'''+x"}, {"'plain", "'plain"}, {"'", "'"},
+		{"a=b", "a=b"}, {"O'Brien", "O'Brien"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *d = csv_cell_defuse(rows[i].in);
+
+		if (strcmp(d, rows[i].out) != 0)
+			fail_msg("defuse '%s': got '%s', want '%s'", rows[i].in, d, rows[i].out);
+		if (strcmp(csv_cell_restore(d), rows[i].in) != 0)
+			fail_msg("restore '%s': got '%s', want '%s'", d, csv_cell_restore(d),
+			         rows[i].in);
+		free(d);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cell_defuse),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_field_len),
 		cmocka_unit_test(test_read_error),
