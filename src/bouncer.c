@@ -15,12 +15,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
-
 #include "addr.h"
 #include "bounce.h"
 #include "bounce_act.h"
 #include "bounce_rules.h"
+#include "hash.h"
 #include "imap.h"
 #include "log.h"
 #include "secret.h"
@@ -34,12 +33,9 @@ enum { IMAP_MAX_MESSAGE = 8 << 20, RECONNECT_MAX = 300, DISPOSE_BATCH = 100 };
 static char *
 message_key(const char *msg_id, const char *msg, size_t len)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	char hex[HASH_HEX_LEN + 1];
 
-	SHA256((const unsigned char *)msg, len, md);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hash_sha256_hex(msg, len, hex);
 	return xasprintf("%s %s", msg_id ? msg_id : "-", hex);
 }
 

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "frontmatter.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "log.h"
 #include "spool.h"
 
@@ -99,15 +100,28 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	const struct cli_opt opts[] = {{"wait", NULL, &wait}, {NULL, NULL, NULL}};
 	struct list_info list = {0};
 	struct doc doc = {0};
-	char *name = NULL, **pos;
+	char *name = NULL, **pos, hash[HASH_HEX_LEN + 1];
 	int npos, rc;
-	int64_t id = 0, deadline;
+	int64_t id = 0, at, deadline;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
 	if (cli_load_document(cli, pos[0], &doc, &list) < 0)
 		return CLI_FAIL;
 	rc = CLI_FAIL;
+	hash_sha256_hex(doc.text, strlen(doc.text), hash);
+	if (store_campaign_by_content(cli->store, hash, now_unix() - SPOOL_DEDUP_WINDOW, &id, &at,
+	                              &cli->err) == 0) {
+		char when[32];
+
+		cli_format_time(at, when, sizeof(when));
+		error_setk(&cli->err, ERR_CONFLICT, "%s: the same text became campaign %lld at %s; "
+		           "change it to send it again", pos[0], (long long)id, when);
+		goto out;
+	}
+	if (error_kind(&cli->err) != ERR_NOTFOUND)
+		goto out;
+	error_clear(&cli->err);
 	if (spool_init(cli->cfg.spool_dir, &cli->err) < 0 ||
 	    spool_submit(cli->cfg.spool_dir, doc.text, strlen(doc.text), &name, &cli->err) < 0)
 		goto out;

@@ -20,6 +20,7 @@
 #include "campaign.h"
 #include "compose.h"
 #include "frontmatter.h"
+#include "hash.h"
 #include "log.h"
 #include "policy.h"
 #include "spool.h"
@@ -180,18 +181,20 @@ ingest_one(struct deliver *d, const char *name, long *n, struct error *err)
 	struct campaign_new cn;
 	struct doc doc = {0};
 	char *text = NULL, *path = xasprintf("%s/new/%s", dir, name);
+	char hash[HASH_HEX_LEN + 1];
 	size_t len;
 	int64_t id;
 	int existed, rc = -1;
 
-	if (spool_read(dir, name, &text, &len, &why) < 0 ||
-	    doc_parse(path, text, len, &doc, &why) < 0 ||
-	    campaign_check(d->st, d->cfg, &doc, &list, &why) < 0) {
-		text = NULL; /* doc_parse took it */
-		log_warn("spool", "%s rejected: %s", name, error_msg(&why));
-		rc = spool_reject(dir, name, error_msg(&why), err);
+	if (spool_read(dir, name, &text, &len, &why) < 0 && error_kind(&why) == ERR_NOTFOUND) {
+		rc = 0; /* taken away since the directory was read */
 		goto out;
 	}
+	if (why.msg == NULL)
+		hash_sha256_hex(text, len, hash);
+	if (why.msg || doc_parse(path, text, len, &doc, &why) < 0 ||
+	    campaign_check(d->st, d->cfg, &doc, &list, &why) < 0)
+		goto reject;
 	memset(&cn, 0, sizeof(cn));
 	cn.list_id = list.id;
 	cn.kind = doc.kind == DOC_NOTICE ? "notice" : "newsletter";
@@ -202,8 +205,14 @@ ingest_one(struct deliver *d, const char *name, long *n, struct error *err)
 	cn.spool_name = name;
 	cn.send_at = doc.send_at_utc ? doc.send_at_utc : now_unix();
 	cn.event_starts = doc.has_event ? doc.event.starts_utc : 0;
-	if (store_campaign_add(d->st, &cn, &id, &existed, err) < 0)
+	cn.content_hash = hash;
+	cn.dedup_since = now_unix() - SPOOL_DEDUP_WINDOW;
+	if (store_campaign_add(d->st, &cn, &id, &existed, &why) < 0) {
+		if (error_kind(&why) == ERR_CONFLICT)
+			goto reject;
+		error_setk(err, error_kind(&why), "%s: %s", name, error_msg(&why));
 		goto out;
+	}
 	/* Committed: a crash before this rename only makes the next scan see it again. */
 	if (spool_accept(dir, name, err) < 0)
 		goto out;
@@ -211,6 +220,10 @@ ingest_one(struct deliver *d, const char *name, long *n, struct error *err)
 	         (long long)id, cn.kind, list.slug);
 	(*n)++;
 	rc = 0;
+	goto out;
+reject:
+	log_warn("spool", "%s rejected: %s", name, error_msg(&why));
+	rc = spool_reject(dir, name, error_msg(&why), err);
 out:
 	list_info_free(&list);
 	doc_free(&doc);

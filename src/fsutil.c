@@ -158,3 +158,62 @@ fail:
 	free(data);
 	return -1;
 }
+
+int
+read_dropped_file(const char *path, size_t max, char **out, size_t *len, struct error *err)
+{
+	struct stat sb;
+	char *data = NULL;
+	size_t n = 0, cap = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return error_setk(err, ERR_INPUT, "%s: a symbolic link (not followed)", path);
+		return error_setk(err, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s", path,
+		                  strerror(errno));
+	}
+	if (fstat(fd, &sb) < 0) {
+		error_setk(err, ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error_setk(err, ERR_INPUT, "%s: not a regular file (%s)", path,
+		           S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISDIR(sb.st_mode) ? "a directory" :
+		           S_ISSOCK(sb.st_mode) ? "a socket" : "a device");
+		goto fail;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			data = xrealloc(data, cap + 1);
+		}
+		got = read(fd, data + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			error_setk(err, ERR_IO, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > max) {
+			error_setk(err, ERR_INPUT, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+	}
+	close(fd);
+	data[n] = '\0';
+	*out = data;
+	if (len)
+		*len = n;
+	return 0;
+fail:
+	close(fd);
+	free(data);
+	return -1;
+}

@@ -25,5 +25,12 @@ int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode,
 char *path_dirname(const char *path);
 /* read_file - whole file into *out (NUL-terminated), refusing files over max bytes. */
 int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
+/*
+ * read_dropped_file - read_file for a file someone else put in our
+ * directory: a symbolic link is not followed, and anything but a regular
+ * file (a FIFO would block, a device could be anything) is refused
+ * unopened, ERR_INPUT with the reason.
+ */
+int read_dropped_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
 
 #endif

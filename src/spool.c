@@ -124,7 +124,7 @@ int
 spool_read(const char *dir, const char *name, char **text, size_t *len, struct error *err)
 {
 	char *path = xasprintf("%s/new/%s", dir, name);
-	int rc = read_file(path, SPOOL_MAX_FILE, text, len, err);
+	int rc = read_dropped_file(path, SPOOL_MAX_FILE, text, len, err);
 
 	free(path);
 	return rc;

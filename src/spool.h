@@ -17,7 +17,10 @@
 
 #include "util.h"
 
-enum { SPOOL_MAX_FILE = 1 << 20 };
+enum {
+	SPOOL_MAX_FILE = 1 << 20,
+	SPOOL_DEDUP_WINDOW = 86400, /* the same text again within this many seconds is refused */
+};
 
 int spool_init(const char *dir, struct error *err);
 /* spool_submit - write text into tmp/ and rename it into new/; *name is its spool name. */
@@ -25,6 +28,11 @@ int spool_submit(const char *dir, const char *text, size_t len, char **name, str
 /* spool_pending - names in new/ (oldest first); free with spool_names_free. */
 int spool_pending(const char *dir, char ***names, size_t *n, struct error *err);
 void spool_names_free(char **names, size_t n);
+/*
+ * spool_read - the text of new/NAME.  Anyone may drop files here, so a
+ * symbolic link is not followed and a FIFO, device or directory is refused
+ * without blocking (ERR_INPUT: the caller moves it to failed/).
+ */
 int spool_read(const char *dir, const char *name, char **text, size_t *len, struct error *err);
 /* spool_accept - new/NAME to cur/NAME. */
 int spool_accept(const char *dir, const char *name, struct error *err);

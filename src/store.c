@@ -189,6 +189,10 @@ static const char *const migrations[] = {
 	"DROP TABLE bounce_events;"
 	"ALTER TABLE bounce_events_v5 RENAME TO bounce_events;"
 	"CREATE INDEX bounce_events_subscriber ON bounce_events(subscriber_id, at);",
+	/* 6: the SHA-256 of a campaign's document, to refuse the same file dropped twice */
+	"ALTER TABLE campaigns ADD COLUMN content_hash TEXT;"
+	"CREATE INDEX campaigns_content ON campaigns(content_hash, created_at)"
+	"  WHERE content_hash IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -206,12 +206,16 @@ void campaign_info_free(struct campaign_info *c);
 struct campaign_new {
 	int64_t list_id;
 	const char *kind, *subject, *topic, *source_name, *document, *spool_name;
+	const char *content_hash;  /* SHA-256 hex of the document, or NULL */
 	int64_t send_at, event_starts;
+	int64_t dedup_since;       /* refuse content_hash seen in a campaign made since then */
 };
 /*
  * store_campaign_add - record a campaign (status scheduled).  A spool name
  * already recorded returns the existing campaign's id with *existed = 1, so
- * ingesting the same file twice (a crash between commit and rename) is harmless.
+ * ingesting the same file twice (a crash between commit and rename) is
+ * harmless.  The same content under another name, in a campaign made since
+ * dedup_since, is refused: ERR_CONFLICT, with that campaign's id in *id.
  */
 int store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, int *existed,
                        struct error *err);
@@ -222,6 +226,12 @@ int store_campaign_each(struct store *st, int (*fn)(const struct campaign_info *
 /* store_campaign_set_status - change status (with a reason, or NULL) and audit nothing. */
 int store_campaign_set_status(struct store *st, int64_t id, int status, const char *reason,
                               struct error *err);
+/*
+ * store_campaign_by_content - the newest campaign made since since from a
+ * document with this SHA-256 (ERR_NOTFOUND if none); *at when it was made.
+ */
+int store_campaign_by_content(struct store *st, const char *content_hash, int64_t since,
+                              int64_t *id, int64_t *at, struct error *err);
 /* store_campaign_by_spool - the campaign made from spool file name (-1 with err if none). */
 int store_campaign_by_spool(struct store *st, const char *name, int64_t *id, struct error *err);
 enum campaign_action { CAMPAIGN_PAUSE, CAMPAIGN_RESUME, CAMPAIGN_CANCEL };

@@ -6,8 +6,20 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_impl.h"
+
+/* format_time - t as "2026-11-30 14:05 UTC", for messages. */
+static void
+format_time(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
+}
 
 static const char *const campaign_names[] = {"draft", "scheduled", "sending", "sent",
                                              "cancelled", "paused"};
@@ -55,10 +67,11 @@ store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, 
 	static const char q[] = "SELECT id FROM campaigns WHERE spool_name = ?";
 	static const char ins[] =
 		"INSERT INTO campaigns (list_id, kind, subject, topic, source_name, spool_name,"
-		" document, status, send_at, event_starts, created_at)"
-		" VALUES (?,?,?,?,?,?,?,'scheduled',?,?,?)";
+		" document, status, send_at, event_starts, created_at, content_hash)"
+		" VALUES (?,?,?,?,?,?,?,'scheduled',?,?,?,?)";
 	sqlite3_stmt *s;
 	int opened, ok = 0, rc;
+	int64_t at;
 
 	*existed = 0;
 	if (store_tx_open(st, &opened, err) < 0)
@@ -79,6 +92,20 @@ store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, 
 			goto out;
 		}
 	}
+	if (c->content_hash) {
+		if (store_campaign_by_content(st, c->content_hash, c->dedup_since, id, &at, err) == 0) {
+			char when[32];
+
+			format_time(at, when, sizeof(when));
+			error_setk(err, ERR_CONFLICT, "the same text became campaign %lld at %s; a file "
+			           "dropped twice is sent once (change it to send it again)",
+			           (long long)*id, when);
+			goto out;
+		}
+		if (error_kind(err) != ERR_NOTFOUND)
+			goto out;
+		error_clear(err);
+	}
 	if ((s = store_stmt(st, ins, err)) == NULL)
 		goto out;
 	sqlite3_bind_int64(s, 1, c->list_id);
@@ -92,6 +119,7 @@ store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, 
 	if (c->event_starts)
 		sqlite3_bind_int64(s, 9, c->event_starts);
 	sqlite3_bind_int64(s, 10, now_unix());
+	store_bind_text(s, 11, c->content_hash);
 	if (store_step_done(st, s, err, "adding campaign") < 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -314,6 +342,30 @@ store_campaign_by_spool(struct store *st, const char *name, int64_t *id, struct 
 	if (rc == 0)
 		return error_setk(err, ERR_NOTFOUND, "no campaign from spool file %s", name);
 	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_campaign_by_content(struct store *st, const char *content_hash, int64_t since, int64_t *id,
+                          int64_t *at, struct error *err)
+{
+	static const char sql[] =
+		"SELECT id, created_at FROM campaigns WHERE content_hash = ? AND created_at >= ?"
+		" ORDER BY created_at DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, content_hash);
+	sqlite3_bind_int64(s, 2, since);
+	if ((rc = store_row(st, s, err, "finding a campaign by content")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no campaign with that content");
+	*id = sqlite3_column_int64(s, 0);
+	*at = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
 	return 0;
 }

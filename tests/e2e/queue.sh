@@ -169,7 +169,12 @@ like "$err" "another outreach daemon \(pid $dpid\)" "and names the running one"
 run run --once
 is "$rc" 1 "run --once refuses while the daemon runs"
 before=$(ls sink | wc -l)
-run send --wait news.md
+# The same text again within a day is refused: a file dropped twice is sent once.
+run send news.md
+is "$rc" 1 "send refuses the same text sent less than a day ago"
+like "$err" "news.md: the same text became campaign [0-9]+ at .*; change it to send it again" "and says which campaign it became"
+sed 's/^subject: "Forum news"$/subject: "Forum news, again"/' news.md > news2.md
+run send --wait news2.md
 is "$rc" 0 "send --wait with a daemon"
 like "$out" '^campaign [0-9]+' "send prints the campaign id"
 like "$out" 'campaign [0-9]+: sent, 30/30 done: sent 30' "and waits for delivery"
@@ -177,6 +182,24 @@ for _ in $(seq 30); do [ "$(ls sink | wc -l)" -ge $((before + 30)) ] && break; s
 is "$(ls sink | wc -l)" $((before + 30)) "the daemon delivered 30 more"
 run status
 like "$out" "daemon: +running \(pid $dpid\)" "status shows the daemon"
+
+# Whatever is dropped into queue/new, the worker neither hangs nor follows links.
+mkfifo queue/new/0-fifo.md
+ln -s /etc/shadow queue/new/0-link.md
+printf -- '---\nlist: metro-north\nsubject: Dropped twice\n---\nOnce\n' > queue/tmp/d1.md
+mv queue/tmp/d1.md queue/new/1-first.md
+ln queue/new/1-first.md queue/new/2-second.md
+sed 's/^subject: "Forum news"$/subject: "After the FIFO"/' news.md > news3.md
+run send news3.md
+like "$out" '^campaign [0-9]+' "a FIFO in the spool does not stop the worker"
+for _ in $(seq 50); do [ -f queue/failed/2-second.md.error ] && break; sleep 0.1; done
+ok "$([ -p queue/failed/0-fifo.md ]; echo $?)" "the FIFO is moved to failed/"
+like "$(cat queue/failed/0-fifo.md.error)" "not a regular file \(a FIFO\)" "with the reason"
+ok "$([ -L queue/failed/0-link.md ]; echo $?)" "the symbolic link is moved to failed/, not followed"
+like "$(cat queue/failed/0-link.md.error)" "a symbolic link \(not followed\)" "with the reason"
+is "$(sql "SELECT count(*) FROM campaigns WHERE subject='Dropped twice'")" 1 "a file dropped under two names becomes one campaign"
+like "$(cat queue/failed/2-second.md.error)" "the same text became campaign [0-9]+ at" "the second name is refused with the reason"
+unlike "$(cat daemon.log)" 'killed by signal|shadow' "nothing crashed, nothing followed the link"
 kill -TERM $dpid
 t0=$(date +%s)
 wait $dpid
