@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "markdown.h"
 #include "secret.h"
 
 int
@@ -16,6 +17,7 @@ campaign_check(struct store *st, const struct config *cfg, const struct doc *doc
 	struct error e = ERROR_INIT;
 	char *canon = NULL;
 	const char *tpl = doc->template_name.value;
+	size_t line;
 
 	if (store_list_get(st, doc->list.value, list, &e) < 0) {
 		error_set(err, "%s:%d: list: %s", doc->path, doc->list.line, error_msg(&e));
@@ -28,6 +30,12 @@ campaign_check(struct store *st, const struct config *cfg, const struct doc *doc
 			          e.msg ? error_msg(&e) : "give one topic");
 			goto fail;
 		}
+	}
+	if (markdown_check(doc->body, doc->body_len, &line, &e) < 0) {
+		error_setk(err, ERR_INPUT, "%s:%zu: body: %s", doc->path,
+		           line ? (size_t)doc->body_line + line - 1 : (size_t)doc->body_line,
+		           error_msg(&e));
+		goto fail;
 	}
 	if (tpl == NULL)
 		tpl = doc->kind == DOC_NOTICE ? "notice" : "newsletter";

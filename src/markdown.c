@@ -13,8 +13,8 @@
  * comes from the document); it glues a link's "[N]" to the link text.
  *
  * Failure: -1 with a message, for input over 1 MB, input that is not UTF-8,
- * or text that would grow past TEXT_MAX (deep nesting repeats its prefixes
- * on every line).
+ * input cmark would take unbounded time over (markdown_check), or text that
+ * would grow past TEXT_MAX.
  */
 #include "markdown.h"
 
@@ -29,6 +29,9 @@
 
 enum {
 	MARKDOWN_MAX = 1 << 20, /* input */
+	NEST_MAX = 32,          /* containers a line may open or stand in (see check_line) */
+	EMPH_RUN_MAX = 200,     /* one run of '*', '_' or '~' */
+	TICK_RUN_MAX = 32,      /* one run of backticks */
 	TEXT_MAX = 16 << 20,    /* rendered text */
 	WRAP_MIN = 20,          /* the narrowest a deeply nested paragraph is wrapped */
 	RULE_LEN = 20,          /* a thematic break */
@@ -509,21 +512,95 @@ render_text(struct text *t, cmark_node *doc)
 		add(t, "\n", 1);
 }
 
-/* bad_line - the line of the first invalid UTF-8; no sequence spans a newline. */
-static size_t
-bad_line(const char *s, size_t n)
+/*
+ * check_line - why line s[0..n) is refused before cmark sees it, or NULL.
+ *
+ * cmark's time grows with the depth of open containers times the inline
+ * nodes inside them: 200,000 '>' before runs of '*' take minutes.  The depth
+ * a line stands in is bounded from above by the container markers it starts
+ * with ('>', list bullets, "12." / "12)") plus its indentation (a nested
+ * list item is indented at least two columns per level, counted here as
+ * one level per four columns, so code blocks keep their room).  Runs of
+ * emphasis and code delimiters are capped too: no text needs hundreds.
+ */
+static const char *
+check_line(const char *s, size_t n)
 {
-	size_t line = 1;
+	size_t i = 0, col = 0, depth = 0, run = 0;
+	char prev = 0;
 
-	for (size_t i = 0; i < n; line++) {
-		const char *nl = memchr(s + i, '\n', n - i);
-		size_t e = nl ? (size_t)(nl - s) : n;
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+			/* The line's own indentation; the blank after a marker belongs to it. */
+			if (depth == 0)
+				col += s[i] == '\t' ? 4 - col % 4 : 1;
+			i++;
+		}
+		if (i < n && s[i] == '>') {
+			depth++;
+			i++;
+			continue;
+		}
+		if (i + 1 < n && (s[i] == '-' || s[i] == '+' || s[i] == '*') &&
+		    (s[i + 1] == ' ' || s[i + 1] == '\t')) {
+			depth++;
+			i++;
+			continue;
+		}
+		if (i < n && s[i] >= '0' && s[i] <= '9') {
+			size_t j = i;
 
-		if (!utf8_valid(s + i, e - i))
-			break;
+			while (j < n && j - i < 10 && s[j] >= '0' && s[j] <= '9')
+				j++;
+			if (j + 1 < n && (s[j] == '.' || s[j] == ')') &&
+			    (s[j + 1] == ' ' || s[j + 1] == '\t')) {
+				depth++;
+				i = j + 1;
+				continue;
+			}
+		}
+		break;
+	}
+	if (depth + col / 4 > NEST_MAX)
+		return "nested more than 32 levels deep (quotes and lists)";
+	for (; i < n; i++) {
+		char c = s[i];
+
+		if (c == prev && (c == '*' || c == '_' || c == '~' || c == '`')) {
+			run++;
+			if (run > (c == '`' ? TICK_RUN_MAX : EMPH_RUN_MAX))
+				return c == '`' ? "a run of more than 32 backticks" :
+				       "a run of more than 200 '*', '_' or '~'";
+		} else
+			run = 1;
+		prev = c;
+	}
+	return NULL;
+}
+
+int
+markdown_check(const char *md, size_t len, size_t *line, struct error *err)
+{
+	size_t ln = 1;
+
+	*line = 0;
+	if (len > MARKDOWN_MAX)
+		return error_setk(err, ERR_INPUT, "Markdown is %zu bytes, over the limit of %d",
+		                  len, MARKDOWN_MAX);
+	for (size_t i = 0; i < len; ln++) {
+		const char *nl = memchr(md + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - md) : len;
+		const char *why;
+
+		*line = ln;
+		if (!utf8_valid(md + i, e - i))
+			return error_setk(err, ERR_INPUT, "not valid UTF-8");
+		if ((why = check_line(md + i, e - i)) != NULL)
+			return error_setk(err, ERR_INPUT, "%s", why);
 		i = e + 1;
 	}
-	return line;
+	*line = 0;
+	return 0;
 }
 
 int
@@ -534,6 +611,7 @@ markdown_render(const char *md, size_t len, int allow_html, char **html, char **
 	struct text t;
 	cmark_node *doc = NULL;
 	char *h = NULL;
+	size_t line;
 
 	*html = *text = NULL;
 	memset(&t, 0, sizeof(t));
@@ -541,12 +619,9 @@ markdown_render(const char *md, size_t len, int allow_html, char **html, char **
 	buf_init(&t.para, TEXT_MAX);
 	buf_init(&t.line, TEXT_MAX);
 	t.allow_html = allow_html;
-	if (len > MARKDOWN_MAX) {
-		error_set(err, "Markdown is %zu bytes, over the limit of %d", len, MARKDOWN_MAX);
-		goto out;
-	}
-	if (!utf8_valid(md, len)) {
-		error_set(err, "Markdown is not valid UTF-8 (line %zu)", bad_line(md, len));
+	if (markdown_check(md, len, &line, err) < 0) {
+		if (line > 0)
+			error_prefix(err, "line %zu", line);
 		goto out;
 	}
 	doc = cmark_parse_document(md, len, opts);

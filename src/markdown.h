@@ -24,9 +24,17 @@
 enum { MARKDOWN_WRAP = 72 };
 
 /*
+ * markdown_check - what markdown_render refuses before any rendering, so a
+ * coordinator's file is refused at once and never costs the runner minutes
+ * of CPU: over 1 MB, not UTF-8, quotes and lists nested over 32 deep, runs
+ * of more than 200 '*', '_' or '~' or of 32 backticks.  -1 (ERR_INPUT) with
+ * *line the 1-based line at fault (0: the whole text).
+ */
+int markdown_check(const char *md, size_t len, size_t *line, struct error *err);
+/*
  * markdown_render - *html and *text are allocated (caller frees).  -1 with
- * err set and both NULL for input over 1 MB or not UTF-8 (naming the line),
- * or text that would be absurdly large (deep nesting).
+ * err set and both NULL for what markdown_check refuses ("line N: ..."), or
+ * text that would be absurdly large.
  */
 int markdown_render(const char *md, size_t len, int allow_html, char **html, char **text,
                     struct error *err);

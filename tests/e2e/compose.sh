@@ -110,4 +110,17 @@ like "$out" "composed 1 messages into var/outbox/new" "preview --outbox composes
 f=$(ls var/outbox/new/* | head -1)
 like "$(head -1 "$f")" '^Return-Path: <bounces\+b-0-0-0-[a-z0-9]+@metronorth.example>' "Maildir copy has the VERP return path"
 
+# A body that would cost cmark minutes of CPU is refused at once, naming its line.
+python3 -c "
+import sys
+sys.stdout.write('---\nlist: metro-north\nsubject: x\n---\nFine first line.\n\n' + '>' * 200000 + ('*' * 1000 + 'a') * 200 + '\n')" > bomb.md
+t0=$(date +%s)
+run send bomb.md
+is "$rc" 1 "send refuses a Markdown bomb"
+like "$err" "bomb.md:7: body: nested more than 32 levels deep" "naming the file and line"
+ok "$([ $(($(date +%s) - t0)) -lt 10 ]; echo $?)" "without spending the CPU (a bound, not a benchmark)"
+is "$(ls queue/new 2>/dev/null | wc -l)" 0 "and queues nothing"
+run preview bomb.md
+like "$err" "bomb.md:7: body: nested" "preview refuses it the same way"
+
 done_testing
