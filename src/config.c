@@ -12,10 +12,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "url.h"
 
 enum key_type { T_STRING, T_INT, T_DURATION, T_BOOL, T_ENUM };
 
@@ -27,6 +30,7 @@ struct config_key {
 	long long min, max;        /* T_INT, T_DURATION */
 	const char *const *choices; /* T_ENUM: NULL-terminated; the value stored is the index */
 	size_t offset;
+	int (*check)(const char *value, struct error *err); /* T_STRING: -1 with the reason */
 	const char *doc;
 };
 
@@ -35,107 +39,299 @@ static const char *const outcome_choices[] = {"resend", "skip", NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const imap_auth_choices[] = {"auto", "login", "plain", NULL};
 
+/*
+ * Checks of string values, run where each value is read (a default too),
+ * so a bad value stops the load naming its file, line and key instead of
+ * surfacing later in a header, a style attribute or a link.
+ */
+static int
+check_nonempty(const char *v, struct error *err)
+{
+	return *v ? 0 : error_setk(err, ERR_INPUT, "must not be empty");
+}
+
+/* check_color - "#rrggbb": the value lands in a style attribute of every message. */
+static int
+check_color(const char *v, struct error *err)
+{
+	if (strlen(v) != 7 || v[0] != '#' || strspn(v + 1, "0123456789abcdefABCDEF") != 6)
+		return error_setk(err, ERR_INPUT, "'%s' is not a colour of the form #rrggbb", v);
+	return 0;
+}
+
+static int
+check_domain(const char *v, struct error *err)
+{
+	char *addr = xasprintf("postmaster@%s", v);
+	const char *why;
+	int rc = 0;
+
+	if (*v == '\0' || v[0] == '[' || addr_valid(addr, &why) < 0)
+		rc = error_setk(err, ERR_INPUT, "'%s' is not a domain name%s%s", v,
+		                *v && v[0] != '[' ? ": " : "", *v && v[0] != '[' ? why : "");
+	else
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p >= 0x80) {
+				rc = error_setk(err, ERR_INPUT, "'%s': write an internationalised "
+				                "domain in its xn-- form", v);
+				break;
+			}
+	free(addr);
+	return rc;
+}
+
+static int
+check_domain_or_empty(const char *v, struct error *err)
+{
+	return *v ? check_domain(v, err) : 0;
+}
+
+/* check_local_part - the local part of our own addresses; '+' separates the token. */
+static int
+check_local_part(const char *v, struct error *err)
+{
+	char *addr = xasprintf("%s@example.org", v);
+	const char *why;
+	int rc = 0;
+
+	if (*v == '\0' || v[0] == '"' || addr_valid(addr, &why) < 0)
+		rc = error_setk(err, ERR_INPUT, "'%s' is not a local part (letters, digits and "
+		                "-._ such as 'bounces')", v);
+	else if (strchr(v, '+'))
+		rc = error_setk(err, ERR_INPUT, "'%s': '+' is where outreach puts its token", v);
+	for (const char *p = v; rc == 0 && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			rc = error_setk(err, ERR_INPUT, "'%s' is not an ASCII local part", v);
+	free(addr);
+	return rc;
+}
+
+/* check_url_of - v as a URL of one of the schemes (NULL-terminated), with no query. */
+static int
+check_url_of(const char *v, const char *const *schemes, const char *want, struct error *err)
+{
+	struct url u;
+	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	int ok = 0, rc = 0;
+
+	/* The scheme first: "javascript:..." is refused for what it is, not for its syntax. */
+	if (n > 0 && v[n] == ':') {
+		for (int i = 0; schemes[i]; i++)
+			ok |= strlen(schemes[i]) == n && strncasecmp(v, schemes[i], n) == 0;
+		if (!ok)
+			return error_setk(err, ERR_INPUT, "scheme '%.*s:' is not allowed here: use %s",
+			                  (int)n, v, want);
+		ok = 0;
+	}
+	if (url_parse(v, &u, err) < 0)
+		return error_prefix(err, "use %s", want);
+	for (int i = 0; schemes[i]; i++)
+		ok |= strcmp(u.scheme, schemes[i]) == 0;
+	if (!ok)
+		rc = error_setk(err, ERR_INPUT, "scheme '%s:' is not allowed here: use %s", u.scheme,
+		                want);
+	else if (u.has_query)
+		rc = error_setk(err, ERR_INPUT, "'%s': no query or fragment here", v);
+	url_free(&u);
+	return rc;
+}
+
+static int
+check_transport_url(const char *v, struct error *err)
+{
+	static const char *const smtp[] = {"smtp", "smtps", NULL};
+
+	if (strncmp(v, "maildir:", 8) == 0)
+		return v[8] ? 0 : error_setk(err, ERR_INPUT, "maildir: needs a directory");
+	return check_url_of(v, smtp, "maildir:PATH, smtp://HOST:PORT or smtps://HOST:PORT", err);
+}
+
+static int
+check_imap_url(const char *v, struct error *err)
+{
+	static const char *const imap[] = {"imap", "imaps", NULL};
+
+	return *v ? check_url_of(v, imap, "imap://HOST:PORT/MAILBOX or imaps://HOST:PORT/MAILBOX",
+	                         err) : 0;
+}
+
+static int
+check_base_url(const char *v, struct error *err)
+{
+	static const char *const http[] = {"https", "http", NULL};
+
+	return check_url_of(v, http, "https://HOST[/PATH] (or http:// for tests)", err);
+}
+
+/* check_listen - "off", or HOST:PORT ("[::1]:8025" for IPv6). */
+static int
+check_listen(const char *v, struct error *err)
+{
+	const char *colon = strrchr(v, ':'), *why;
+	long long port;
+
+	if (strcmp(v, "off") == 0)
+		return 0;
+	if (colon == NULL || colon == v || parse_int(colon + 1, 1, 65535, &port, &why) < 0 ||
+	    (v[0] == '[' && colon[-1] != ']'))
+		return error_setk(err, ERR_INPUT, "'%s': use HOST:PORT (such as 127.0.0.1:8025) "
+		                  "or off", v);
+	return 0;
+}
+
+static int
+check_file_or_empty(const char *v, struct error *err)
+{
+	struct stat sb;
+
+	if (*v == '\0')
+		return 0;
+	if (stat(v, &sb) < 0)
+		return error_setk(err, ERR_INPUT, "%s: %s", v, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return error_setk(err, ERR_INPUT, "%s: not a regular file", v);
+	return 0;
+}
+
+/* check_secret_mode - a file holding a password or key: readable by its owner only. */
+static int
+check_secret_mode(const char *path, const struct stat *sb, struct error *err)
+{
+	if (sb->st_mode & 077)
+		return error_setk(err, ERR_INPUT, "%s is readable by others (mode %04o); chmod 600 "
+		                  "it", path, (unsigned)(sb->st_mode & 07777));
+	return 0;
+}
+
+static int
+check_secret_file(const char *v, struct error *err)
+{
+	struct stat sb;
+
+	if (*v == '\0')
+		return 0;
+	if (stat(v, &sb) < 0)
+		return error_setk(err, ERR_INPUT, "%s: %s", v, strerror(errno));
+	return check_secret_mode(v, &sb, err);
+}
+
 #define OFF(f) offsetof(struct config, f)
 #define DAY (24LL * 3600)
 
 static const struct config_key keys[] = {
-	{"database", "path", T_STRING, "var/outreach.db", 0, 0, NULL, OFF(db_path),
+	{"database", "path", T_STRING, "var/outreach.db", 0, 0, NULL, OFF(db_path), check_nonempty,
 	 "SQLite database holding lists, subscribers, campaigns and delivery state."},
-	{"spool", "dir", T_STRING, "queue", 0, 0, NULL, OFF(spool_dir),
+	{"spool", "dir", T_STRING, "queue", 0, 0, NULL, OFF(spool_dir), check_nonempty,
 	 "Spool directory (tmp/ new/ cur/ failed/) that coordinators and cron drop work into."},
-	{"spool", "rescan_interval", T_DURATION, "30s", 1, DAY, NULL, OFF(spool_rescan),
+	{"spool", "rescan_interval", T_DURATION, "30s", 1, DAY, NULL, OFF(spool_rescan), NULL,
 	 "How often the daemon rescans the spool besides inotify (s, m, h or d suffix)."},
 
 	{"transport", "url", T_STRING, "maildir:var/outbox", 0, 0, NULL, OFF(transport_url),
+	 check_transport_url,
 	 "Where mail goes: maildir:PATH (local Maildir, the default), smtp://host:port or\n"
 	 "smtps://host:port."},
-	{"transport", "username", T_STRING, "", 0, 0, NULL, OFF(smtp_username),
+	{"transport", "username", T_STRING, "", 0, 0, NULL, OFF(smtp_username), NULL,
 	 "SMTP AUTH user name; empty for no AUTH."},
 	{"transport", "password_file", T_STRING, "", 0, 0, NULL, OFF(smtp_password_file),
-	 "File holding the SMTP password on its first line (keep it mode 0600)."},
-	{"transport", "starttls", T_ENUM, "required", 0, 0, starttls_choices, OFF(starttls),
+	 check_secret_file,
+	 "File holding the SMTP password on its first line; refused unless mode 0600."},
+	{"transport", "starttls", T_ENUM, "required", 0, 0, starttls_choices, OFF(starttls), NULL,
 	 "STARTTLS on smtp:// URLs: required, opportunistic or off."},
-	{"transport", "helo_name", T_STRING, "", 0, 0, NULL, OFF(helo_name),
+	{"transport", "helo_name", T_STRING, "", 0, 0, NULL, OFF(helo_name), check_domain_or_empty,
 	 "Name given in EHLO; empty means [sender] domain."},
-	{"transport", "max_connections", T_INT, "4", 1, 64, NULL, OFF(max_connections),
+	{"transport", "max_connections", T_INT, "4", 1, 64, NULL, OFF(max_connections), NULL,
 	 "SMTP connections used in parallel."},
 	{"transport", "messages_per_second", T_INT, "0", 0, 100000, NULL, OFF(messages_per_second),
+	 NULL,
 	 "Ceiling on messages handed to the relay per second; 0 means as fast as it accepts."},
 	{"transport", "messages_per_connection", T_INT, "1000", 1, 1000000, NULL,
-	 OFF(messages_per_connection), "Messages sent over one connection before it is renewed."},
+	 OFF(messages_per_connection),
+	  NULL, "Messages sent over one connection before it is renewed."},
 	{"transport", "domain_per_minute", T_INT, "0", 0, 1000000, NULL, OFF(domain_per_minute),
+	 NULL,
 	 "Ceiling on messages per minute to any one recipient domain; 0 means none."},
-	{"transport", "timeout", T_DURATION, "60s", 1, 3600, NULL, OFF(smtp_timeout),
+	{"transport", "timeout", T_DURATION, "60s", 1, 3600, NULL, OFF(smtp_timeout), NULL,
 	 "How long one SMTP transaction may take before it is treated as a deferral."},
-	{"transport", "retry_min", T_DURATION, "5m", 1, DAY, NULL, OFF(retry_min),
+	{"transport", "retry_min", T_DURATION, "5m", 1, DAY, NULL, OFF(retry_min), NULL,
 	 "First wait before retrying a deferred message; each retry waits twice as long."},
-	{"transport", "retry_max", T_DURATION, "2h", 1, DAY, NULL, OFF(retry_max),
+	{"transport", "retry_max", T_DURATION, "2h", 1, DAY, NULL, OFF(retry_max), NULL,
 	 "Longest wait between retries."},
 	{"transport", "give_up_after", T_DURATION, "3d", 60, 30 * DAY, NULL, OFF(give_up_after),
+	 NULL,
 	 "A delivery still deferred this long after its first attempt is marked failed."},
 	{"transport", "max_lateness", T_DURATION, "12h", 60, 30 * DAY, NULL, OFF(max_lateness),
+	 NULL,
 	 "A campaign whose send time passed longer ago than this is paused, not sent late."},
 	{"transport", "unknown_outcome", T_ENUM, "resend", 0, 0, outcome_choices,
-	 OFF(unknown_outcome),
+	 OFF(unknown_outcome), NULL,
 	 "After a crash, messages whose outcome is unknown are resent (at most one duplicate\n"
 	 "each) or skipped (no duplicates, perhaps a lost copy): resend or skip."},
 
-	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain),
+	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain), check_domain,
 	 "Domain for Message-IDs and the VERP return path (bounces+TOKEN@domain)."},
 	{"sender", "bounce_local", T_STRING, "bounces", 0, 0, NULL, OFF(bounce_local),
+	 check_local_part,
 	 "Local part of the return path that bounces come back to."},
 	{"sender", "request_local", T_STRING, "outreach-request", 0, 0, NULL, OFF(request_local),
+	 check_local_part,
 	 "Local part of the address that takes mail commands (unsubscribe)."},
 
-	{"bounces", "imap_url", T_STRING, "", 0, 0, NULL, OFF(imap_url),
+	{"bounces", "imap_url", T_STRING, "", 0, 0, NULL, OFF(imap_url), check_imap_url,
 	 "Mailbox that bounces arrive in: imap://host:port/MAILBOX (STARTTLS) or\n"
 	 "imaps://host:port/MAILBOX; empty turns the bounce worker off."},
-	{"bounces", "username", T_STRING, "", 0, 0, NULL, OFF(imap_username), "IMAP user name."},
+	{"bounces", "username", T_STRING, "", 0, 0, NULL, OFF(imap_username),
+	 NULL, "IMAP user name."},
 	{"bounces", "password_file", T_STRING, "", 0, 0, NULL, OFF(imap_password_file),
-	 "File holding the IMAP password on its first line."},
-	{"bounces", "auth", T_ENUM, "auto", 0, 0, imap_auth_choices, OFF(imap_auth),
+	 check_secret_file,
+	 "File holding the IMAP password on its first line; refused unless mode 0600."},
+	{"bounces", "auth", T_ENUM, "auto", 0, 0, imap_auth_choices, OFF(imap_auth), NULL,
 	 "How to log in: login (IMAP LOGIN), plain (AUTHENTICATE PLAIN), or auto\n"
 	 "(LOGIN unless the server refuses it with LOGINDISABLED)."},
-	{"bounces", "tls_verify", T_BOOL, "yes", 0, 0, NULL, OFF(imap_tls_verify),
+	{"bounces", "tls_verify", T_BOOL, "yes", 0, 0, NULL, OFF(imap_tls_verify), NULL,
 	 "Verify the IMAP server certificate; turn off only for tests."},
-	{"bounces", "ca_file", T_STRING, "", 0, 0, NULL, OFF(imap_ca_file),
+	{"bounces", "ca_file", T_STRING, "", 0, 0, NULL, OFF(imap_ca_file), check_file_or_empty,
 	 "CA certificates to trust for the IMAP server; empty means the system's."},
 	{"bounces", "processed_folder", T_STRING, "processed", 0, 0, NULL, OFF(imap_processed),
+	 check_nonempty,
 	 "Folder a message is moved to once its result is stored."},
 	{"bounces", "unparsed_folder", T_STRING, "unparsed", 0, 0, NULL, OFF(imap_unparsed),
+	 check_nonempty,
 	 "Folder for messages that could not be understood."},
-	{"bounces", "poll_interval", T_DURATION, "60s", 5, DAY, NULL, OFF(imap_poll),
+	{"bounces", "poll_interval", T_DURATION, "60s", 5, DAY, NULL, OFF(imap_poll), NULL,
 	 "How often to look for new mail when the server has no IDLE."},
-	{"bounces", "soft_threshold", T_INT, "3", 1, 100, NULL, OFF(soft_threshold),
+	{"bounces", "soft_threshold", T_INT, "3", 1, 100, NULL, OFF(soft_threshold), NULL,
 	 "Soft bounces (at most one counted a day) that disable an address."},
-	{"bounces", "soft_window_days", T_INT, "14", 1, 365, NULL, OFF(soft_window_days),
+	{"bounces", "soft_window_days", T_INT, "14", 1, 365, NULL, OFF(soft_window_days), NULL,
 	 "Days over which soft bounces count; older ones fade."},
-	{"bounces", "probe", T_BOOL, "no", 0, 0, NULL, OFF(bounce_probe),
+	{"bounces", "probe", T_BOOL, "no", 0, 0, NULL, OFF(bounce_probe), NULL,
 	 "Before disabling an address, send it a probe message and disable it only\n"
 	 "if that bounces too."},
 
-	{"subscribe", "confirm_by_reply", T_BOOL, "yes", 0, 0, NULL, OFF(confirm_by_reply),
+	{"subscribe", "confirm_by_reply", T_BOOL, "yes", 0, 0, NULL, OFF(confirm_by_reply), NULL,
 	 "Confirmation requests (double opt-in) may be answered by a plain reply as\n"
 	 "well as by their link; the reply goes to request_local+TOKEN@domain."},
 
-	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen),
+	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen), check_listen,
 	 "Address the preference centre listens on."},
 	{"web", "base_url", T_STRING, "http://127.0.0.1:8025", 0, 0, NULL, OFF(web_base_url),
+	 check_base_url,
 	 "Public URL of the preference centre, used in unsubscribe and preference links."},
 
 	{"security", "secret_file", T_STRING, "var/secret.key", 0, 0, NULL, OFF(secret_file),
+	 check_nonempty,
 	 "Key for signing links (created 0600 by outreach init; keep it secret)."},
 
-	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color),
+	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color), check_color,
 	 "Main colour of the templates (#rrggbb)."},
-	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent),
+	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent), check_color,
 	 "Accent colour of the templates (#rrggbb)."},
 	{"brand", "templates", T_STRING, "templates", 0, 0, NULL, OFF(templates_dir),
+	 check_nonempty,
 	 "Directory holding NAME.html and NAME.txt templates."},
 
-	{"log", "level", T_ENUM, "info", 0, 0, level_choices, OFF(log_level),
+	{"log", "level", T_ENUM, "info", 0, 0, level_choices, OFF(log_level), NULL,
 	 "error, warn, info or debug."},
-	{"log", "syslog", T_BOOL, "no", 0, 0, NULL, OFF(log_syslog),
+	{"log", "syslog", T_BOOL, "no", 0, 0, NULL, OFF(log_syslog), NULL,
 	 "Log to syslog (facility mail) instead of standard error."},
 };
 
@@ -198,7 +394,9 @@ key_set(struct config *cfg, const struct config_key *k, const char *value, struc
 	switch (k->type) {
 	case T_STRING:
 		if (has_header_breaker(value) || !utf8_valid(value, strlen(value)))
-			return error_set(err, "control characters or invalid UTF-8");
+			return error_setk(err, ERR_INPUT, "control characters or invalid UTF-8");
+		if (k->check && k->check(value, err) < 0)
+			return -1;
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		return 0;
@@ -341,8 +539,8 @@ load_handler(void *user, const char *section, const char *name, const char *valu
 	st->seen_line[idx] = st->line;
 	if (key_set(st->cfg, k, value, &kerr) < 0) {
 		st->failed = 1;
-		error_set(st->err, "%s:%d: [%s] %s: %s", st->path, st->line, section, name,
-		          error_msg(&kerr));
+		error_setk(st->err, ERR_INPUT, "%s:%d: [%s] %s: %s", st->path, st->line, section,
+		           name, error_msg(&kerr));
 		error_clear(&kerr);
 		return 0;
 	}
@@ -374,10 +572,22 @@ config_load(struct config *cfg, const char *path, struct error *err)
 	st.err = err;
 	rc = ini_parse_stream(load_reader, &st, load_handler, &st);
 	fclose(st.fp);
+	if (!st.failed && rc == 0 && next.retry_min > next.retry_max) {
+		const struct config_key *kmin = key_find("transport", "retry_min");
+		const struct config_key *kmax = key_find("transport", "retry_max");
+		int line = st.seen_line[kmax - keys] ? st.seen_line[kmax - keys]
+		                                     : st.seen_line[kmin - keys];
+
+		st.failed = 1;
+		error_setk(err, ERR_INPUT, "%s:%d: [transport] %s: retry_min (%llds) is longer than "
+		           "retry_max (%llds)", path, line,
+		           st.seen_line[kmax - keys] ? "retry_max" : "retry_min",
+		           next.retry_min, next.retry_max);
+	}
 	if (st.failed || rc != 0) {
 		if (!st.failed)
-			error_set(err, "%s:%d: not a [section] or a key = value line", path,
-			          rc > 0 ? rc : 0);
+			error_setk(err, ERR_INPUT, "%s:%d: not a [section] or a key = value line", path,
+			           rc > 0 ? rc : 0);
 		config_free(&next);
 		return -1;
 	}
@@ -480,12 +690,19 @@ config_read_secret_file(const char *path, char **out, struct error *err)
 {
 	char *line = NULL;
 	size_t cap = 0;
+	struct stat sb;
 	ssize_t n;
 	FILE *fp;
 
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		return error_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fileno(fp), &sb) < 0 || check_secret_mode(path, &sb, err) < 0) {
+		if (err && error_kind(err) == ERR_NONE)
+			error_set(err, "%s: %s", path, strerror(errno));
+		fclose(fp);
+		return -1;
+	}
 	n = getline(&line, &cap, fp);
 	fclose(fp);
 	if (n <= 0) {

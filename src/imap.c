@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "url.h"
 
 struct imap {
 	mailimap *session;
@@ -187,35 +188,25 @@ fail:
 	return NULL;
 }
 
-/* parse_url - imap[s]://host[:port][/mailbox] */
+/* parse_url - imap[s]://host[:port][/mailbox], the mailbox INBOX when none is given. */
 static int
 parse_url(struct imap *m, const char *url, int *implicit_tls, struct error *err)
 {
-	const char *p, *slash, *colon;
+	struct url u;
 
-	if (strncmp(url, "imaps://", 8) == 0) {
-		*implicit_tls = 1;
-		p = url + 8;
-	} else if (strncmp(url, "imap://", 7) == 0) {
-		*implicit_tls = 0;
-		p = url + 7;
-	} else
-		return error_set(err, "[bounces] imap_url '%s': use imap://HOST:PORT/MAILBOX or "
-		                 "imaps://HOST:PORT/MAILBOX", url);
-	slash = strchr(p, '/');
-	if (slash == NULL)
-		slash = p + strlen(p);
-	colon = memchr(p, ':', (size_t)(slash - p));
-	if (colon) {
-		m->host = xstrndup(p, (size_t)(colon - p));
-		m->port = xstrndup(colon + 1, (size_t)(slash - colon - 1));
-	} else {
-		m->host = xstrndup(p, (size_t)(slash - p));
-		m->port = xstrdup(*implicit_tls ? "993" : "143");
+	if (url_parse(url, &u, err) < 0)
+		return error_prefix(err, "[bounces] imap_url");
+	if (strcmp(u.scheme, "imaps") != 0 && strcmp(u.scheme, "imap") != 0) {
+		url_free(&u);
+		return error_setk(err, ERR_INPUT, "[bounces] imap_url '%s': use imap://HOST:PORT/MAILBOX "
+		                  "or imaps://HOST:PORT/MAILBOX", url);
 	}
-	m->mailbox = xstrdup(*slash && slash[1] ? slash + 1 : "INBOX");
-	if (*m->host == '\0')
-		return error_set(err, "[bounces] imap_url '%s': no host", url);
+	*implicit_tls = strcmp(u.scheme, "imaps") == 0;
+	m->host = u.host;
+	m->port = u.port ? u.port : xstrdup(*implicit_tls ? "993" : "143");
+	m->mailbox = xstrdup(u.path[0] == '/' && u.path[1] ? u.path + 1 : "INBOX");
+	u.host = u.port = NULL;
+	url_free(&u);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -73,6 +74,38 @@ static const struct {
 	{"[database]\npath = a\npath = b\n", ":3: [database] path: set twice (first on line 2)"},
 	{"[database]\njust some words\n", ":2: not a [section] or a key = value line"},
 	{"path = x\n", ":1: unknown section []"},
+	/* Values checked where they are read: each would otherwise land in mail or a page. */
+	{"[brand]\ncolor = red;}</style><script>alert(1)</script>\n",
+	 ":2: [brand] color: 'red;}</style><script>alert(1)</script>' is not a colour of the form "
+	 "#rrggbb"},
+	{"[brand]\naccent = #12345\n", ":2: [brand] accent: '#12345' is not a colour"},
+	{"[brand]\ncolor = #1D4E89\naccent = #f2a900\n", NULL},
+	{"[web]\nbase_url = javascript:alert(1)//\n",
+	 ":2: [web] base_url: scheme 'javascript:' is not allowed here"},
+	{"[web]\nbase_url = https://prefs.metronorth.example/outreach\n", NULL},
+	{"[web]\nbase_url = https://prefs.example/?x=1\n", ":2: [web] base_url: "},
+	{"[web]\nbase_url = prefs.example\n", ":2: [web] base_url: "},
+	{"[web]\nlisten = 8025\n", ":2: [web] listen: '8025': use HOST:PORT"},
+	{"[web]\nlisten = off\n", NULL},
+	{"[web]\nlisten = [::1]:8025\n", NULL},
+	{"[transport]\nretry_min = 1h\nretry_max = 1m\n",
+	 ":3: [transport] retry_max: retry_min (3600s) is longer than retry_max (60s)"},
+	{"[transport]\nretry_min = 3h\n",
+	 ":2: [transport] retry_min: retry_min (10800s) is longer than retry_max (7200s)"},
+	{"[transport]\nurl = file:///etc/passwd\n",
+	 ":2: [transport] url: scheme 'file:' is not allowed here: use maildir:PATH"},
+	{"[transport]\nurl = maildir:\n", ":2: [transport] url: maildir: needs a directory"},
+	{"[transport]\nurl = smtps://relay.example:465\n", NULL},
+	{"[bounces]\nimap_url = http://mail.example/INBOX\n",
+	 ":2: [bounces] imap_url: scheme 'http:' is not allowed here"},
+	{"[sender]\nbounce_local = a b\n", ":2: [sender] bounce_local: 'a b' is not a local part"},
+	{"[sender]\nrequest_local = req+x\n", ":2: [sender] request_local: 'req+x': '+'"},
+	{"[sender]\ndomain = exa mple.org\n", ":2: [sender] domain: 'exa mple.org' is not a domain"},
+	{"[sender]\ndomain = metronorth.example\n", NULL},
+	{"[database]\npath =\n", ":2: [database] path: must not be empty"},
+	{"[transport]\npassword_file = /nonexistent/pass\n",
+	 ":2: [transport] password_file: /nonexistent/pass: No such file"},
+	{"[bounces]\nca_file = /nonexistent/ca.pem\n", ":2: [bounces] ca_file: /nonexistent/ca.pem"},
 };
 
 static void
@@ -103,6 +136,45 @@ test_load_cases(void **state)
 		unlink(path);
 		free(path);
 	}
+}
+
+/* A password file anyone else can read is refused, as the signing key is. */
+static void
+test_secret_modes(void **state)
+{
+	struct config cfg;
+	struct error err = ERROR_INIT;
+	char *pass = write_temp("secret\n"), *text, *path;
+	char *got = NULL;
+
+	(void)state;
+	chmod(pass, 0644);
+	text = malloc(strlen(pass) + 64);
+	snprintf(text, strlen(pass) + 64, "[bounces]\npassword_file = %s\n", pass);
+	path = write_temp(text);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, &err), -1);
+	if (strstr(error_msg(&err), ":2: [bounces] password_file: ") == NULL ||
+	    strstr(error_msg(&err), "is readable by others (mode 0644); chmod 600 it") == NULL)
+		fail_msg("got '%s'", error_msg(&err));
+	error_clear(&err);
+	/* Loosened after the load: reading it is refused too. */
+	chmod(pass, 0600);
+	assert_int_equal(config_load(&cfg, path, &err), 0);
+	chmod(pass, 0640);
+	assert_int_equal(config_read_secret_file(cfg.imap_password_file, &got, &err), -1);
+	assert_non_null(strstr(error_msg(&err), "readable by others"));
+	error_clear(&err);
+	chmod(pass, 0600);
+	assert_int_equal(config_read_secret_file(cfg.imap_password_file, &got, &err), 0);
+	assert_string_equal(got, "secret");
+	free(got);
+	config_free(&cfg);
+	unlink(path);
+	unlink(pass);
+	free(path);
+	free(pass);
+	free(text);
 }
 
 static void
@@ -186,6 +258,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_secret_modes),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_load_cases),
 		cmocka_unit_test(test_values_applied),
