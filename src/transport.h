@@ -1,7 +1,8 @@
 /*
  * transport - hands composed messages to the outside: an SMTP relay through
  * libcurl's multi interface (several connections, each reused across
- * messages), or the embedded default, a local Maildir.
+ * messages), or the embedded default, a local Maildir: two backends behind
+ * one table of operations, chosen by [transport] url.
  *
  * The caller submits messages while transport_capacity() > 0 and polls;
  * each finished message comes back once through the callback with its
@@ -13,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "util.h"
 
@@ -55,5 +57,24 @@ int transport_poll(struct transport *t, int timeout_ms, int extra_fd, transport_
                    void *arg, struct error *err);
 /* transport_is_throttle_reply - whether a reply asks the sender to slow down. */
 int transport_is_throttle_reply(int code, const char *text);
+
+/* What happened in one SMTP transaction, as watched on the wire. */
+struct smtp_exchange {
+	int completed;             /* the message was accepted after DATA */
+	const char *last_reply;    /* the server's last reply line, or "" */
+	const char *last_cmd;      /* the last command word sent ("RCPT", "DATA", ...) */
+	const char *err_reply;     /* the first 4xx or 5xx reply, or "" */
+	const char *err_cmd;       /* the command it answered */
+	long response_code;        /* the last reply code as libcurl saw it, 0 if none */
+	const char *failure;       /* what went wrong when no reply says (refused, timeout) */
+};
+
+/*
+ * transport_classify - the outcome of an exchange (enum transport_outcome),
+ * and in why the reply (or failure) that decided it: a 5xx to RCPT is
+ * REJECTED, any other 5xx FAILED, a 421 or a 4xx asking to slow down
+ * THROTTLED, anything else DEFERRED.  Pure: unit-tested on its own.
+ */
+int transport_classify(const struct smtp_exchange *x, struct buf *why);
 
 #endif

@@ -1,0 +1,27 @@
+/*
+ * transport_impl - private to the transport module: the table of operations
+ * every backend fills in (transport_smtp.c, transport_maildir.c), as
+ * OpenSMTPD's queue backends do.  transport.c picks the backend by the URL's
+ * scheme and dispatches; no other module includes this file.
+ */
+#ifndef OUTREACH_TRANSPORT_IMPL_H
+#define OUTREACH_TRANSPORT_IMPL_H
+
+#include "transport.h"
+
+struct transport_ops {
+	const char *prefix;        /* the [transport] url prefix it serves: "maildir:", "smtp://" */
+	int (*open)(const struct config *cfg, void **state, struct error *err);
+	void (*close)(void *state);
+	int (*capacity)(const void *state);
+	int (*in_flight)(const void *state);
+	int (*submit)(void *state, void *ctx, const char *envelope_from, const char *rcpt,
+	              const char *msg, size_t len, struct error *err);
+	int (*poll)(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void *arg,
+	            struct error *err);
+};
+
+extern const struct transport_ops transport_maildir_ops, transport_smtp_ops,
+	transport_smtps_ops;
+
+#endif
