@@ -17,6 +17,7 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->failed = 0;
 }
 
 void
@@ -31,6 +32,7 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -41,8 +43,10 @@ buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, cap;
 
-	if (n > b->max || b->len > b->max - n)
+	if (n > b->max || b->len > b->max - n) {
+		b->failed = 1;
 		return BUF_TOO_BIG;
+	}
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return BUF_OK;
@@ -89,8 +93,10 @@ buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0)
+	if (n < 0) {
+		b->failed = 1;
 		return BUF_TOO_BIG;
+	}
 	if (buf_reserve(b, (size_t)n) != BUF_OK)
 		return BUF_TOO_BIG;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -116,6 +122,12 @@ buf_cstr(const struct buf *b)
 	return b->data ? b->data : "";
 }
 
+int
+buf_failed(const struct buf *b)
+{
+	return b->failed;
+}
+
 char *
 buf_steal(struct buf *b)
 {
@@ -123,6 +135,7 @@ buf_steal(struct buf *b)
 
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 	return p;
 }
 

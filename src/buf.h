@@ -5,8 +5,11 @@
  * request, a rendered message) is built in a struct buf.  A buffer never grows
  * past the maximum given to buf_init(); an add that would cross it fails with
  * BUF_TOO_BIG and leaves the contents as they were, so the caller can reject
- * the input cleanly.  The contents are always NUL-terminated once anything has
- * been added.  Out of memory aborts (see util.h): callers only check the limit.
+ * the input cleanly.  The failure is also remembered (buf_failed) until the
+ * buffer is reset, so code that builds a long text with many adds may check
+ * once at the end instead of after every add.  The contents are always
+ * NUL-terminated once anything has been added.  Out of memory aborts (see
+ * util.h): callers only check the limit.
  */
 #ifndef OUTREACH_BUF_H
 #define OUTREACH_BUF_H
@@ -21,6 +24,7 @@ struct buf {
 	size_t len;  /* bytes used, not counting the NUL */
 	size_t cap;  /* bytes allocated */
 	size_t max;  /* ceiling on len */
+	int failed;  /* an add was refused since the last reset */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -36,6 +40,8 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(
 const char *buf_cstr(const struct buf *b);
 /* buf_steal - hand the contents to the caller (free() them) and reset b. */
 char *buf_steal(struct buf *b);
+/* buf_failed - whether any add was refused since buf_init or buf_reset. */
+int buf_failed(const struct buf *b);
 /* buf_truncate - shorten to n bytes (n <= len). */
 void buf_truncate(struct buf *b, size_t n);
 

@@ -118,7 +118,7 @@ add_inline_styles(const char *html, const char *link_color, struct buf *out)
 		}
 		buf_addc(out, *p++);
 	}
-	return out->len > out->max ? -1 : 0;
+	return buf_failed(out) ? -1 : 0;
 }
 
 /* preheader_of - the first words of the text body, shown by clients beside the subject. */
@@ -569,7 +569,8 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 		buf_add(msg, c->calendar_part.data, c->calendar_part.len);
 		buf_addf(msg, "\r\n--%s--\r\n", mixed);
 	}
-	if (msg->len >= msg->max)
+	/* One check for every add above: a message cut short must never go out. */
+	if (buf_failed(msg))
 		goto too_big;
 	free(c->last_message_id);
 	c->last_message_id = msgid;

@@ -230,12 +230,51 @@ test_links_are_signed(void **state)
 	icaltimezone_free_builtin_timezones();
 }
 
+/*
+ * A buffer that cannot take the whole message fails the compose, wherever
+ * the limit falls: a message cut short (without its closing boundary) must
+ * never be handed to the relay.
+ */
+static void
+test_too_big_never_truncated(void **state)
+{
+	struct config cfg;
+	struct doc d = {0};
+	struct compose_campaign *c = prepare(&cfg, &d, notice);
+	struct compose_recipient r = {42, 9, "ada@school.example", "Ada"};
+	struct error err = ERROR_INIT;
+	struct buf msg, from;
+	size_t full;
+
+	(void)state;
+	buf_init(&msg, COMPOSE_MAX_MESSAGE);
+	buf_init(&from, 1024);
+	assert_int_equal(compose_message(c, &r, &msg, &from, &err), 0);
+	full = msg.len;
+	buf_free(&msg);
+	/* Short by 1, by the closing boundary, by the calendar part, by half. */
+	for (size_t cut = 1; cut < full; cut = cut < 64 ? cut + 7 : cut * 2) {
+		buf_init(&msg, full - cut);
+		if (compose_message(c, &r, &msg, &from, &err) != -1 ||
+		    strstr(error_msg(&err), "larger than") == NULL)
+			fail_msg("buffer %zu bytes short: got rc 0 (%zu bytes), want an error", cut,
+			         msg.len);
+		error_clear(&err);
+		buf_free(&msg);
+	}
+	buf_free(&from);
+	compose_free(c);
+	doc_free(&d);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notice_parses_in_libetpan),
 		cmocka_unit_test(test_links_are_signed),
+		cmocka_unit_test(test_too_big_never_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
