@@ -43,7 +43,7 @@ void store_close(struct store *st);
 int store_schema_version(struct store *st);
 /* store_latest_version - the version this build migrates to. */
 int store_latest_version(void);
-/* store_migrate_to - for tests: open path and migrate only up to version. */
+/* store_open_at_version - for tests: open path and migrate only up to version. */
 int store_open_at_version(const char *path, int version, struct store **out, struct error *err);
 
 int store_begin(struct store *st, struct error *err);
