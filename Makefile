@@ -66,7 +66,7 @@ build/bench/compose_bench: bench/compose_bench.c $(REL_LIB) | build/bench
 build/fuzz/%.o: src/%.c | build/fuzz
 	clang $(WARN) $(CPPFLAGS) -O1 -g -D_POSIX_C_SOURCE=200809L -DOUTREACH_VERSION='"$(VERSION)"' \
 		-DOUTREACH_DATADIR='"$(PREFIX)/share/outreach"' $(PKG_CFLAGS) \
-		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+		-fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | build/fuzz
 	clang $(WARN) $(CPPFLAGS) -O1 -g -D_POSIX_C_SOURCE=200809L -Isrc $(PKG_CFLAGS) \
@@ -122,4 +122,4 @@ uninstall:
 clean:
 	rm -rf build outreach
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_LIB:.o=.d)
