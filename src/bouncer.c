@@ -157,8 +157,20 @@ find_confirm(const unsigned char *key, const struct bounce_report *rep, struct t
 static int
 handle_confirm(struct store *st, const struct token *t, char **summary, struct error *err)
 {
+	int64_t sent_at = 0;
 	int confirmed;
 
+	/* A request is good for a week after it went out, by reply as by link. */
+	if (store_confirm_sent_at(st, t->a, t->b, &sent_at, err) < 0) {
+		if (error_kind(err) != ERR_NOTFOUND)
+			return -1;
+		error_clear(err);
+	}
+	if (sent_at == 0 || now_unix() - sent_at > CONFIRM_VALID_FOR) {
+		*summary = xasprintf("confirmation by reply for subscriber %lld, list %lld: the "
+		                     "request has expired", (long long)t->a, (long long)t->b);
+		return 0;
+	}
 	if (store_confirm(st, t->a, t->b, ACTOR_EMAIL, "confirmed by reply", &confirmed, err) < 0)
 		return -1;
 	*summary = xasprintf(confirmed ? "confirmation by reply: subscriber %lld joined list %lld"

@@ -77,7 +77,9 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	cl.allow_html = list->allow_html;
 	p.kind = kind == NULL ? COMPOSE_LIST_MAIL :
 	         strcmp(kind, "confirm") == 0 ? COMPOSE_CONFIRM :
-	         strcmp(kind, "probe") == 0 ? COMPOSE_PROBE : COMPOSE_LIST_MAIL;
+	         strcmp(kind, "probe") == 0 ? COMPOSE_PROBE :
+	         strcmp(kind, "export") == 0 ? COMPOSE_EXPORT :
+	         strcmp(kind, "erase") == 0 ? COMPOSE_ERASE : COMPOSE_LIST_MAIL;
 	p.cfg = cfg;
 	p.doc = doc;
 	p.list = &cl;

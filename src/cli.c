@@ -19,7 +19,9 @@ static const struct command commands[] = {
 	{"init", cmd_init, "", "create the database, spool, outbox and secret key (idempotent)",
 	 NULL},
 	{"list add", cmd_list_add, "SLUG --name NAME --from \"Name <addr>\" [--reply-to ADDR] "
-	 "[--description TEXT] [--allow-html]", "create a list", NULL},
+	 "[--description TEXT] [--allow-html] [--private]", "create a list",
+	 "A list is public unless --private: it has a sign-up form at /s/SLUG under\n"
+	 "[web] base_url."},
 	{"list ls", cmd_list_ls, "", "show every list with its member counts", NULL},
 	{"list show", cmd_list_show, "SLUG", "show one list", NULL},
 	{"list rm", cmd_list_rm, "SLUG [--force]", "remove a list (--force if it has members)",
@@ -61,8 +63,14 @@ static const struct command commands[] = {
 	 NULL},
 	{"run", cmd_run, "--once", "ingest the spool and deliver what is due, then exit",
 	 "For cron-only set-ups; refuses to run while the daemon runs."},
-	{"daemon", cmd_daemon, "", "run in the foreground: spool, delivery (SIGTERM stops)",
-	 NULL},
+	{"daemon", cmd_daemon, "", "run in the foreground: spool, delivery, bounces, web pages",
+	 "One worker process each: the queue (spool and delivery), the bounce mailbox when\n"
+	 "[bounces] imap_url is set, and the web pages unless [web] listen is off.\n"
+	 "SIGTERM stops (work in progress finishes first), SIGHUP reloads."},
+	{"web", cmd_web, "", "serve the web pages alone, in the foreground",
+	 "Unsubscribe, preferences, confirmation and sign-up pages on [web] listen, for\n"
+	 "set-ups that run no daemon (etc/outreach-web.service).  SIGTERM stops after the\n"
+	 "requests in progress; SIGHUP reloads the configuration."},
 	{"bounces", cmd_bounces, "--once", "process the bounce mailbox once and print a summary",
 	 "Bounces, complaints, auto-replies and unsubscribe commands change subscriber\n"
 	 "state; each message is then flagged \\Seen and moved to the processed (or\n"

@@ -93,6 +93,7 @@ int cmd_campaign_resume(struct cli *, int, char **);
 int cmd_campaign_cancel(struct cli *, int, char **);
 int cmd_run(struct cli *, int, char **);
 int cmd_daemon(struct cli *, int, char **);
+int cmd_web(struct cli *, int, char **);
 int cmd_bounces(struct cli *, int, char **);
 int cmd_bounces_parse(struct cli *, int, char **);
 

@@ -178,7 +178,7 @@ cmd_suppress_add(struct cli *cli, int argc, char **argv)
 		return error_set(&cli->err, "invalid address '%s': %s", pos[0], why), CLI_FAIL;
 	rc = CLI_FAIL;
 	if (cli_check_text(cli, "--reason", reason) == 0 && cli_store(cli) &&
-	    store_suppress(cli->store, email, reason, ACTOR_ADMIN, &cli->err) == 0) {
+	    store_suppress(cli->store, email, reason, SUPPRESS_ADMIN, ACTOR_ADMIN, &cli->err) == 0) {
 		printf("suppressed %s\n", email);
 		rc = CLI_OK;
 	}

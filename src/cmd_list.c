@@ -12,11 +12,11 @@ int
 cmd_list_add(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL, *why;
-	int allow_html = 0;
+	int allow_html = 0, private = 0;
 	const struct cli_opt opts[] = {
 		{"name", &name, NULL}, {"from", &from, NULL}, {"reply-to", &reply_to, NULL},
 		{"description", &description, NULL}, {"allow-html", NULL, &allow_html},
-		{NULL, NULL, NULL},
+		{"private", NULL, &private}, {NULL, NULL, NULL},
 	};
 	struct list_info l = {0};
 	char *from_name = NULL, *from_addr = NULL, *reply = NULL, **pos;
@@ -44,6 +44,7 @@ cmd_list_add(struct cli *cli, int argc, char **argv)
 	l.reply_to = reply;
 	l.description = (char *)description;
 	l.allow_html = allow_html;
+	l.is_public = !private;
 	if (cli_store(cli) && store_list_add(cli->store, &l, &cli->err) == 0) {
 		printf("created list %s\n", pos[0]);
 		rc = CLI_OK;
@@ -94,6 +95,10 @@ cmd_list_show(struct cli *cli, int argc, char **argv)
 	printf("reply-to:    %s\n", l.reply_to ? l.reply_to : "(none)");
 	printf("description: %s\n", l.description ? l.description : "(none)");
 	printf("raw html:    %s\n", l.allow_html ? "allowed" : "escaped");
+	if (l.is_public)
+		printf("sign-up:     %s/s/%s\n", cli->cfg.web_base_url, l.slug);
+	else
+		printf("sign-up:     none (private list)\n");
 	printf("created:     %s\nmembers:     %lld (%lld active)\n", when, (long long)l.n_total,
 	       (long long)l.n_active);
 	list_info_free(&l);

@@ -15,8 +15,19 @@
 #include "hash.h"
 #include "log.h"
 #include "spool.h"
+#include "web.h"
 
 enum { SEND_INGEST_WAIT_MS = 15000 };
+
+/* warn_links - say loudly when the links in real mail would not work. */
+static void
+warn_links(const struct config *cfg)
+{
+	const char *why = web_base_url_warning(cfg);
+
+	if (why)
+		log_warn("web", "WARNING: %s", why);
+}
 
 static int
 parse_id(struct cli *cli, const char *s, int64_t *id)
@@ -108,6 +119,7 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli_load_document(cli, pos[0], &doc, &list) < 0)
 		return CLI_FAIL;
+	warn_links(&cli->cfg);
 	rc = CLI_FAIL;
 	hash_sha256_hex(doc.text, strlen(doc.text), hash);
 	if (store_campaign_by_content(cli->store, hash, now_unix() - SPOOL_DEDUP_WINDOW, &id, &at,
@@ -315,5 +327,22 @@ cmd_daemon(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli->cfg.log_syslog)
 		log_open((enum log_level)cli->cfg.log_level, 1);
+	warn_links(&cli->cfg);
 	return daemon_run(cli->config_path, &cli->cfg, &cli->err) != 0 ? CLI_FAIL : CLI_OK;
+}
+
+int
+cmd_web(struct cli *cli, int argc, char **argv)
+{
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (!web_wanted(&cli->cfg))
+		return error_setk(&cli->err, ERR_INPUT, "[web] listen is off"), CLI_FAIL;
+	if (cli->cfg.log_syslog)
+		log_open((enum log_level)cli->cfg.log_level, 1);
+	warn_links(&cli->cfg);
+	return web_run(cli->config_path, &cli->cfg, &cli->err) != 0 ? CLI_FAIL : CLI_OK;
 }

@@ -25,17 +25,17 @@
 enum var {
 	V_SUBJECT, V_PREHEADER, V_LIST_NAME, V_LIST_DESCRIPTION, V_DATE, V_YEAR, V_COLOR,
 	V_ACCENT, V_BODY, V_NAME, V_EMAIL, V_UNSUBSCRIBE_URL, V_PREFERENCES_URL, V_CONFIRM_URL,
-	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, V_CONFIRM_BY_REPLY, NVARS
+	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, V_CONFIRM_BY_REPLY, V_DATA_URL, NVARS
 };
 
 static const char *const var_names[NVARS] = {
 	"subject", "preheader", "list_name", "list_description", "date", "year", "color",
 	"accent", "body", "name", "email", "unsubscribe_url", "preferences_url", "confirm_url",
-	"event_title", "event_when", "event_location", "confirm_by_reply",
+	"event_title", "event_when", "event_location", "confirm_by_reply", "data_url",
 };
 
 enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20 };
-enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, NURLS };
+enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, URL_DATA, NURLS };
 
 struct compose_campaign {
 	unsigned char key[SECRET_LEN];
@@ -469,12 +469,19 @@ render_parts(struct compose_campaign *c, const struct compose_recipient *r, char
 	if (c->kind == COMPOSE_CONFIRM)
 		urls[URL_CONFIRM] = xasprintf("%s/c/%s", c->base_url,
 		                    make_token(c, TOKEN_CONFIRM, r->subscriber_id, c->list_id, 0));
+	if (c->kind == COMPOSE_EXPORT || c->kind == COMPOSE_ERASE)
+		urls[URL_DATA] = xasprintf("%s/%c/%s", c->base_url,
+		                           c->kind == COMPOSE_EXPORT ? 'x' : 'e',
+		                           make_token(c, c->kind == COMPOSE_EXPORT ? TOKEN_EXPORT
+		                                                                    : TOKEN_ERASE,
+		                                      r->subscriber_id, now_unix(), 0));
 	memcpy(values, c->values, sizeof(values));
 	values[V_NAME] = r->name;
 	values[V_EMAIL] = r->email;
 	values[V_UNSUBSCRIBE_URL] = urls[URL_UNSUBSCRIBE];
 	values[V_PREFERENCES_URL] = urls[URL_PREFERENCES];
 	values[V_CONFIRM_URL] = urls[URL_CONFIRM];
+	values[V_DATA_URL] = urls[URL_DATA];
 	buf_reset(&c->scratch_html);
 	buf_reset(&c->scratch_text);
 	values[V_BODY] = c->body_html;
@@ -496,7 +503,7 @@ int
 compose_parts(struct compose_campaign *c, const struct compose_recipient *r, struct buf *html,
               struct buf *text, struct error *err)
 {
-	char *urls[NURLS] = {NULL, NULL, NULL};
+	char *urls[NURLS] = {NULL};
 	int rc = render_parts(c, r, urls, err);
 
 	if (rc == 0 && (buf_add(html, c->scratch_html.data, c->scratch_html.len) != BUF_OK ||
@@ -511,7 +518,7 @@ int
 compose_message(struct compose_campaign *c, const struct compose_recipient *r, struct buf *msg,
                 struct buf *envelope_from, struct error *err)
 {
-	char *urls[NURLS] = {NULL, NULL, NULL}, *unsub = NULL, *msgid = NULL, *reply = NULL;
+	char *urls[NURLS] = {NULL}, *unsub = NULL, *msgid = NULL, *reply = NULL;
 	unsigned char rnd[6];
 	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt;
 	int calendar = c->calendar_part.len > 0, rc = -1;

@@ -40,8 +40,11 @@ struct compose_list {
  * sends on its own behalf.  A confirmation request carries {{confirm_url}}
  * and, when replies confirm ([subscribe] confirm_by_reply), a Reply-To of
  * request_local+TOKEN@domain and {{confirm_by_reply}} set for the template.
+ * A data request carries {{data_url}}: /x/TOKEN (export) or /e/TOKEN
+ * (erase), signed with the time it was composed and valid for a day.
  */
-enum compose_kind { COMPOSE_LIST_MAIL, COMPOSE_CONFIRM, COMPOSE_PROBE };
+enum compose_kind { COMPOSE_LIST_MAIL, COMPOSE_CONFIRM, COMPOSE_PROBE, COMPOSE_EXPORT,
+	COMPOSE_ERASE };
 
 struct compose_params {
 	int kind;                  /* enum compose_kind */

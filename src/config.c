@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stddef.h>
@@ -179,6 +180,45 @@ check_listen(const char *v, struct error *err)
 	return 0;
 }
 
+/* check_origins - "https://host[:port]" words, each an origin with no path. */
+static int
+check_origins(const char *v, struct error *err)
+{
+	static const char *const http[] = {"https", "http", NULL};
+	char *copy = xstrdup(v), *save = NULL;
+	int rc = 0;
+
+	for (char *o = strtok_r(copy, " \t,", &save); o && rc == 0;
+	     o = strtok_r(NULL, " \t,", &save)) {
+		size_t n = strlen(o);
+
+		if (n > 0 && o[n - 1] == '/')
+			o[--n] = '\0';
+		if (check_url_of(o, http, "https://HOST[:PORT] origins separated by spaces", err) < 0)
+			rc = -1;
+		else if (strchr(strstr(o, "//") + 2, '/'))
+			rc = error_setk(err, ERR_INPUT, "'%s': an origin has no path", o);
+	}
+	free(copy);
+	return rc;
+}
+
+/* check_addresses - IPv4 or IPv6 addresses separated by spaces. */
+static int
+check_addresses(const char *v, struct error *err)
+{
+	char *copy = xstrdup(v), *save = NULL;
+	unsigned char bin[16];
+	int rc = 0;
+
+	for (char *a = strtok_r(copy, " \t,", &save); a && rc == 0;
+	     a = strtok_r(NULL, " \t,", &save))
+		if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1)
+			rc = error_setk(err, ERR_INPUT, "'%s' is not an IP address", a);
+	free(copy);
+	return rc;
+}
+
 static int
 check_file_or_empty(const char *v, struct error *err)
 {
@@ -312,15 +352,32 @@ static const struct config_key keys[] = {
 	 "well as by their link; the reply goes to request_local+TOKEN@domain."},
 
 	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen), check_listen,
-	 "Address the preference centre listens on."},
+	 "Address the web side (unsubscribe, preferences, confirmation, sign-up) listens on,\n"
+	 "HOST:PORT, meant for a TLS reverse proxy in front; off runs no web worker."},
 	{"web", "base_url", T_STRING, "http://127.0.0.1:8025", 0, 0, NULL, OFF(web_base_url),
 	 check_base_url,
-	 "Public URL of the preference centre, used in unsubscribe and preference links."},
+	 "Public URL of the web side, used in every link in every message: set it to the\n"
+	 "https address your reverse proxy serves (the default works only on this machine)."},
+	{"web", "max_connections", T_INT, "256", 1, 10000, NULL, OFF(web_connections), NULL,
+	 "Connections the web side serves at once; more wait in the kernel's queue."},
+	{"web", "timeout", T_DURATION, "10s", 1, 300, NULL, OFF(web_timeout), NULL,
+	 "A connection idle this long is closed, so slow clients cannot hold it."},
+	{"web", "signup_per_hour", T_INT, "10", 1, 100000, NULL, OFF(signup_per_hour), NULL,
+	 "Sign-ups accepted from one client address per hour (each address gets at most\n"
+	 "one confirmation request an hour whatever this says)."},
+	{"web", "signup_origins", T_STRING, "", 0, 0, NULL, OFF(signup_origins), check_origins,
+	 "Other web sites (https://host, separated by spaces) whose pages may embed a\n"
+	 "list's sign-up form and post it here."},
+	{"web", "trusted_proxies", T_STRING, "", 0, 0, NULL, OFF(trusted_proxies), check_addresses,
+	 "Addresses of reverse proxies whose X-Forwarded-For is believed for the\n"
+	 "per-address sign-up limit (separated by spaces); by default nobody's."},
 
 	{"security", "secret_file", T_STRING, "var/secret.key", 0, 0, NULL, OFF(secret_file),
 	 check_nonempty,
 	 "Key for signing links (created 0600 by outreach init; keep it secret)."},
 
+	{"brand", "name", T_STRING, "outreach", 0, 0, NULL, OFF(brand_name), check_nonempty,
+	 "The network's name, shown on web pages that belong to no one list."},
 	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color), check_color,
 	 "Main colour of the templates (#rrggbb)."},
 	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent), check_color,

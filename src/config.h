@@ -63,9 +63,15 @@ struct config {
 
 	char *web_listen;          /* [web] listen */
 	char *web_base_url;        /* [web] base_url */
+	long long web_connections; /* [web] max_connections */
+	long long web_timeout;     /* [web] timeout */
+	long long signup_per_hour; /* [web] signup_per_hour */
+	char *signup_origins;      /* [web] signup_origins */
+	char *trusted_proxies;     /* [web] trusted_proxies */
 
 	char *secret_file;         /* [security] secret_file */
 
+	char *brand_name;          /* [brand] name */
 	char *brand_color;         /* [brand] color */
 	char *brand_accent;        /* [brand] accent */
 	char *templates_dir;       /* [brand] templates */

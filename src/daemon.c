@@ -27,6 +27,7 @@
 #include "deliver.h"
 #include "fsutil.h"
 #include "log.h"
+#include "web.h"
 #include "worker.h"
 
 enum { STOP_GRACE_MS = 8000, RESTART_MAX_DELAY = 60 };
@@ -243,18 +244,23 @@ start_worker(struct worker *w, const struct config *cfg)
 	return pid;
 }
 
-/* worker_wanted - whether w has work under cfg: the bounce worker needs a mailbox. */
+/* worker_wanted - whether w has work under cfg: a mailbox, or a web address to listen on. */
 static int
 worker_wanted(const struct worker *w, const struct config *cfg)
 {
-	return w->main != bouncer_worker || *cfg->imap_url != '\0';
+	if (w->main == bouncer_worker)
+		return *cfg->imap_url != '\0';
+	if (w->main == web_worker)
+		return web_wanted(cfg);
+	return 1;
 }
 
 int
 daemon_run(const char *config_path, struct config *cfg, struct error *err)
 {
 	struct worker workers[] = {{"queue", queue_worker, 0, 0, 0},
-	                           {"bounces", bouncer_worker, 0, 0, 0}};
+	                           {"bounces", bouncer_worker, 0, 0, 0},
+	                           {"web", web_worker, 0, 0, 0}};
 	const int nworkers = (int)(sizeof(workers) / sizeof(workers[0]));
 	sigset_t mask;
 	int lockfd = -1, sfd = -1, stopping = 0, reloading = 0;

@@ -193,6 +193,66 @@ static const char *const migrations[] = {
 	"ALTER TABLE campaigns ADD COLUMN content_hash TEXT;"
 	"CREATE INDEX campaigns_content ON campaigns(content_hash, created_at)"
 	"  WHERE content_hash IS NOT NULL;",
+	/*
+	 * 7: the web side.  The audit log tells one-click unsubscribes (RFC 8058)
+	 * from link clicks; lists may be private (no sign-up form); a subscriber
+	 * may pause all mail until a date; a suppression remembers whose word it
+	 * is (an administrator's, or the address's own unsubscribe, bounce,
+	 * complaint or erasure); and the data-request mail (export, erase) and
+	 * digests are campaign kinds.  Two CHECKs widen, so two tables are rebuilt.
+	 */
+	"CREATE TABLE audit_log_v7 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  subscriber_id INTEGER,"
+	"  email TEXT NOT NULL,"
+	"  list TEXT,"
+	"  field TEXT NOT NULL,"
+	"  old_value TEXT,"
+	"  new_value TEXT,"
+	"  actor TEXT NOT NULL CHECK (actor IN"
+	"    ('admin','import','link','one-click','email','bounce','system')),"
+	"  detail TEXT);"
+	"INSERT INTO audit_log_v7 SELECT id, at, subscriber_id, email, list, field, old_value,"
+	"  new_value, actor, detail FROM audit_log;"
+	"DROP TABLE audit_log;"
+	"ALTER TABLE audit_log_v7 RENAME TO audit_log;"
+	"CREATE INDEX audit_log_email ON audit_log(email);"
+	"ALTER TABLE lists ADD COLUMN public INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE subscribers ADD COLUMN paused_until INTEGER;"
+	"ALTER TABLE suppressions ADD COLUMN origin TEXT NOT NULL DEFAULT 'admin' CHECK (origin IN"
+	"  ('admin','unsubscribed','bounced','complained','erased'));"
+	"UPDATE suppressions SET origin = reason"
+	"  WHERE reason IN ('unsubscribed','bounced','complained');"
+	"CREATE TABLE campaigns_v7 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN"
+	"    ('newsletter','notice','digest','confirm','probe','export','erase')),"
+	"  subject TEXT NOT NULL,"
+	"  topic TEXT,"
+	"  source_name TEXT,"
+	"  spool_name TEXT UNIQUE,"
+	"  document TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('draft','scheduled','sending','sent','cancelled','paused')),"
+	"  status_reason TEXT,"
+	"  send_at INTEGER NOT NULL,"
+	"  event_starts INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER,"
+	"  finished_at INTEGER,"
+	"  content_hash TEXT);"
+	"INSERT INTO campaigns_v7 SELECT id, list_id, kind, subject, topic, source_name,"
+	"  spool_name, document, status, status_reason, send_at, event_starts, created_at,"
+	"  started_at, finished_at, content_hash FROM campaigns;"
+	"DROP TABLE campaigns;"
+	"ALTER TABLE campaigns_v7 RENAME TO campaigns;"
+	"CREATE INDEX campaigns_status ON campaigns(status, send_at);"
+	"CREATE UNIQUE INDEX campaigns_system ON campaigns(list_id, kind)"
+	"  WHERE kind IN ('confirm','probe','export','erase');"
+	"CREATE INDEX campaigns_content ON campaigns(content_hash, created_at)"
+	"  WHERE content_hash IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -200,7 +260,8 @@ static const char *const migrations[] = {
 static const char *const status_names[] = {"unconfirmed", "active", "unsubscribed", "bounced",
                                            "complained"};
 static const char *const digest_names[] = {"immediate", "weekly", "monthly"};
-static const char *const actor_names[] = {"admin", "import", "link", "email", "bounce", "system"};
+static const char *const actor_names[] = {"admin", "import", "link", "one-click", "email",
+                                          "bounce", "system"};
 
 const char *
 sub_status_name(int status)

@@ -28,8 +28,15 @@ enum sub_status {
 	SUB_UNCONFIRMED, SUB_ACTIVE, SUB_UNSUBSCRIBED, SUB_BOUNCED, SUB_COMPLAINED, SUB_NSTATUS
 };
 enum digest_mode { DIGEST_IMMEDIATE, DIGEST_WEEKLY, DIGEST_MONTHLY, DIGEST_NMODES };
-/* Who or what made a change, for the audit log. */
-enum actor { ACTOR_ADMIN, ACTOR_IMPORT, ACTOR_LINK, ACTOR_EMAIL, ACTOR_BOUNCE, ACTOR_SYSTEM };
+/*
+ * Who or what made a change, for the audit log.  ACTOR_LINK, ACTOR_ONECLICK
+ * and ACTOR_EMAIL are the subscriber's own actions (a link in a message, the
+ * RFC 8058 one-click POST of a mail client, a mail command).
+ */
+enum actor {
+	ACTOR_ADMIN, ACTOR_IMPORT, ACTOR_LINK, ACTOR_ONECLICK, ACTOR_EMAIL, ACTOR_BOUNCE,
+	ACTOR_SYSTEM
+};
 
 const char *sub_status_name(int status);
 int sub_status_parse(const char *s);      /* -1 if unknown */
@@ -55,6 +62,7 @@ struct list_info {
 	int64_t id;
 	char *slug, *name, *from, *reply_to, *description;
 	int allow_html;
+	int is_public;             /* has a public sign-up form (/s/SLUG) */
 	int64_t created_at;
 	int64_t n_active, n_total; /* filled by store_list_get/each */
 };
@@ -62,6 +70,9 @@ void list_info_free(struct list_info *l);
 int store_list_add(struct store *st, const struct list_info *l, struct error *err);
 int store_list_get(struct store *st, const char *slug, struct list_info *out, struct error *err);
 int store_list_get_id(struct store *st, int64_t id, struct list_info *out, struct error *err);
+/* store_list_brief - a list by id (slug NULL) or slug, without the member counts. */
+int store_list_brief(struct store *st, int64_t id, const char *slug, struct list_info *out,
+                     struct error *err);
 int store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
                     struct error *err);
 /* store_list_remove - refuses a list with members unless force. */
@@ -96,6 +107,7 @@ struct subscriber_info {
 	int digest;
 	char *topics;              /* canonical "a;b", "" = every topic */
 	int suppressed;
+	int64_t paused_until;      /* no mail before this time; 0 when not paused */
 	int64_t created_at, updated_at;
 	struct membership_info *memberships;
 	size_t n_memberships;
@@ -172,8 +184,18 @@ int store_recipients_each(struct store *st, int64_t list_id, const char *topic,
                           struct error *err);
 
 /* --- suppression list --- */
-int store_suppress(struct store *st, const char *email, const char *reason, int actor,
-                   struct error *err);
+/*
+ * Whose word a suppression is: an administrator's, or the address's own
+ * (it unsubscribed, bounced or complained before it was forgotten, or asked
+ * to be erased).  Only an administrator's may be lifted by one.
+ */
+enum suppress_origin {
+	SUPPRESS_ADMIN, SUPPRESS_UNSUBSCRIBED, SUPPRESS_BOUNCED, SUPPRESS_COMPLAINED,
+	SUPPRESS_ERASED, SUPPRESS_NORIGINS
+};
+const char *suppress_origin_name(int origin);
+int store_suppress(struct store *st, const char *email, const char *reason, int origin,
+                   int actor, struct error *err);
 int store_unsuppress(struct store *st, const char *email, int actor, struct error *err);
 int store_suppression_each(struct store *st,
                            int (*fn)(const char *email, const char *reason, int64_t at, void *),
@@ -232,6 +254,8 @@ int store_campaign_set_status(struct store *st, int64_t id, int status, const ch
  */
 int store_campaign_by_content(struct store *st, const char *content_hash, int64_t since,
                               int64_t *id, int64_t *at, struct error *err);
+/* store_campaign_list - the list a campaign is for (ERR_NOTFOUND if no such campaign). */
+int store_campaign_list(struct store *st, int64_t id, int64_t *list_id, struct error *err);
 /* store_campaign_by_spool - the campaign made from spool file name (-1 with err if none). */
 int store_campaign_by_spool(struct store *st, const char *name, int64_t *id, struct error *err);
 enum campaign_action { CAMPAIGN_PAUSE, CAMPAIGN_RESUME, CAMPAIGN_CANCEL };
@@ -395,5 +419,81 @@ int store_audit(struct store *st, int64_t subscriber_id, const char *email, int6
 /* store_audit_each - the log for one address (NULL: all), oldest first. */
 int store_audit_each(struct store *st, const char *email,
                      int (*fn)(const struct audit_row *, void *), void *arg, struct error *err);
+
+/* --- what the web pages read and change (store_preferences.c) --- */
+/* store_subscriber_by_id - store_subscriber_get by id (ERR_NOTFOUND if gone). */
+int store_subscriber_by_id(struct store *st, int64_t id, struct subscriber_info *out,
+                           struct error *err);
+/* A list as a subscriber sees it in the preference centre. */
+struct list_choice {
+	int64_t id;
+	const char *slug, *name, *description;
+	int is_public;
+	int status;                /* the subscriber's membership status, -1 when none */
+};
+/*
+ * store_list_choices - the lists subscriber_id may choose among: the public
+ * ones and those it belongs to, by name.
+ */
+int store_list_choices(struct store *st, int64_t subscriber_id,
+                       int (*fn)(const struct list_choice *, void *), void *arg,
+                       struct error *err);
+/* What the preference form saves; each part unchanged when NULL or -1. */
+struct preferences {
+	const char *name;          /* "" clears it */
+	const char *topics;        /* canonical "a;b"; "" for every topic */
+	int digest;                /* enum digest_mode, or -1 */
+	int64_t paused_until;      /* no mail before this time; 0 for none; -1 unchanged */
+	const int64_t *lists;      /* the ids of the lists to be on, among the choices */
+	size_t n_lists;
+	int set_lists;             /* lists[] says which lists to be on */
+};
+/*
+ * store_preferences_save - apply p to subscriber_id in one transaction, each
+ * change audited with actor (the subscriber's own: ACTOR_LINK).  Joining a
+ * list or staying on one is the subscriber's own word, so it (re)activates
+ * the membership; leaving one unsubscribes from it.  *changes counts what
+ * changed.
+ */
+int store_preferences_save(struct store *st, int64_t subscriber_id, const struct preferences *p,
+                           int actor, int *changes, struct error *err);
+/*
+ * store_confirm_sent_at - when the last confirmation request for subscriber
+ * and list went out (ERR_NOTFOUND if none did): a request expires a week
+ * after it was sent.
+ */
+int store_confirm_sent_at(struct store *st, int64_t subscriber_id, int64_t list_id, int64_t *at,
+                          struct error *err);
+enum { CONFIRM_VALID_FOR = 7 * 86400 };
+/* What a sign-up through the public form leads to. */
+enum signup_result {
+	SIGNUP_CONFIRM,            /* a confirmation request is to be queued */
+	SIGNUP_ALREADY,            /* already on the list: nothing to send */
+	SIGNUP_REFUSED,            /* complained, or suppressed by an administrator: no mail */
+};
+/*
+ * store_signup - a sign-up of email (normalised; name and canonical topics
+ * for a new subscriber, else ignored) to list_id: a new subscriber and
+ * membership wait for confirmation; an ended membership waits again (only
+ * the confirmation re-activates it).  *subscriber_id is set when there is
+ * one to confirm.
+ */
+int store_signup(struct store *st, int64_t list_id, const char *email, const char *name,
+                 const char *topics, int *result, int64_t *subscriber_id, struct error *err);
+/*
+ * store_subscriber_erase - forget subscriber_id at its own request: its
+ * memberships, topics and history go, deliveries and bounces lose the
+ * address, and the address stays only as a suppression entry (origin
+ * erased), so it is never mailed unless it signs up again.
+ */
+int store_subscriber_erase(struct store *st, int64_t subscriber_id, struct error *err);
+/* One delivery of a campaign to a subscriber, for the data export. */
+struct delivery_row {
+	int64_t campaign_id, at;
+	const char *subject, *kind, *status;
+};
+int store_deliveries_of(struct store *st, int64_t subscriber_id,
+                        int (*fn)(const struct delivery_row *, void *), void *arg,
+                        struct error *err);
 
 #endif

@@ -292,7 +292,7 @@ store_campaign_expand(struct store *st, int64_t id, int64_t now, int64_t *n, str
 		" SELECT c.id, s.id, s.email, s.name, 'queued', ?2, ?2 FROM campaigns c"
 		" JOIN memberships m ON m.list_id = c.list_id"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE c.id = ?1 AND " WANTED_MEMBER("c.topic") " ORDER BY s.id";
+		" WHERE c.id = ?1 AND " WANTED_MEMBER("c.topic", "?2") " ORDER BY s.id";
 	sqlite3_stmt *s;
 	int opened, ok = 0;
 
@@ -342,6 +342,25 @@ store_campaign_by_spool(struct store *st, const char *name, int64_t *id, struct 
 	if (rc == 0)
 		return error_setk(err, ERR_NOTFOUND, "no campaign from spool file %s", name);
 	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_campaign_list(struct store *st, int64_t id, int64_t *list_id, struct error *err)
+{
+	static const char sql[] = "SELECT list_id FROM campaigns WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = store_row(st, s, err, "reading campaign")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no campaign %lld", (long long)id);
+	*list_id = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return 0;
 }

@@ -36,7 +36,8 @@ store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_j
 		" first_attempt = coalesce(first_attempt, ?2), updated_at = ?2 WHERE id = ?1";
 	static const char drop[] =
 		"UPDATE deliveries SET status = 'failed', last_reply = 'not sent: the address "
-		"unsubscribed, bounced, complained or was suppressed after the campaign began',"
+		"unsubscribed, bounced, complained, paused its mail or was suppressed after the "
+		"campaign began',"
 		" updated_at = ?2 WHERE id = ?1";
 	int64_t *unwanted = NULL;
 	int n_unwanted = 0, cap_unwanted = 0;

@@ -9,7 +9,10 @@
 
 #include "store.h"
 
-enum { STORE_STMT_CACHE = 128 };
+enum { STORE_STMT_CACHE = 160 };
+
+/* SYSTEM_KINDS - the campaign kinds of mail outreach sends on its own behalf (sysmail.h). */
+#define SYSTEM_KINDS "('confirm', 'probe', 'export', 'erase')"
 
 struct store {
 	sqlite3 *db;
@@ -41,14 +44,21 @@ int store_step_done(struct store *st, sqlite3_stmt *s, struct error *err, const 
 void store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for NULL */
 /*
+ * NOT_PAUSED - subscriber s has not paused all mail past NOW (an SQL expression).
+ */
+#define NOT_PAUSED(NOW) "(s.paused_until IS NULL OR s.paused_until <= " NOW ")"
+
+/*
  * WANTED_MEMBER - who a campaign goes to now, as SQL over memberships m and
  * subscribers s, for a topic given by the SQL expression TOPIC (NULL: every
- * topic): membership and subscriber active, digest immediate, not
- * suppressed, and wanting the topic (or every topic).  The one statement of
- * the rule, used by store_recipients_each and store_campaign_expand.
+ * topic) at time NOW: membership and subscriber active, digest immediate,
+ * not paused, not suppressed, and wanting the topic (or every topic).  The
+ * one statement of the rule, used by store_recipients_each and
+ * store_campaign_expand.
  */
-#define WANTED_MEMBER(TOPIC)                                                                \
+#define WANTED_MEMBER(TOPIC, NOW)                                                           \
 	"m.status = 'active' AND s.status = 'active' AND s.digest = 'immediate'"            \
+	" AND " NOT_PAUSED(NOW)                                                             \
 	" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"            \
 	" AND (" TOPIC " IS NULL"                                                          \
 	"  OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"  \
@@ -59,20 +69,34 @@ char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for
  * STILL_WANTED - whether delivery d of campaign c should still go out when
  * it is claimed, as SQL: the address may have unsubscribed, bounced or been
  * suppressed since the campaign was expanded, or its deferred retries may
- * outlive its consent.  List mail needs the membership and the subscriber
- * active; a confirmation request a membership still waiting; a probe an
- * active subscriber.
+ * outlive its consent.  A confirmation request is the one mail an address
+ * suppressed by its own past word (unsubscribed, bounced, erased) may get:
+ * it signed up again, and only its confirmation lifts that word.  List mail
+ * needs the membership and the subscriber active and mail not paused (at
+ * ?1, the claim's time); a confirmation request a membership still
+ * waiting; a probe an active subscriber; a data
+ * request (export, erase) a subscriber still there.
  */
 #define STILL_WANTED                                                                        \
-	"(NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = d.email) AND CASE c.kind"  \
-	" WHEN 'confirm' THEN EXISTS (SELECT 1 FROM memberships m WHERE m.list_id = c.list_id" \
-	"  AND m.subscriber_id = d.subscriber_id AND m.status = 'unconfirmed')"                 \
+	"(CASE c.kind"                                                                       \
+	" WHEN 'confirm' THEN NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = d.email" \
+	"  AND p.origin IN ('admin', 'complained'))"                                          \
+	"  AND EXISTS (SELECT 1 FROM memberships m WHERE m.list_id = c.list_id"               \
+	"  AND m.subscriber_id = d.subscriber_id AND m.status = 'unconfirmed')"                \
+	" ELSE NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = d.email)"            \
+	" AND CASE c.kind"                                                                   \
+	" WHEN 'export' THEN EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id)" \
+	" WHEN 'erase' THEN EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id)"  \
 	" WHEN 'probe' THEN EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id"  \
 	"  AND s.status = 'active')"                                                           \
 	" ELSE EXISTS (SELECT 1 FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id" \
 	"  WHERE m.list_id = c.list_id AND m.subscriber_id = d.subscriber_id"                  \
-	"  AND m.status = 'active' AND s.status = 'active') END)"
+	"  AND m.status = 'active' AND s.status = 'active' AND " NOT_PAUSED("?1") ") END END)"
 
+/* store_topics_of - a subscriber's canonical topics "a;b" ("" for every topic). */
+int store_topics_of(struct store *st, int64_t id, char **out, struct error *err);
+/* store_topics_replace - set a subscriber's topics to canonical "a;b". */
+int store_topics_replace(struct store *st, int64_t id, const char *canonical, struct error *err);
 /* Run fn inside a transaction unless one is already open (implicit unit of work). */
 int store_tx_open(struct store *st, int *opened, struct error *err);
 int store_tx_close(struct store *st, int opened, int ok, struct error *err);

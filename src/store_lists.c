@@ -24,7 +24,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 {
 	static const char sql[] =
 		"INSERT INTO lists (slug, name, from_addr, reply_to, description, allow_html,"
-		" created_at) VALUES (?,?,?,?,?,?,?)";
+		" created_at, public) VALUES (?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -37,6 +37,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	store_bind_text(s, 5, l->description);
 	sqlite3_bind_int(s, 6, l->allow_html);
 	sqlite3_bind_int64(s, 7, now_unix());
+	sqlite3_bind_int(s, 8, l->is_public);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -50,7 +51,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
 	" l.created_at,"                                                                 \
 	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id AND m.status = 'active'),"  \
-	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id) FROM lists l"
+	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public FROM lists l"
 
 static void
 list_from_row(sqlite3_stmt *s, struct list_info *l)
@@ -65,6 +66,7 @@ list_from_row(sqlite3_stmt *s, struct list_info *l)
 	l->created_at = sqlite3_column_int64(s, 7);
 	l->n_active = sqlite3_column_int64(s, 8);
 	l->n_total = sqlite3_column_int64(s, 9);
+	l->is_public = sqlite3_column_int(s, 10);
 }
 
 int
@@ -81,6 +83,35 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 		return -1;
 	if (rc == 0)
 		return error_setk(err, ERR_NOTFOUND, "no list '%s' (see: outreach list ls)", slug);
+	list_from_row(s, out);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* The columns without the member counts, for lookups on every web request. */
+#define LIST_BRIEF                                                                        \
+	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
+	" l.created_at, 0, 0, l.public FROM lists l"
+
+int
+store_list_brief(struct store *st, int64_t id, const char *slug, struct list_info *out,
+                 struct error *err)
+{
+	static const char by_id[] = LIST_BRIEF " WHERE l.id = ?";
+	static const char by_slug[] = LIST_BRIEF " WHERE l.slug = ?";
+	sqlite3_stmt *s = store_stmt(st, slug ? by_slug : by_id, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (slug)
+		store_bind_text(s, 1, slug);
+	else
+		sqlite3_bind_int64(s, 1, id);
+	if ((rc = store_row(st, s, err, "reading list")) < 0)
+		return -1;
+	if (rc == 0)
+		return error_setk(err, ERR_NOTFOUND, "no such list");
 	list_from_row(s, out);
 	sqlite3_reset(s);
 	return 0;
@@ -134,10 +165,10 @@ store_list_remove(struct store *st, const char *slug, int force, struct error *e
 {
 	static const char del[] = "DELETE FROM lists WHERE id = ?";
 	static const char campaigns[] =
-		"SELECT count(*) FROM campaigns WHERE list_id = ? AND kind NOT IN ('confirm', 'probe')";
-	/* Confirmation requests and probes belong to the list; its campaigns are history. */
+		"SELECT count(*) FROM campaigns WHERE list_id = ? AND kind NOT IN " SYSTEM_KINDS;
+	/* Mail outreach sent on its own behalf belongs to the list; its campaigns are history. */
 	static const char del_system[] =
-		"DELETE FROM campaigns WHERE list_id = ? AND kind IN ('confirm', 'probe')";
+		"DELETE FROM campaigns WHERE list_id = ? AND kind IN " SYSTEM_KINDS;
 	int64_t n_campaigns = 0;
 	int rc;
 	static const char audit[] =

@@ -22,7 +22,7 @@ ended(int status)
 static int
 own_action(int actor)
 {
-	return actor == ACTOR_LINK || actor == ACTOR_EMAIL;
+	return actor == ACTOR_LINK || actor == ACTOR_ONECLICK || actor == ACTOR_EMAIL;
 }
 
 void
@@ -39,9 +39,8 @@ subscriber_info_free(struct subscriber_info *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* topics_of - canonical topic list of a subscriber ("" for every topic). */
-static int
-topics_of(struct store *st, int64_t id, char **out, struct error *err)
+int
+store_topics_of(struct store *st, int64_t id, char **out, struct error *err)
 {
 	static const char sql[] =
 		"SELECT group_concat(slug, ';') FROM (SELECT t.slug FROM subscriber_topics x"
@@ -91,9 +90,8 @@ topics_insert(struct store *st, int64_t id, const char *canonical, struct error 
 	return 0;
 }
 
-/* topics_replace - set a subscriber's topics to canonical list "a;b". */
-static int
-topics_replace(struct store *st, int64_t id, const char *canonical, struct error *err)
+int
+store_topics_replace(struct store *st, int64_t id, const char *canonical, struct error *err)
 {
 	static const char del[] = "DELETE FROM subscriber_topics WHERE subscriber_id = ?";
 	sqlite3_stmt *s = store_stmt(st, del, err);
@@ -234,10 +232,10 @@ store_subscribe(struct store *st, int64_t list_id, const struct subscription *su
 			changed = 1;
 		}
 		if (sub->topics) {
-			if (topics_of(st, id, &old_topics, err) < 0)
+			if (store_topics_of(st, id, &old_topics, err) < 0)
 				goto out;
 			if (strcmp(old_topics, sub->topics) != 0) {
-				if (topics_replace(st, id, sub->topics, err) < 0 ||
+				if (store_topics_replace(st, id, sub->topics, err) < 0 ||
 				    store_audit(st, id, sub->email, 0, "topics", old_topics, sub->topics,
 				                sub->actor, sub->source, err) < 0)
 					goto out;
@@ -295,10 +293,15 @@ store_subscribe(struct store *st, int64_t list_id, const struct subscription *su
 			goto out;
 		changed = 1;
 	}
-	/* A confirmed membership makes a waiting subscriber active. */
-	if (want == SUB_ACTIVE && cur_status == SUB_UNCONFIRMED &&
+	/*
+	 * A confirmed membership makes a waiting subscriber active; so does the
+	 * subscriber's own action for one that had ended (it came from this
+	 * mailbox: the address works and wants the mail again).
+	 */
+	if (want == SUB_ACTIVE &&
+	    (cur_status == SUB_UNCONFIRMED || (ended(cur_status) && own_action(sub->actor))) &&
 	    store_set_status(st, id, sub->email, cur_status, SUB_ACTIVE, sub->actor, sub->source,
-	                          err) < 0)
+	                     err) < 0)
 		goto out;
 	if (*result != SUBSCRIBE_CREATED && changed)
 		*result = SUBSCRIBE_UPDATED;
@@ -321,7 +324,7 @@ store_subscriber_get(struct store *st, const char *email, struct subscriber_info
 {
 	static const char q_sub[] =
 		"SELECT id, email, name, status, digest, created_at, updated_at,"
-		" EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
+		" EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email), paused_until"
 		" FROM subscribers s WHERE email = ?";
 	static const char q_mem[] =
 		"SELECT l.slug, m.status, m.source, m.created_at, m.updated_at FROM memberships m"
@@ -346,8 +349,9 @@ store_subscriber_get(struct store *st, const char *email, struct subscriber_info
 	out->created_at = sqlite3_column_int64(s, 5);
 	out->updated_at = sqlite3_column_int64(s, 6);
 	out->suppressed = sqlite3_column_int(s, 7);
+	out->paused_until = sqlite3_column_int64(s, 8);
 	sqlite3_reset(s);
-	if (topics_of(st, out->id, &out->topics, err) < 0)
+	if (store_topics_of(st, out->id, &out->topics, err) < 0)
 		goto fail;
 	if ((s = store_stmt(st, q_mem, err)) == NULL)
 		goto fail;
@@ -388,7 +392,7 @@ store_subscriber_set(struct store *st, const char *email, const char *topics, in
 	if (store_subscriber_get(st, email, &info, err) < 0)
 		return store_tx_close(st, opened, 0, err);
 	if (topics && strcmp(topics, info.topics) != 0) {
-		if (topics_replace(st, info.id, topics, err) < 0 ||
+		if (store_topics_replace(st, info.id, topics, err) < 0 ||
 		    store_audit(st, info.id, email, 0, "topics", info.topics, topics, actor, NULL,
 		                err) < 0)
 			goto out;
@@ -450,7 +454,10 @@ store_subscriber_remove(struct store *st, const char *email, const char *list_sl
 			goto out;
 	} else {
 		if (ended(info.status) && !info.suppressed &&
-		    store_suppress(st, email, sub_status_name(info.status), actor, err) < 0)
+		    store_suppress(st, email, sub_status_name(info.status),
+		                   info.status == SUB_BOUNCED ? SUPPRESS_BOUNCED :
+		                   info.status == SUB_COMPLAINED ? SUPPRESS_COMPLAINED :
+		                                                   SUPPRESS_UNSUBSCRIBED, actor, err) < 0)
 			goto out;
 		if ((s = store_stmt(st, del_sub, err)) == NULL)
 			goto out;
@@ -552,7 +559,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 	static const char sql[] =
 		"SELECT s.id, s.email, s.name FROM memberships m"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE m.list_id = ?1 AND " WANTED_MEMBER("?2") " ORDER BY s.id";
+		" WHERE m.list_id = ?1 AND " WANTED_MEMBER("?2", "?3") " ORDER BY s.id";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -560,6 +567,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 		return -1;
 	sqlite3_bind_int64(s, 1, list_id);
 	store_bind_text(s, 2, topic);
+	sqlite3_bind_int64(s, 3, now_unix());
 	while ((rc = store_row(st, s, err, "selecting recipients")) > 0) {
 		struct recipient_row r = {sqlite3_column_int64(s, 0),
 		                          (const char *)sqlite3_column_text(s, 1),
@@ -571,6 +579,26 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 		}
 	}
 	return rc;
+}
+
+/* unsuppress_own - lift email's suppression if it records the address's own word. */
+static int
+unsuppress_own(struct store *st, const char *email, int actor, struct error *err)
+{
+	static const char sql[] =
+		"DELETE FROM suppressions WHERE email = ?"
+		" AND origin IN ('unsubscribed', 'bounced', 'erased')";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, email);
+	if (store_step_done(st, s, err, "lifting a suppression") < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	return store_audit(st, 0, email, 0, "suppression", "suppressed", NULL, actor,
+	                   "confirmed a new subscription", err);
 }
 
 int
@@ -607,6 +635,10 @@ store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int acto
 		sub.want_status = SUB_ACTIVE;
 		sub.actor = actor;
 		sub.source = detail;
+		/* Its own confirmation lifts what its own past word suppressed. */
+		if ((actor == ACTOR_LINK || actor == ACTOR_EMAIL) &&
+		    unsuppress_own(st, email, actor, err) < 0)
+			goto out;
 		if (store_subscribe(st, list_id, &sub, &result, err) < 0)
 			goto out;
 		*confirmed = result != SUBSCRIBE_REFUSED;

@@ -4,12 +4,21 @@
  */
 #include "store_impl.h"
 
+const char *
+suppress_origin_name(int origin)
+{
+	static const char *const names[] = {"admin", "unsubscribed", "bounced", "complained",
+	                                    "erased"};
+
+	return origin >= 0 && origin < SUPPRESS_NORIGINS ? names[origin] : "admin";
+}
+
 int
-store_suppress(struct store *st, const char *email, const char *reason, int actor,
+store_suppress(struct store *st, const char *email, const char *reason, int origin, int actor,
                struct error *err)
 {
 	static const char sql[] =
-		"INSERT INTO suppressions (email, reason, created_at) VALUES (?,?,?)"
+		"INSERT INTO suppressions (email, reason, created_at, origin) VALUES (?,?,?,?)"
 		" ON CONFLICT (email) DO NOTHING";
 	sqlite3_stmt *s;
 	int opened, ok = 0;
@@ -21,6 +30,7 @@ store_suppress(struct store *st, const char *email, const char *reason, int acto
 	store_bind_text(s, 1, email);
 	store_bind_text(s, 2, reason);
 	sqlite3_bind_int64(s, 3, now_unix());
+	store_bind_text(s, 4, suppress_origin_name(origin));
 	if (store_step_done(st, s, err, "suppressing") < 0)
 		goto out;
 	if (sqlite3_changes(st->db) > 0 &&

@@ -17,6 +17,8 @@ static const struct {
 	[SYSMAIL_CONFIRM] = {"confirm", "confirm", "Please confirm your subscription to ",
 	                     CONFIRM_GAP},
 	[SYSMAIL_PROBE] = {"probe", "probe", "Checking your address for ", PROBE_GAP},
+	[SYSMAIL_EXPORT] = {"export", "data-export", "Your data held by ", CONFIRM_GAP},
+	[SYSMAIL_ERASE] = {"erase", "data-erase", "Erasing your data held by ", CONFIRM_GAP},
 };
 
 const char *

@@ -1,7 +1,10 @@
 /*
  * sysmail - mail outreach sends on its own behalf: the confirmation request
- * of double opt-in (templates/confirm) and the probe sent before a bouncing
- * address is disabled (templates/probe).
+ * of double opt-in (templates/confirm), the probe sent before a bouncing
+ * address is disabled (templates/probe), and the links a subscriber asks
+ * for in the preference centre to export or erase their data
+ * (templates/data-export, data-erase), sent to the address itself because
+ * newsletters get forwarded.
  *
  * Each kind is a standing campaign per list, whose document (front matter
  * naming the template, no body) is made here; queueing one message is
@@ -16,18 +19,19 @@
 #include "store.h"
 #include "util.h"
 
-enum sysmail_kind { SYSMAIL_CONFIRM, SYSMAIL_PROBE };
+enum sysmail_kind { SYSMAIL_CONFIRM, SYSMAIL_PROBE, SYSMAIL_EXPORT, SYSMAIL_ERASE };
 
 /*
  * sysmail_queue - queue a message of kind to subscriber_id about list_id,
  * in the caller's transaction if one is open.  *queued is 0 when one is
- * already waiting or went out recently (an hour for a confirmation, a week
- * for a probe), so repeating a request does not repeat the mail.
+ * already waiting or went out recently (an hour for a confirmation or a
+ * data request, a week for a probe), so repeating a request does not
+ * repeat the mail.
  */
 int sysmail_queue(struct store *st, int64_t list_id, int kind, int64_t subscriber_id,
                   int *queued, struct error *err);
 
-/* sysmail_kind_name - "confirm" or "probe", the campaign kind. */
+/* sysmail_kind_name - "confirm", "probe", "export" or "erase", the campaign kind. */
 const char *sysmail_kind_name(int kind);
 
 #endif

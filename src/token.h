@@ -4,7 +4,7 @@
  * A token names a purpose and up to three ids, and carries an HMAC-SHA256
  * of them under the site key (truncated to 128 bits), e.g.
  * "u-2n-1-0-mzxw6ytboi4tembqgeztmnzygayq": unsubscribe subscriber 95 from
- * list 1.  Tokens use only lower-case letters, digits and '-', so they
+ * the list of campaign 1.  Tokens use only lower-case letters, digits and '-', so they
  * survive in URLs and in the local part of a VERP address even where a mail
  * server changes case.  Verification recomputes the MAC and compares in
  * constant time; any change to any character makes it fail.
@@ -19,10 +19,13 @@
 #include "secret.h"
 
 enum token_purpose {
-	TOKEN_UNSUBSCRIBE = 'u',   /* subscriber, list */
+	TOKEN_UNSUBSCRIBE = 'u',   /* subscriber, campaign (whose list it is; 0: a preview) */
 	TOKEN_PREFERENCES = 'p',   /* subscriber */
 	TOKEN_CONFIRM = 'c',       /* subscriber, list */
 	TOKEN_BOUNCE = 'b',        /* delivery (VERP) */
+	TOKEN_EXPORT = 'x',        /* subscriber, time issued: a data export, for 24 hours */
+	TOKEN_ERASE = 'e',         /* subscriber, time issued: erasure, for 24 hours */
+	TOKEN_FORM = 'f',          /* subscriber: the preference form's CSRF token */
 };
 enum { TOKEN_MAX = 96 };
 

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "bouncer.h"
 #include "buf.h"
 #include "config.h"
@@ -161,6 +163,21 @@ membership_after(struct fixture *f, char *msg, struct bouncer_stats *stats, cons
 	return membership_of(f, email);
 }
 
+/* age_requests - move every delivery's time back by seconds, behind the store's back. */
+static void
+age_requests(struct fixture *f, int seconds)
+{
+	char *db = xasprintf("%s/outreach.db", f->dir);
+	char *q = xasprintf("UPDATE deliveries SET updated_at = updated_at - %d", seconds);
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	free(db);
+	free(q);
+}
+
 static char *
 reply(const char *to, const char *extra_header, int n)
 {
@@ -192,6 +209,21 @@ test_confirm_by_reply(void **state)
 	/* Asking again at once sends nothing more. */
 	assert_int_equal(sysmail_queue(f->st, f->list, SYSMAIL_CONFIRM, ada, &queued, &err), 0);
 	assert_int_equal(queued, 0);
+	/* The request goes out: a reply is good for a week from now. */
+	{
+		struct delivery_job *jobs = NULL;
+		struct delivery_result r;
+		int n = 0;
+
+		assert_int_equal(store_deliveries_claim(f->st, now_unix(), 8, &jobs, &n, &err), 0);
+		assert_int_equal(n, 1);
+		memset(&r, 0, sizeof(r));
+		r.id = jobs[0].id;
+		r.status = DELIVERY_SENT;
+		r.reply = "250 ok";
+		assert_int_equal(store_deliveries_record(f->st, &r, 1, &err), 0);
+		delivery_jobs_free(jobs, n);
+	}
 
 	to = xasprintf("outreach-request+%s@net.example", tok);
 	forged = xstrdup(to);
@@ -223,9 +255,15 @@ test_confirm_by_reply(void **state)
 	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
 	f->cfg.confirm_by_reply = 1;
 
+	/* A request more than a week old is confirmed by no reply. */
+	age_requests(f, 8 * 86400);
+	msg = reply(to, "", 40);
+	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_UNCONFIRMED);
+	age_requests(f, -8 * 86400);
+
 	msg = reply(to, "", 4);
 	assert_int_equal(status_after(f, msg, &stats, "ada@school.example"), SUB_ACTIVE);
-	assert_int_equal(stats.commands, 1);
+	assert_int_equal(stats.commands, 2); /* the expired reply was read as one, and did nothing */
 
 	/* Unsubscribed later, an old confirmation does not bring her back. */
 	assert_int_equal(store_unsubscribe(f->st, ada, f->list, ACTOR_ADMIN, "test", &err), 0);

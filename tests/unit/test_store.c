@@ -164,7 +164,7 @@ test_consent_rule(void **state)
 		error_clear(&err);
 	}
 	/* A suppressed address is refused even when new. */
-	assert_int_equal(store_suppress(st, "s@x.example", "test", ACTOR_ADMIN, &err), 0);
+	assert_int_equal(store_suppress(st, "s@x.example", "test", SUPPRESS_ADMIN, ACTOR_ADMIN, &err), 0);
 	{
 		struct subscription sub = {"s@x.example", NULL, NULL, -1, SUB_ACTIVE, ACTOR_IMPORT, "t"};
 		int result;
