@@ -101,9 +101,14 @@ unit: $(UNIT_BINS)
 
 fuzz-build: $(FUZZ_BINS)
 
-check: test-deps
+check: test-deps tests/browser/node_modules/.installed
 	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 	bash tests/run
+
+# The browser tests' npm packages, exactly as the lock file pins them.
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 fuzz: test-deps
 	$(MAKE) $(FUZZ_BINS)

@@ -348,8 +348,8 @@ store_subscriber_erase(struct store *st, int64_t subscriber_id, struct error *er
 	static const char *const scrub[] = {
 		"DELETE FROM audit_log WHERE subscriber_id = ?1 OR email = ?2",
 		"UPDATE deliveries SET email = '', name = NULL WHERE subscriber_id = ?1",
-		"UPDATE bounce_events SET email = NULL, diagnostic = NULL WHERE subscriber_id = ?1"
-		" OR email = ?2",
+		("UPDATE bounce_events SET email = NULL, diagnostic = NULL WHERE subscriber_id = ?1"
+		 " OR email = ?2"),
 		"DELETE FROM subscribers WHERE id = ?1",
 	};
 	char *email = NULL;

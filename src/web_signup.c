@@ -108,14 +108,20 @@ rate_take(struct web_rate *r, const char *ip, long per_hour, int64_t now)
 	return ok;
 }
 
-/* origin_allowed - a POST from our own pages, from no page at all, or from a listed origin. */
+/*
+ * origin_allowed - a POST from our own pages, from no page at all, or from a
+ * listed origin.  Browsers send "Origin: null" for a form on a page with
+ * Referrer-Policy: no-referrer (ours have it), so null says nothing either
+ * way; a browser on another site's page names that site, and is refused.
+ */
 static int
 origin_allowed(const struct web_request *rq)
 {
 	const char *list = rq->w->cfg->signup_origins;
 	size_t n;
 
-	if (rq->origin == NULL || strcmp(rq->origin, rq->w->origin) == 0)
+	if (rq->origin == NULL || strcmp(rq->origin, "null") == 0 ||
+	    strcmp(rq->origin, rq->w->origin) == 0)
 		return 1;
 	n = strlen(rq->origin);
 	for (const char *p = list; (p = strstr(p, rq->origin)) != NULL; p += n)

@@ -21,3 +21,9 @@ awk '/^$/ { exit } /^[ \t]/ { if (show) printf "%s", $0; next }
 	END { if (show) print "" }' "$req"
 printf '\nThe outbox is a Maildir: var/demo/outbox/new/ holds one file per message.\n'
 ls var/demo/outbox/new | head -3
+step "Every link in every message is served by the web side" \
+	"web   (or the daemon's web worker)"
+msg=$(grep -l '^To: .*maria.santos@everett-schools.example' var/demo/outbox/new/* | head -1)
+prefs=$(grep -o 'http://127.0.0.1:8025/p/[a-z0-9-]*' "$msg" | head -1)
+printf 'Maria Santos'"'"'s preference centre (from the newsletter she was sent):\n\n    %s\n\n' "$prefs"
+printf 'Serve it on 127.0.0.1:8025 with:\n\n    OUTREACH_CONFIG=etc/demo/demo.conf ./outreach web\n'

@@ -30,7 +30,7 @@ step "One subscriber" "subscriber show maria.santos@everett-schools.example"
 $o subscriber show maria.santos@everett-schools.example
 step "Export a list as CSV" "subscriber export --list metrowest"
 $o subscriber export --list metrowest
+printf '\nDemo data is in var/demo/ (database var/demo/outreach.db).\n'
 if [ -f etc/demo/run-demo-mail.sh ]; then
 	. etc/demo/run-demo-mail.sh
 fi
-printf '\nDemo data is in var/demo/ (database var/demo/outreach.db).\n'

@@ -20,6 +20,7 @@ for f in build/fuzz/fuzz_*; do
 	fuzz_frontmatter | fuzz_markdown) seeds="etc/demo tests/data" ;;
 	fuzz_csv) seeds="etc/demo" ;;
 	fuzz_bounce) seeds="tests/data/bounces" ;;
+	fuzz_form) seeds="tests/data/web" ;;
 	*) seeds= ;;
 	esac
 	log=build/fuzz/$name.log
