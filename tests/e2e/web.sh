@@ -277,10 +277,36 @@ PU=$("$BIN" preview news.md | grep -o "$B/u/[a-z0-9-]*" | head -1)
 http -X POST -d 'List-Unsubscribe=One-Click' "$PU"
 like "$body" 'preview or a test copy' "a preview's unsubscribe link changes nothing"
 
+python3 -c 'print("x" * 40000)' > longhdr.txt
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Long: $(cat longhdr.txt)" "$U")
+ok "$([ "$code" -ge 400 ] && [ "$code" -lt 500 ] || [ "$code" = 000 ]; echo $?)" "headers over the limit are refused (got $code)"
+http "$B/healthz"
+is "$code" 200 "and the server is still up"
 unlike "$(cat web.log)" 'ERROR|AddressSanitizer' "no error logged"
 kill -TERM $WPID
 wait $WPID
 is "$?" 0 "stops cleanly again"
+
+# The daemon runs the web side as one more worker, unless [web] listen is off.
+"$BIN" daemon 2>daemon.log &
+DPID=$!
+stop_later $DPID
+wait_port "$PORT"
+http "$B/healthz"
+is "$code" 200 "the daemon's web worker serves the pages"
+like "$(cat daemon.log)" 'started web worker' "as a worker of its own"
+kill -TERM $DPID
+wait $DPID
+is "$?" 0 "and stops with the daemon"
+printf '[web]\nlisten = off\n' > etc/off.conf
+sed -n '/^\[sender\]/,$p' etc/outreach.conf >> etc/off.conf
+"$BIN" -c etc/off.conf daemon 2>daemon-off.log &
+DPID=$!
+stop_later $DPID
+for _ in $(seq 50); do grep -q 'queue: worker started' daemon-off.log && break; sleep 0.1; done
+unlike "$(cat daemon-off.log)" 'web worker' "with [web] listen = off the daemon runs no web worker"
+kill -TERM $DPID
+wait $DPID
 
 # Mail over SMTP with links that cannot work: send and the daemon warn loudly.
 sed -i "s|^\[sender\]|[transport]\nurl = smtp://127.0.0.1:9\n[sender]|" etc/outreach.conf
