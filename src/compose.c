@@ -34,7 +34,38 @@ static const char *const var_names[NVARS] = {
 	"event_title", "event_when", "event_location", "confirm_by_reply", "data_url",
 };
 
-enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20 };
+enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20, PLANS_MAX = 8 };
+
+/* The values that differ from one recipient to the next: the holes in a plan. */
+static const unsigned char personal[NVARS] = {
+	[V_NAME] = 1, [V_EMAIL] = 1, [V_UNSUBSCRIBE_URL] = 1, [V_PREFERENCES_URL] = 1,
+	[V_CONFIRM_URL] = 1, [V_DATA_URL] = 1,
+};
+
+/*
+ * A plan: both bodies rendered once for the whole campaign and encoded
+ * (quoted-printable), in pieces between the places a personal value goes.
+ * A recipient's body is then the pieces copied as they are and its own few
+ * values encoded between them: its cost no longer grows with the size of
+ * what every recipient shares.  Sections may depend on whether a personal
+ * value is empty (a name), so there is one plan per such pattern.
+ */
+struct piece {
+	size_t off, len;           /* encoded bytes in the plan's buffer, when var < 0 */
+	int var;                   /* the personal value that goes here, or -1 */
+	int escape;                /* HTML-escape it first */
+};
+
+struct part_plan {
+	struct buf enc;
+	struct piece *pieces;
+	size_t n;
+};
+
+struct plan {
+	unsigned empty;            /* bit v: personal value v is empty */
+	struct part_plan text, html;
+};
 enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, URL_DATA, NURLS };
 
 struct compose_campaign {
@@ -57,7 +88,16 @@ struct compose_campaign {
 	int confirm_by_reply;
 	struct buf scratch_html, scratch_text, token;
 	char *last_message_id;
+	struct plan *plans[PLANS_MAX]; /* the encoded bodies, by which personal values are empty */
+	struct buf piece;              /* a personal value, escaped, before it is encoded */
 };
+
+static void
+part_plan_free(struct part_plan *pp)
+{
+	buf_free(&pp->enc);
+	free(pp->pieces);
+}
 
 /*
  * Inline styles for the elements cmark produces: many mail clients drop
@@ -321,6 +361,7 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	buf_init(&c->scratch_html, PART_MAX);
 	buf_init(&c->scratch_text, PART_MAX);
 	buf_init(&c->token, TOKEN_MAX);
+	buf_init(&c->piece, PART_MAX);
 	mime_boundary(c->boundary_mixed);
 	mime_boundary(c->boundary_alt);
 	c->base_url = xstrdup(p->cfg->web_base_url);
@@ -440,6 +481,13 @@ compose_free(struct compose_campaign *c)
 	buf_free(&c->scratch_html);
 	buf_free(&c->scratch_text);
 	buf_free(&c->token);
+	buf_free(&c->piece);
+	for (int i = 0; i < PLANS_MAX; i++)
+		if (c->plans[i]) {
+			part_plan_free(&c->plans[i]->text);
+			part_plan_free(&c->plans[i]->html);
+			free(c->plans[i]);
+		}
 	explicit_bzero(c->key, sizeof(c->key));
 	free(c);
 }
@@ -455,13 +503,11 @@ make_token(struct compose_campaign *c, int purpose, int64_t a, int64_t b, int64_
 	return buf_cstr(&c->token);
 }
 
-/* render_parts - both bodies for r into the scratch buffers; URLs in urls[]. */
-static int
-render_parts(struct compose_campaign *c, const struct compose_recipient *r, char *urls[NURLS],
-             struct error *err)
+/* personal_values - the campaign's values with r's own: its links (into urls[]) and name. */
+static void
+personal_values(struct compose_campaign *c, const struct compose_recipient *r,
+                char *urls[NURLS], const char **values)
 {
-	const char *values[NVARS];
-
 	urls[URL_UNSUBSCRIBE] = xasprintf("%s/u/%s", c->base_url,
 	                    make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
 	urls[URL_PREFERENCES] = xasprintf("%s/p/%s", c->base_url,
@@ -475,13 +521,23 @@ render_parts(struct compose_campaign *c, const struct compose_recipient *r, char
 		                           make_token(c, c->kind == COMPOSE_EXPORT ? TOKEN_EXPORT
 		                                                                    : TOKEN_ERASE,
 		                                      r->subscriber_id, now_unix(), 0));
-	memcpy(values, c->values, sizeof(values));
+	memcpy(values, c->values, NVARS * sizeof(*values));
 	values[V_NAME] = r->name;
 	values[V_EMAIL] = r->email;
 	values[V_UNSUBSCRIBE_URL] = urls[URL_UNSUBSCRIBE];
 	values[V_PREFERENCES_URL] = urls[URL_PREFERENCES];
 	values[V_CONFIRM_URL] = urls[URL_CONFIRM];
 	values[V_DATA_URL] = urls[URL_DATA];
+}
+
+/* render_parts - both bodies for r, whole, into the scratch buffers; URLs in urls[]. */
+static int
+render_parts(struct compose_campaign *c, const struct compose_recipient *r, char *urls[NURLS],
+             struct error *err)
+{
+	const char *values[NVARS];
+
+	personal_values(c, r, urls, values);
 	buf_reset(&c->scratch_html);
 	buf_reset(&c->scratch_text);
 	values[V_BODY] = c->body_html;
@@ -490,6 +546,113 @@ render_parts(struct compose_campaign *c, const struct compose_recipient *r, char
 	values[V_BODY] = c->body_text;
 	if (template_render(c->text_tpl, values, &c->scratch_text) != BUF_OK)
 		return error_set(err, "text part larger than %d bytes", PART_MAX);
+	return 0;
+}
+
+static void
+add_piece(struct part_plan *pp, size_t off, size_t len, int var, int escape)
+{
+	if (pp->n % 16 == 0)
+		pp->pieces = xrealloc(pp->pieces, (pp->n + 16) * sizeof(*pp->pieces));
+	pp->pieces[pp->n].off = off;
+	pp->pieces[pp->n].len = len;
+	pp->pieces[pp->n].var = var;
+	pp->pieces[pp->n].escape = escape;
+	pp->n++;
+}
+
+/* build_part - t rendered with holes for the personal values, encoded piece by piece. */
+static int
+build_part(const struct template *t, const char **values, struct part_plan *pp)
+{
+	struct template_hole *holes = NULL;
+	struct buf out;
+	size_t nholes = 0, at = 0;
+	int rc = -1;
+
+	buf_init(&out, PART_MAX);
+	buf_init(&pp->enc, COMPOSE_MAX_MESSAGE);
+	if (template_render_holes(t, values, personal, &out, &holes, &nholes) != BUF_OK)
+		goto out;
+	for (size_t i = 0; i <= nholes; i++) {
+		size_t end = i < nholes ? holes[i].at : out.len, start = pp->enc.len;
+
+		if (end > at) {
+			if (mime_qp_piece(&pp->enc, out.data + at, end - at, 1) < 0)
+				goto out;
+			add_piece(pp, start, pp->enc.len - start, -1, 0);
+		}
+		if (i < nholes)
+			add_piece(pp, 0, 0, (int)holes[i].var, holes[i].escape);
+		at = end;
+	}
+	rc = buf_failed(&pp->enc) ? -1 : 0;
+out:
+	free(holes);
+	buf_free(&out);
+	return rc;
+}
+
+/* plan_for - the plan for values' pattern of empty personal values, made on first use. */
+static struct plan *
+plan_for(struct compose_campaign *c, const char **values, struct error *err)
+{
+	unsigned empty = 0;
+	int slot = -1;
+
+	for (int v = 0; v < NVARS; v++)
+		if (personal[v] && (values[v] == NULL || *values[v] == '\0'))
+			empty |= 1u << v;
+	for (int i = 0; i < PLANS_MAX; i++) {
+		if (c->plans[i] && c->plans[i]->empty == empty)
+			return c->plans[i];
+		if (c->plans[i] == NULL && slot < 0)
+			slot = i;
+	}
+	if (slot < 0) {
+		error_set(err, "too many kinds of recipient for one campaign");
+		return NULL;
+	}
+	c->plans[slot] = xcalloc(1, sizeof(struct plan));
+	c->plans[slot]->empty = empty;
+	values[V_BODY] = c->body_text;
+	if (build_part(c->text_tpl, values, &c->plans[slot]->text) == 0) {
+		values[V_BODY] = c->body_html;
+		if (build_part(c->html_tpl, values, &c->plans[slot]->html) == 0)
+			return c->plans[slot];
+	}
+	part_plan_free(&c->plans[slot]->text);
+	part_plan_free(&c->plans[slot]->html);
+	free(c->plans[slot]);
+	c->plans[slot] = NULL;
+	error_set(err, "message parts larger than %d bytes", PART_MAX);
+	return NULL;
+}
+
+/* write_part - a recipient's part: the plan's pieces and its values encoded between them. */
+static int
+write_part(struct compose_campaign *c, const struct part_plan *pp, const char **values,
+           struct buf *msg)
+{
+	for (size_t i = 0; i < pp->n; i++) {
+		const struct piece *p = &pp->pieces[i];
+		const char *v;
+
+		if (p->var < 0) {
+			buf_add(msg, pp->enc.data + p->off, p->len);
+			continue;
+		}
+		v = values[p->var];
+		if (v == NULL || *v == '\0')
+			continue;
+		buf_reset(&c->piece);
+		if (p->escape)
+			template_html_escape(&c->piece, v, strlen(v));
+		else
+			buf_adds(&c->piece, v);
+		if (buf_failed(&c->piece) || mime_qp_piece(msg, c->piece.data, c->piece.len, 1) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -520,14 +683,16 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 {
 	char *urls[NURLS] = {NULL}, *unsub = NULL, *msgid = NULL, *reply = NULL;
 	unsigned char rnd[6];
-	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt;
+	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt, *values[NVARS];
 	int calendar = c->calendar_part.len > 0, rc = -1;
+	struct plan *plan;
 
 	buf_reset(msg);
 	buf_reset(envelope_from);
 	if (has_header_breaker(r->email) || (r->name && has_header_breaker(r->name)))
 		return error_set(err, "recipient %s: line break in address or name", r->email);
-	if (render_parts(c, r, urls, err) < 0)
+	personal_values(c, r, urls, values);
+	if ((plan = plan_for(c, values, err)) == NULL)
 		goto out;
 	buf_addf(envelope_from, "%s+%s@%s", c->bounce_local,
 	         make_token(c, TOKEN_BOUNCE, r->delivery_id, 0, 0), c->domain);
@@ -563,12 +728,12 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 	              "--%s\r\n"
 	              "Content-Type: text/plain; charset=utf-8\r\n"
 	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt, alt);
-	if (mime_qp(msg, c->scratch_text.data, c->scratch_text.len) < 0)
+	if (write_part(c, &plan->text, values, msg) < 0)
 		goto too_big;
 	buf_addf(msg, "\r\n--%s\r\n"
 	              "Content-Type: text/html; charset=utf-8\r\n"
 	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt);
-	if (mime_qp(msg, c->scratch_html.data, c->scratch_html.len) < 0)
+	if (write_part(c, &plan->html, values, msg) < 0)
 		goto too_big;
 	buf_addf(msg, "\r\n--%s--\r\n", alt);
 	if (calendar) {

@@ -90,6 +90,12 @@ utf8_span(const unsigned char *s, size_t n)
 int
 mime_qp(struct buf *out, const char *data, size_t len)
 {
+	return mime_qp_piece(out, data, len, 0);
+}
+
+int
+mime_qp_piece(struct buf *out, const char *data, size_t len, int soft_end)
+{
 	static const char hexdig[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)data;
 	char chunk[QP_CHUNK];
@@ -137,9 +143,11 @@ mime_qp(struct buf *out, const char *data, size_t len)
 		/* A UTF-8 sequence is encoded whole, on one line: some clients decode by line. */
 		span = utf8_span(s + i, len - i);
 		e = i + span;
-		last = e == len || s[e] == '\n' ||
-		       (s[e] == '\r' && e + 1 < len && s[e + 1] == '\n');
-		lit = span == 1 && (qp_plain(c) || ((c == ' ' || c == '\t') && !last));
+		/* A piece that ends mid-line ends with a soft break: its end is not a line's. */
+		last = (e == len && !soft_end) || (e < len && s[e] == '\n') ||
+		       (e < len && s[e] == '\r' && e + 1 < len && s[e + 1] == '\n');
+		/* A blank is data unless a line ends after it: a hard break, or a piece's soft one. */
+		lit = span == 1 && (qp_plain(c) || ((c == ' ' || c == '\t') && !last && e < len));
 		need = lit ? 1 : 3 * span;
 		/* Room for the soft break's "=" unless a hard break follows. */
 		if (col + need > QP_LINE - !last) {
@@ -161,6 +169,10 @@ mime_qp(struct buf *out, const char *data, size_t len)
 			}
 		col += need;
 		i = e;
+	}
+	if (soft_end && len > 0 && s[len - 1] != '\n') {
+		memcpy(chunk + n, "=\r\n", 3); /* the loop left room for it (see last) */
+		n += 3;
 	}
 	if (buf_add(out, chunk, n) != BUF_OK)
 		goto fail;

@@ -47,6 +47,13 @@ int mime_header_mailbox(struct buf *out, const char *name, const char *display, 
  * CR is data (=0D); no output line starts with "From ".
  */
 int mime_qp(struct buf *out, const char *data, size_t len);
+/*
+ * mime_qp_piece - mime_qp for one piece of a body encoded on its own: with
+ * soft_end, a piece that does not end with a line break ends with a soft
+ * break ("=" CRLF), so pieces encoded apart and written one after another
+ * decode to the text they make together.  Lines start at column 0.
+ */
+int mime_qp_piece(struct buf *out, const char *data, size_t len, int soft_end);
 /* mime_base64 - data as base64, 76 columns, every line ending CRLF; nothing for no data. */
 int mime_base64(struct buf *out, const char *data, size_t len);
 /* mime_boundary - a fresh random boundary, NUL-terminated, MIME_BOUNDARY_LEN chars. */

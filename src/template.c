@@ -195,6 +195,63 @@ too_big:
 	return BUF_TOO_BIG;
 }
 
+int
+template_render_holes(const struct template *t, const char *const *values,
+                       const unsigned char *is_hole, struct buf *out,
+                       struct template_hole **holes, size_t *nholes)
+{
+	const struct op *ops = t->ops;
+	size_t i = 0, n = t->nops, cap = 0;
+	const char *v;
+
+	*holes = NULL;
+	*nholes = 0;
+	while (i < n) {
+		const struct op *op = &ops[i];
+
+		switch (op->kind) {
+		case OP_TEXT:
+			if (buf_add(out, t->text + op->a, op->b) != BUF_OK)
+				goto too_big;
+			i++;
+			break;
+		case OP_RAW:
+		case OP_HTML:
+			if (is_hole[op->a]) {
+				if (*nholes == cap) {
+					cap = cap ? cap * 2 : 8;
+					*holes = xrealloc(*holes, cap * sizeof(**holes));
+				}
+				(*holes)[*nholes].at = out->len;
+				(*holes)[*nholes].var = op->a;
+				(*holes)[*nholes].escape = op->kind == OP_HTML;
+				(*nholes)++;
+			} else if ((v = values[op->a]) != NULL &&
+			           (op->kind == OP_RAW ? buf_add(out, v, strlen(v))
+			                               : template_html_escape(out, v, strlen(v))) != BUF_OK)
+				goto too_big;
+			i++;
+			break;
+		case OP_SECTION:
+			v = values[op->a];
+			i = v != NULL && *v != '\0' ? i + 1 : op->b;
+			break;
+		case OP_INVERTED:
+			v = values[op->a];
+			i = v != NULL && *v != '\0' ? op->b : i + 1;
+			break;
+		default:
+			abort();
+		}
+	}
+	return BUF_OK;
+too_big:
+	free(*holes);
+	*holes = NULL;
+	*nholes = 0;
+	return BUF_TOO_BIG;
+}
+
 void
 template_free(struct template *t)
 {

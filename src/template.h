@@ -50,6 +50,22 @@ int template_compile(const char *src, size_t len, enum template_escape esc,
  * rendered by any number of threads at once.
  */
 int template_render(const struct template *t, const char *const *values, struct buf *out);
+/*
+ * template_render_holes - render t like template_render, except that each
+ * variable whose is_hole[index] is set is left out and its place recorded
+ * (offset in out, the variable, whether it is HTML-escaped) in *holes
+ * (caller frees; *nholes of them).  Sections still read values[], so the
+ * caller renders once per pattern of empty and non-empty hole values.  This
+ * is how a campaign renders once what is the same for every recipient.
+ */
+struct template_hole {
+	size_t at;
+	unsigned var;
+	int escape;
+};
+int template_render_holes(const struct template *t, const char *const *values,
+                          const unsigned char *is_hole, struct buf *out,
+                          struct template_hole **holes, size_t *nholes);
 void template_free(struct template *t);
 /*
  * template_html_escape - append s[0..n) escaped for HTML text and quoted

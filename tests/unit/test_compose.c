@@ -268,6 +268,112 @@ test_too_big_never_truncated(void **state)
 	config_free(&cfg);
 }
 
+/* qp_decode - quoted-printable src[0..n) decoded, CRLF as LF, into out. */
+static void
+qp_decode(const char *src, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == '=' && i + 2 < n && src[i + 1] == '\r' && src[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		if (src[i] == '=' && i + 2 < n) {
+			char hex[3] = {src[i + 1], src[i + 2], 0};
+
+			buf_addc(out, (char)strtol(hex, NULL, 16));
+			i += 2;
+			continue;
+		}
+		if (src[i] == '\r' && i + 1 < n && src[i + 1] == '\n')
+			continue;
+		buf_addc(out, src[i]);
+	}
+}
+
+/* part_of - the decoded body of the k-th quoted-printable part of msg. */
+static void
+part_of(const char *msg, int k, struct buf *out)
+{
+	static const char cte[] = "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	const char *p = msg, *end, *b = strstr(msg, "multipart/alternative;\r\n boundary=\"");
+	char delim[64];
+
+	assert_non_null(b);
+	b += strlen("multipart/alternative;\r\n boundary=\"");
+	snprintf(delim, sizeof(delim), "\r\n--%.*s", (int)strcspn(b, "\""), b);
+	for (int i = 0; i <= k; i++) {
+		p = strstr(p, cte);
+		assert_non_null(p);
+		p += strlen(cte);
+	}
+	end = strstr(p, delim);
+	assert_non_null(end);
+	qp_decode(p, (size_t)(end - p), out);
+}
+
+/*
+ * A recipient's body is put together from pieces encoded once per campaign
+ * and its own values encoded between them: whatever the recipient, every
+ * receiver decodes exactly the parts rendered whole.
+ */
+static void
+test_pieces_decode_as_whole(void **state)
+{
+	static const struct compose_recipient rcpts[] = {
+		{42, 9, "ada@school.example", "Ada"},
+		{43, 10, "nobody@school.example", NULL},
+		{44, 11, "j@school.example", "J\xc3\xbcrgen <M\xc3\xbcller> & \"Co\" =x"},
+		{45, 12, "long@school.example", "A name long enough to make its line pass seventy-six "
+		                                "columns in the text part, with tabs\tand  spaces "},
+	};
+	struct config cfg;
+	struct doc d = {0};
+	struct compose_campaign *c = prepare(&cfg, &d, notice);
+	struct error err = ERROR_INIT;
+	struct buf msg, from, html, text, got;
+
+	(void)state;
+	buf_init(&msg, COMPOSE_MAX_MESSAGE);
+	buf_init(&from, 1024);
+	buf_init(&html, COMPOSE_MAX_MESSAGE);
+	buf_init(&text, COMPOSE_MAX_MESSAGE);
+	buf_init(&got, COMPOSE_MAX_MESSAGE);
+	for (size_t i = 0; i < sizeof(rcpts) / sizeof(rcpts[0]); i++) {
+		buf_reset(&html);
+		buf_reset(&text);
+		assert_int_equal(compose_message(c, &rcpts[i], &msg, &from, &err), 0);
+		assert_int_equal(compose_parts(c, &rcpts[i], &html, &text, &err), 0);
+		for (const char *p = msg.data; *p; p++)
+			if (p[0] == '\r' && p[1] != '\n')
+				fail_msg("recipient %zu: a bare CR in the message", i);
+		/* Every encoded body line within 76 octets (RFC 2045). */
+		for (const char *line = strstr(msg.data, "\r\n\r\n"); line && *line;) {
+			const char *eol = strstr(line, "\r\n");
+
+			if (eol && eol - line > 76)
+				fail_msg("recipient %zu: a body line of %td octets", i, eol - line);
+			line = eol ? eol + 2 : NULL;
+		}
+		buf_reset(&got);
+		part_of(msg.data, 0, &got);
+		if (strcmp(buf_cstr(&got), buf_cstr(&text)) != 0)
+			fail_msg("recipient %zu: the text part decodes differently:\n%s\n---\n%s", i,
+			         buf_cstr(&got), buf_cstr(&text));
+		buf_reset(&got);
+		part_of(msg.data, 1, &got);
+		if (strcmp(buf_cstr(&got), buf_cstr(&html)) != 0)
+			fail_msg("recipient %zu: the HTML part decodes differently", i);
+	}
+	buf_free(&msg);
+	buf_free(&from);
+	buf_free(&html);
+	buf_free(&text);
+	buf_free(&got);
+	compose_free(c);
+	doc_free(&d);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -275,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_notice_parses_in_libetpan),
 		cmocka_unit_test(test_links_are_signed),
 		cmocka_unit_test(test_too_big_never_truncated),
+		cmocka_unit_test(test_pieces_decode_as_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
