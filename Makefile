@@ -61,6 +61,10 @@ build/san/test_%: tests/unit/test_%.c $(SAN_LIB) | build/san
 build/san/bounce_corpus: tests/tools/bounce_corpus.c $(SAN_LIB) | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(LDFLAGS) -o $@ $< $(SAN_LIB) $(PKG_LIBS)
 
+build/bench/curl_bare: bench/curl_bare.c | build/bench
+	$(CC) $(WARN) $(CPPFLAGS) -D_POSIX_C_SOURCE=200809L -O2 $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libcurl)
+
 build/bench/compose_bench: bench/compose_bench.c $(REL_LIB) | build/bench
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(REL_LIB) $(PKG_LIBS)
 

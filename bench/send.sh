@@ -1,25 +1,50 @@
 #!/bin/bash
-# bench/send.sh - deliver one personalised newsletter to N subscribers
-# (default 100,000) through Postfix's smtp-sink on 127.0.0.1 with 4
-# connections, and compare with Postfix's smtp-source sending the same number
-# of messages of the same size over the same 4 sessions to the same sink.
-# Prints messages/second, peak RSS and the ratio.
-# Targets (issue 4): at least 0.8 of smtp-source; RSS under 64 MB.
+# bench/send.sh [N] - deliver one personalised newsletter to N subscribers
+# (default 20,000, on 37 domains) through Postfix's smtp-sink on 127.0.0.1
+# over 4 reused connections, at two sizes (about 7 KB, and about 21 KB with
+# 32 short sections), beside two references in the same run, same sink,
+# same connections, same message size:
+#   - curl_bare: a bare libcurl multi client pushing one pre-built message
+#     (the ceiling of any sender built on libcurl);
+#   - smtp-source -d: Postfix's own client, reusing its sessions.
+# Prints messages/second of each, outreach's ratio to both, and its peak RSS.
+# Targets (the delivery issue): outreach at least 0.9 of curl_bare at both
+# sizes; peak RSS under 32 MB for 100,000 recipients (bench/send.sh 100000).
 set -eu
 cd "$(dirname "$0")/.."
-n=${1:-100000}
-sessions=4
-make -s outreach
 top=$PWD
+n=${1:-20000}
+sessions=4
+make -s outreach build/bench/curl_bare
 dir=$(mktemp -d /tmp/outreach-send.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 smtp-sink -u nobody 127.0.0.1:$port 1024 2>/dev/null &
 sink=$!
 trap 'kill $sink 2>/dev/null; rm -rf "$dir"' EXIT
 sleep 0.3
-cd "$dir"
-mkdir -p etc
-cat > etc/outreach.conf <<CONF
+
+# newsletter SECTIONS - a newsletter document with that many short sections.
+newsletter() {
+	python3 - "$1" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("---\nlist: bench\nsubject: \"Metro North STEM Network: news for the week\"\n---")
+print("Dear {{name}},\n\nThis week across the network: forums, internships and meetings.\n")
+for i in range(n):
+    print(f"## {i + 1}. Opportunity at partner employer number {i + 1}\n")
+    print(f"A paid summer placement with engineers, grades 10 to 12; "
+          f"[details](https://metronorth.example/o/{i + 1}).\n")
+PY
+}
+
+rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f}')" "$@"; }
+
+printf '%-8s %9s %9s %12s %10s %10s %10s %9s\n' size outreach curl_bare smtp-source "/bare" "/source" "RSS MB" messages
+for sections in 6 32; do
+	work=$dir/s$sections
+	mkdir -p "$work/etc"
+	cd "$work"
+	cat > etc/outreach.conf <<CONF
 [transport]
 url = smtp://127.0.0.1:$port
 starttls = off
@@ -29,33 +54,38 @@ messages_per_connection = 1000000
 domain = metronorth.example
 [brand]
 templates = $top/templates
+[web]
+base_url = https://prefs.metronorth.example
 [log]
 level = warn
 CONF
-o=$top/outreach
-$o init >/dev/null
-$o list add bench --name "Metro North STEM Network" --from "Metro North <news@metronorth.example>" >/dev/null
-python3 -c "
+	o=$top/outreach
+	$o init >/dev/null
+	$o list add bench --name "Metro North STEM Network" --from "Metro North <news@metronorth.example>" >/dev/null
+	python3 -c "
 print('email,name')
-for i in range($n): print(f'member{i}@school{i % 500}.example,Member Number {i}')" > members.csv
-$o subscriber import members.csv --list bench --confirmed >/dev/null
-sed 's/^list: metro-north/list: bench/; /^topic:/d' "$top/etc/demo/newsletter.md" > news.md
-$o send news.md >/dev/null
-size=$($o preview news.md | wc -c)
-t0=$(date +%s.%N)
-/usr/bin/time -f '%M' -o rss.txt $o run --once 2>/dev/null
-t1=$(date +%s.%N)
-sent=$(sqlite3 var/outreach.db "SELECT count(*) FROM deliveries WHERE status='sent'")
-t2=$(date +%s.%N)
-smtp-source -s $sessions -m "$n" -l "$size" -f bench@metronorth.example -t sink@example.org 127.0.0.1:$port
-t3=$(date +%s.%N)
-python3 - "$n" "$sent" "$t0" "$t1" "$t2" "$t3" "$(cat rss.txt)" "$size" <<'PY'
+for i in range($n): print(f'member{i}@school{i % 37}.example,Member Number {i}')" > members.csv
+	$o subscriber import members.csv --list bench --confirmed >/dev/null
+	newsletter $sections > news.md
+	$o preview news.md | sed 's/$/\r/' > message.eml
+	size=$(wc -c < message.eml)
+	$o send news.md >/dev/null 2>&1
+	t0=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o rss.txt $o run --once 2>/dev/null || true
+	t1=$(date +%s.%N)
+	sent=$(sqlite3 var/outreach.db "SELECT count(*) FROM deliveries WHERE status='sent'")
+	ours=$(rate "$sent" "$t0" "$t1")
+	bare=$($top/build/bench/curl_bare "smtp://127.0.0.1:$port/metronorth.example" message.eml "$n" $sessions |
+	       sed -E 's/.* = ([0-9]+) msg\/s.*/\1/')
+	t2=$(date +%s.%N)
+	smtp-source -s $sessions -d -m "$n" -l "$size" -f bench@metronorth.example -t sink@example.org 127.0.0.1:$port
+	t3=$(date +%s.%N)
+	theirs=$(rate "$n" "$t2" "$t3")
+	python3 - "$size" "$ours" "$bare" "$theirs" "$(cat rss.txt)" "$sent" <<'PY'
 import sys
-n, sent = int(sys.argv[1]), int(sys.argv[2])
-t0, t1, t2, t3 = map(float, sys.argv[3:7])
-rss_kb, size = int(sys.argv[7]), int(sys.argv[8])
-ours, theirs = sent / (t1 - t0), n / (t3 - t2)
-print(f"outreach:     {sent} personalised messages ({size} bytes) in {t1 - t0:.1f} s = {ours:,.0f} msg/s, peak RSS {rss_kb / 1024:.1f} MB")
-print(f"smtp-source:  {n} messages of {size} bytes, 4 sessions, in {t3 - t2:.1f} s = {theirs:,.0f} msg/s")
-print(f"ratio:        {ours / theirs:.2f} of smtp-source")
+size, ours, bare, src, rss, sent = int(sys.argv[1]), *map(float, sys.argv[2:5]), int(sys.argv[5]), int(sys.argv[6])
+print(f"{size / 1024:5.1f} KB {ours:9,.0f} {bare:9,.0f} {src:12,.0f} {ours / bare:10.2f} {ours / src:10.2f} {rss / 1024:10.1f} {sent:9,d}")
 PY
+	cd "$top"
+done
+echo "(msg/s; outreach: personalised messages composed, sent and recorded; $sessions connections each)"

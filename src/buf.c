@@ -37,8 +37,7 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-/* buf_reserve - make room for n more bytes plus the NUL. */
-static int
+int
 buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, cap;

@@ -36,6 +36,8 @@ int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* buf_reserve - make room for n more bytes (BUF_TOO_BIG past the ceiling). */
+int buf_reserve(struct buf *b, size_t n);
 /* buf_cstr - the contents as a string; "" for an empty buffer, never NULL. */
 const char *buf_cstr(const struct buf *b);
 /* buf_steal - hand the contents to the caller (free() them) and reset b. */

@@ -36,6 +36,11 @@ static const struct command commands[] = {
 	 "remove from one list, or forget the subscriber",
 	 "Forgetting an address that unsubscribed, bounced or complained keeps it on the\n"
 	 "suppression list, so it is never mailed again."},
+	{"subscriber restore", cmd_sub_restore, "EMAIL --reason TEXT",
+	 "undo a bounce-disable (audited)",
+	 "For an address disabled by bounces that were not its fault (a relay that refused\n"
+	 "everyone, a wrong rule).  An unsubscribe or a complaint is the subscriber's own\n"
+	 "word and is never undone: only the subscriber can take it back."},
 	{"subscriber set", cmd_sub_set, "EMAIL [--topics a,b|all] [--digest MODE]",
 	 "change topics or digest frequency", NULL},
 	{"subscriber import", cmd_sub_import, "FILE.csv --list SLUG [--confirmed] [--dry-run]",
@@ -59,6 +64,9 @@ static const struct command commands[] = {
 	{"campaign show", cmd_campaign_show, "ID", "one campaign and its delivery counts", NULL},
 	{"campaign pause", cmd_campaign_pause, "ID", "stop sending a campaign for now", NULL},
 	{"campaign resume", cmd_campaign_resume, "ID", "go on sending a paused campaign", NULL},
+	{"campaign retry", cmd_campaign_retry, "ID", "try a campaign's deferred deliveries now",
+	 "Deliveries wait after a temporary failure (backing off up to retry_max); once\n"
+	 "the cause is fixed, this makes every waiting delivery of the campaign due now."},
 	{"campaign cancel", cmd_campaign_cancel, "ID", "never send the rest of a campaign",
 	 NULL},
 	{"run", cmd_run, "--once", "ingest the spool and deliver what is due, then exit",
@@ -281,7 +289,7 @@ cli_main(int argc, char **argv)
 		break;
 	default:
 		fprintf(stderr, "outreach %s: %s\n", cmd->name, error_msg(&cli.err));
-		rc = 1;
+		rc = rc == CLI_TEMPFAIL ? CLI_TEMPFAIL : 1;
 	}
 out:
 	store_close(cli.store);

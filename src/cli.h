@@ -3,7 +3,8 @@
  *
  * A handler is thin: it parses its options with cli_options(), calls the
  * same module APIs the daemon uses, and returns CLI_OK, CLI_FAIL (the error
- * in cli->err is printed as one line, exit 1) or CLI_USAGE (exit 2).
+ * in cli->err is printed as one line, exit 1), CLI_TEMPFAIL (the same, exit
+ * 75: try again later, as sysexits' EX_TEMPFAIL) or CLI_USAGE (exit 2).
  */
 #ifndef OUTREACH_CLI_H
 #define OUTREACH_CLI_H
@@ -15,7 +16,7 @@
 #include "store.h"
 #include "util.h"
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_HELP_SHOWN = 3 };
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_HELP_SHOWN = 3, CLI_TEMPFAIL = 75 };
 
 struct cli {
 	struct config cfg;
@@ -79,6 +80,7 @@ int cmd_list_rm(struct cli *, int, char **);
 int cmd_sub_add(struct cli *, int, char **);
 int cmd_sub_show(struct cli *, int, char **);
 int cmd_sub_rm(struct cli *, int, char **);
+int cmd_sub_restore(struct cli *, int, char **);
 int cmd_sub_set(struct cli *, int, char **);
 int cmd_sub_import(struct cli *, int, char **);
 int cmd_sub_export(struct cli *, int, char **);
@@ -91,6 +93,7 @@ int cmd_campaign_show(struct cli *, int, char **);
 int cmd_campaign_pause(struct cli *, int, char **);
 int cmd_campaign_resume(struct cli *, int, char **);
 int cmd_campaign_cancel(struct cli *, int, char **);
+int cmd_campaign_retry(struct cli *, int, char **);
 int cmd_run(struct cli *, int, char **);
 int cmd_daemon(struct cli *, int, char **);
 int cmd_web(struct cli *, int, char **);

@@ -181,6 +181,25 @@ out:
 	return rc;
 }
 
+/* print_waiting - why deliveries wait and when they go, if any do. */
+static void
+print_waiting(const struct campaign_info *c, const char *indent)
+{
+	char when[32];
+	int64_t now = now_unix();
+
+	if (c->last_error)
+		printf("%slast error:   %s\n", indent, c->last_error);
+	if (c->next_attempt == 0 || c->status != CAMPAIGN_SENDING)
+		return;
+	cli_format_time(c->next_attempt, when, sizeof(when));
+	if (c->next_attempt <= now)
+		printf("%snext attempt: now (due since %s)\n", indent, when);
+	else
+		printf("%snext attempt: %s (in %lld min)\n", indent, when,
+		       (long long)((c->next_attempt - now + 59) / 60));
+}
+
 static void
 print_campaign(const struct campaign_info *c)
 {
@@ -195,6 +214,7 @@ print_campaign(const struct campaign_info *c)
 	printf("recipients: %lld\n", (long long)c->n_deliveries);
 	for (int i = 0; i < DELIVERY_NSTATUS; i++)
 		printf("  %-10s %lld\n", delivery_status_name(i), (long long)c->counts[i]);
+	print_waiting(c, "");
 }
 
 static int
@@ -204,6 +224,10 @@ print_campaign_row(const struct campaign_info *c, void *arg)
 	printf("%6lld  %-10s %-14s %8lld/%-8lld %s\n", (long long)c->id,
 	       campaign_status_name(c->status), c->list_slug, (long long)c->counts[DELIVERY_SENT],
 	       (long long)c->n_deliveries, c->subject);
+	if (c->status == CAMPAIGN_PAUSED && c->status_reason)
+		printf("%8s%s\n", "", c->status_reason);
+	if (c->counts[DELIVERY_DEFERRED] > 0)
+		print_waiting(c, "        ");
 	return 0;
 }
 
@@ -277,6 +301,35 @@ cmd_campaign_cancel(struct cli *cli, int argc, char **argv)
 }
 
 int
+cmd_campaign_retry(struct cli *cli, int argc, char **argv)
+{
+	struct campaign_info c;
+	char **pos;
+	int npos, rc;
+	int64_t id = 0, n;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (parse_id(cli, pos[0], &id) < 0)
+		return CLI_USAGE;
+	if (cli_store(cli) == NULL || store_campaign_get(cli->store, id, &c, &cli->err) < 0)
+		return CLI_FAIL;
+	rc = c.status;
+	campaign_info_free(&c);
+	if (rc != CAMPAIGN_SENDING)
+		return error_setk(&cli->err, ERR_CONFLICT, "campaign %lld is %s%s", (long long)id,
+		                  campaign_status_name(rc), rc == CAMPAIGN_PAUSED ?
+		                  " (`outreach campaign resume` sends its waiting deliveries now)" :
+		                  ": nothing waits to be retried"), CLI_FAIL;
+	if (store_deliveries_retry(cli->store, id, now_unix(), &n, &cli->err) < 0)
+		return CLI_FAIL;
+	printf("%lld waiting deliveries of campaign %lld are due now%s\n", (long long)n,
+	       (long long)id, daemon_lock_holder(cli->cfg.db_path) > 0 ? "" :
+	       " (no daemon is running: `outreach run --once` sends them)");
+	return CLI_OK;
+}
+
+int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
 	char **pos, **names;
@@ -314,7 +367,9 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (!once)
 		return error_set(&cli->err, "give --once (or run `outreach daemon`)"), CLI_USAGE;
-	return daemon_run_once(&cli->cfg, &cli->err) < 0 ? CLI_FAIL : CLI_OK;
+	if (daemon_run_once(&cli->cfg, &cli->err) < 0)
+		return error_kind(&cli->err) == ERR_TEMP ? CLI_TEMPFAIL : CLI_FAIL;
+	return CLI_OK;
 }
 
 int

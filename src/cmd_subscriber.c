@@ -154,6 +154,31 @@ cmd_sub_rm(struct cli *cli, int argc, char **argv)
 }
 
 int
+cmd_sub_restore(struct cli *cli, int argc, char **argv)
+{
+	const char *reason = NULL;
+	const struct cli_opt opts[] = {{"reason", &reason, NULL}, {NULL, NULL, NULL}};
+	char *email = NULL, **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (reason == NULL || *reason == '\0')
+		return error_set(&cli->err, "give --reason: why the address is restored (it is "
+		                 "audited)"), CLI_USAGE;
+	if (cli_check_text(cli, "--reason", reason) < 0)
+		return CLI_USAGE;
+	rc = CLI_FAIL;
+	if (normalize_arg(cli, pos[0], &email) == 0 && cli_store(cli) &&
+	    store_subscriber_restore(cli->store, email, reason, &cli->err) == 0) {
+		printf("restored %s: active again\n", email);
+		rc = CLI_OK;
+	}
+	free(email);
+	return rc;
+}
+
+int
 cmd_sub_set(struct cli *cli, int argc, char **argv)
 {
 	const char *topics = NULL, *digest = NULL;

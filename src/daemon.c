@@ -409,20 +409,27 @@ daemon_run_once(const struct config *cfg, struct error *err)
 		error_prefix(err, "run --once");
 		return -1;
 	}
-	if (deliver_open(cfg, &d, err) < 0 || deliver_recover(d, err) < 0 ||
-	    deliver_ingest(d, &n, err) < 0)
+	if (deliver_open(cfg, &d, err) < 0)
+		goto out;
+	deliver_set_horizon(d, now_unix());
+	if (deliver_recover(d, err) < 0 || deliver_ingest(d, &n, err) < 0)
 		goto out;
 	for (;;) {
-		int due;
+		int due = 0;
 
-		if (deliver_step(d, 50, -1, err) < 0 || deliver_due_now(d, &due, err) < 0)
+		if (deliver_step(d, 50, -1, err) < 0)
 			goto out;
-		if (deliver_busy(d) == 0 && !due)
+		if (deliver_busy(d) > 0)
+			continue;
+		if (deliver_due_now(d, &due, err) < 0)
+			goto out;
+		if (!due)
 			break;
 	}
 	if (deliver_flush(d, err) < 0 || deliver_finish(d, err) < 0)
 		goto out;
-	rc = 0;
+	/* The relay's fault is a temporary failure: exit 75, so cron can tell. */
+	rc = deliver_problem(d) ? error_setk(err, ERR_TEMP, "%s", deliver_problem(d)) : 0;
 out:
 	deliver_close(d);
 	close(lockfd);

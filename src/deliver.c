@@ -1,47 +1,55 @@
 /*
  * deliver - the queue runner.  See deliver.h.
  *
- * One process, one loop: claim a small batch (so few messages are ever
- * "in doubt"), compose and submit while the transport has room and the rate
- * allows, poll, and record outcomes in batches at least every 50 ms.
+ * One loop drives the connections.  Due deliveries are claimed in batches
+ * (a claim only reads), composed ahead of the connections by the pipeline's
+ * thread, and handed over while the transport has room and the pace allows.  The transport
+ * holds each handed-over message until its hand-over is committed (when the
+ * relay first asks for a held message's data), in one transaction with every
+ * outcome known by then; so at any instant only the messages in flight (one
+ * per connection) can have reached the relay without the store knowing how
+ * they ended.  Those commits go to the delivery journal and are applied to
+ * the deliveries in batches (store_deliveries_apply).
+ *
+ * Refusals may be the relay's fault rather than the recipients' (breaker.h):
+ * they are held back until a message is accepted, and a run of them pauses
+ * the campaign instead of judging anyone.  A relay that cannot be reached
+ * postpones the waiting deliveries and is tried again later.
  */
 #include "deliver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "addr.h"
 #include "bounce.h"
 #include "bounce_act.h"
+#include "breaker.h"
 #include "buf.h"
 #include "campaign.h"
 #include "compose.h"
 #include "frontmatter.h"
 #include "hash.h"
 #include "log.h"
+#include "pace.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "spool.h"
 #include "store.h"
 #include "transport.h"
 
 enum {
-	CLAIM_MAX = 64,            /* deliveries claimed at a time */
-	FLUSH_MS = 50,             /* outcomes are written at least this often */
-	FLUSH_MAX = 256,
-	COMPOSERS_MAX = 16,
-	DOMAIN_BUCKETS = 4096,
+	CLAIM_MAX = 256,           /* deliveries claimed at a time */
+	FLUSH_MS = 50,             /* changes are written at least this often, */
+	FLUSH_MAX = 256,           /* or when this many wait */
+	APPLY_MS = 200,            /* the journal is applied at least this often */
+	HELD_MAX = BREAKER_RUN_ANY,
+	PAUSE_MAX = 16,
 };
 
-struct composer {
-	int64_t campaign_id;
-	struct compose_campaign *c; /* NULL: the campaign cannot be composed */
-	char *error;
-	int64_t used;
-};
-
+/* A message handed over. */
 struct flight {
 	int64_t delivery_id, campaign_id, subscriber_id;
 	int attempts;
@@ -49,48 +57,47 @@ struct flight {
 	char *message_id;
 };
 
-struct outcome {
+/* A change to a delivery, written at the next commit. */
+struct change {
 	struct delivery_result r;
-	int64_t subscriber_id;
+	int64_t subscriber_id, campaign_id;
 	int bounce;                /* the relay refused the address: a hard bounce to act on */
 	char *email, *reply, *message_id;
-};
-
-struct domain_count {
-	char *domain;
-	int64_t window;            /* minute the count is for */
-	long count;
-	struct domain_count *next;
 };
 
 struct deliver {
 	const struct config *cfg;
 	struct store *st;
 	struct transport *tr;
-	struct composer composers[COMPOSERS_MAX];
+	struct pipeline *pipe;
 	struct delivery_job *jobs;
 	int njobs, next_job;
-	struct outcome *outcomes;
-	int noutcomes, cap_outcomes;
-	int64_t last_flush_ms, last_housekeeping;
+	struct change *changes;
+	int nchanges, cap_changes;
+	struct change held[HELD_MAX]; /* refusals that may be the relay's fault */
+	int nheld;
+	int64_t pause[PAUSE_MAX];  /* campaigns to pause at the next commit */
+	int npause;
+	char *pause_reason;
+	int64_t postpone_until;    /* at the next commit, move waiting deliveries to then */
+	int64_t last_flush_ms, last_apply_ms, last_housekeeping;
+	int64_t horizon;           /* claim only what is due by then (0: now) */
 	int stopping;
-	struct buf msg, from;
-	/* Rate: a token bucket whose rate halves when the relay pushes back. */
-	double rate, tokens;       /* rate 0: unlimited */
-	int64_t last_refill_ms, last_throttle_ms, last_speedup_ms;
-	long sent_window;
-	int64_t window_start_ms;
-	double measured_rate;
-	struct domain_count *domains[DOMAIN_BUCKETS];
+	int64_t tripped_until_ms;  /* the breaker is open until then (0: closed) */
+	int64_t down_until;        /* the relay is down until then (unix; 0: up) */
+	int downs;                 /* consecutive times it was found down */
+	char *problem;             /* what stopped delivery, for deliver_problem() */
+	struct breaker breaker;
+	struct pace *pace;
 	struct deliver_stats stats;
 };
 
 static void
-outcome_free(struct outcome *o)
+change_free(struct change *c)
 {
-	free(o->email);
-	free(o->reply);
-	free(o->message_id);
+	free(c->email);
+	free(c->reply);
+	free(c->message_id);
 }
 
 int
@@ -99,32 +106,26 @@ deliver_open(const struct config *cfg, struct deliver **out, struct error *err)
 	struct deliver *d = xcalloc(1, sizeof(*d));
 
 	d->cfg = cfg;
+	d->pace = pace_new((double)cfg->messages_per_second, (long)cfg->domain_per_minute);
+	d->last_flush_ms = now_mono_ms();
 	if (store_open(cfg->db_path, &d->st, err) < 0 || transport_open(cfg, &d->tr, err) < 0 ||
-	    spool_init(cfg->spool_dir, err) < 0) {
+	    spool_init(cfg->spool_dir, err) < 0 || pipeline_open(cfg, &d->pipe, err) < 0) {
 		deliver_close(d);
 		return -1;
 	}
-	buf_init(&d->msg, COMPOSE_MAX_MESSAGE);
-	buf_init(&d->from, 1024);
-	d->rate = (double)cfg->messages_per_second;
-	d->last_refill_ms = d->last_flush_ms = d->window_start_ms = now_mono_ms();
 	*out = d;
 	return 0;
 }
 
+/* drop_unsent - forget claimed and composed messages: they are still queued in the store. */
 static void
-domains_free(struct deliver *d)
+drop_unsent(struct deliver *d)
 {
-	for (int i = 0; i < DOMAIN_BUCKETS; i++) {
-		struct domain_count *e = d->domains[i], *next;
-
-		for (; e; e = next) {
-			next = e->next;
-			free(e->domain);
-			free(e);
-		}
-		d->domains[i] = NULL;
-	}
+	if (d->pipe)
+		pipeline_drop(d->pipe);
+	delivery_jobs_free(d->jobs, d->njobs);
+	d->jobs = NULL;
+	d->njobs = d->next_job = 0;
 }
 
 void
@@ -132,20 +133,31 @@ deliver_close(struct deliver *d)
 {
 	if (d == NULL)
 		return;
-	for (int i = 0; i < COMPOSERS_MAX; i++) {
-		compose_free(d->composers[i].c);
-		free(d->composers[i].error);
-	}
-	delivery_jobs_free(d->jobs, d->njobs);
-	for (int i = 0; i < d->noutcomes; i++)
-		outcome_free(&d->outcomes[i]);
-	free(d->outcomes);
-	domains_free(d);
+	drop_unsent(d);
+	pipeline_close(d->pipe);
+	for (int i = 0; i < d->nchanges; i++)
+		change_free(&d->changes[i]);
+	free(d->changes);
+	for (int i = 0; i < d->nheld; i++)
+		change_free(&d->held[i]);
+	free(d->pause_reason);
+	free(d->problem);
+	pace_free(d->pace);
 	transport_close(d->tr);
 	store_close(d->st);
-	buf_free(&d->msg);
-	buf_free(&d->from);
 	free(d);
+}
+
+void
+deliver_set_horizon(struct deliver *d, int64_t t)
+{
+	d->horizon = t;
+}
+
+static int64_t
+claim_time(const struct deliver *d)
+{
+	return d->horizon ? d->horizon : now_unix();
 }
 
 static void
@@ -296,7 +308,9 @@ schedule(struct deliver *d, int64_t now, struct error *err)
 			campaign_info_free(&c);
 			continue;
 		}
-		if (store_campaign_expand(d->st, c.id, now, &n_deliveries, err) < 0) {
+		/* run --once: what it starts is due within its horizon */
+		if (store_campaign_expand(d->st, c.id, d->horizon && d->horizon < now ? d->horizon : now,
+		                          &n_deliveries, err) < 0) {
 			campaign_info_free(&c);
 			return -1;
 		}
@@ -305,75 +319,6 @@ schedule(struct deliver *d, int64_t now, struct error *err)
 		campaign_info_free(&c);
 	}
 	return 0;
-}
-
-/* composer_for - the composer of a campaign, prepared on first use and cached. */
-static struct composer *
-composer_for(struct deliver *d, int64_t campaign_id)
-{
-	struct composer *slot = &d->composers[0];
-	struct campaign_info c;
-	struct list_info list = {0};
-	struct doc doc = {0};
-	struct error e = ERROR_INIT;
-	char *path;
-
-	for (int i = 0; i < COMPOSERS_MAX; i++) {
-		if (d->composers[i].campaign_id == campaign_id) {
-			d->composers[i].used = now_mono_ms();
-			return &d->composers[i];
-		}
-		if (d->composers[i].used < slot->used)
-			slot = &d->composers[i];
-	}
-	compose_free(slot->c);
-	free(slot->error);
-	memset(slot, 0, sizeof(*slot));
-	slot->campaign_id = campaign_id;
-	slot->used = now_mono_ms();
-	if (store_campaign_get(d->st, campaign_id, &c, &e) < 0) {
-		slot->error = xstrdup(error_msg(&e));
-		error_clear(&e);
-		return slot;
-	}
-	path = xasprintf("campaign %lld", (long long)campaign_id);
-	if (doc_parse(path, xstrdup(c.document), strlen(c.document), &doc, &e) < 0 ||
-	    campaign_check(d->st, d->cfg, &doc, &list, &e) < 0 ||
-	    campaign_composer(d->cfg, &doc, &list, campaign_id, c.kind, &slot->c, &e) < 0) {
-		slot->error = xstrdup(error_msg(&e));
-		log_warn("deliver", "campaign %lld cannot be composed: %s", (long long)campaign_id,
-		         slot->error);
-	}
-	list_info_free(&list);
-	doc_free(&doc);
-	free(path);
-	campaign_info_free(&c);
-	error_clear(&e);
-	return slot;
-}
-
-static struct outcome *
-add_outcome(struct deliver *d, int64_t delivery_id, int64_t subscriber_id, int status,
-            int64_t next, const char *reply, const char *message_id, int bounce)
-{
-	struct outcome *o;
-
-	if (d->noutcomes == d->cap_outcomes) {
-		d->cap_outcomes = d->cap_outcomes ? d->cap_outcomes * 2 : 256;
-		d->outcomes = xrealloc(d->outcomes, (size_t)d->cap_outcomes * sizeof(*o));
-	}
-	o = &d->outcomes[d->noutcomes++];
-	memset(o, 0, sizeof(*o));
-	o->reply = xstrdup(reply ? reply : "");
-	o->message_id = message_id ? xstrdup(message_id) : NULL;
-	o->r.id = delivery_id;
-	o->r.status = status;
-	o->r.next_attempt = next;
-	o->r.reply = o->reply;
-	o->r.message_id = o->message_id;
-	o->subscriber_id = subscriber_id;
-	o->bounce = bounce;
-	return o;
 }
 
 /* backoff - when to try again after attempts failures: doubling, bounded, with jitter. */
@@ -399,7 +344,7 @@ backoff(const struct deliver *d, int attempts)
  * where [bounces] probe says so).
  */
 static int
-act_on_refusal(struct deliver *d, const struct outcome *o, struct error *err)
+act_on_refusal(struct deliver *d, const struct change *o, struct error *err)
 {
 	struct bounce_policy cfg = {(int)d->cfg->soft_threshold, (int)d->cfg->soft_window_days,
 	                            d->cfg->bounce_probe};
@@ -422,36 +367,251 @@ act_on_refusal(struct deliver *d, const struct outcome *o, struct error *err)
 	return 0;
 }
 
-int
-deliver_flush(struct deliver *d, struct error *err)
+static struct change *
+change_add(struct deliver *d, int64_t delivery_id, int change, int status, int64_t next,
+           const char *reply, const char *message_id)
 {
-	struct delivery_result *rs;
+	struct change *c;
+
+	if (d->nchanges == d->cap_changes) {
+		d->cap_changes = d->cap_changes ? d->cap_changes * 2 : 256;
+		d->changes = xrealloc(d->changes, (size_t)d->cap_changes * sizeof(*c));
+	}
+	c = &d->changes[d->nchanges++];
+	memset(c, 0, sizeof(*c));
+	c->reply = reply ? xstrdup(reply) : NULL;
+	c->message_id = message_id ? xstrdup(message_id) : NULL;
+	c->r.id = delivery_id;
+	c->r.change = change;
+	c->r.status = status;
+	c->r.next_attempt = next;
+	c->r.reply = c->reply;
+	c->r.message_id = c->message_id;
+	return c;
+}
+
+/* pause_later - pause campaign id at the next commit (the relay refuses us). */
+static void
+pause_later(struct deliver *d, int64_t id)
+{
+	for (int i = 0; i < d->npause; i++)
+		if (d->pause[i] == id)
+			return;
+	if (d->npause < PAUSE_MAX)
+		d->pause[d->npause++] = id;
+}
+
+/* hold_campaigns - pause what pause_later asked for; the ids paused go into paused. */
+static int
+hold_campaigns(struct deliver *d, struct buf *paused, struct error *err)
+{
+	for (int i = 0; i < d->npause; i++) {
+		char *reason = xasprintf("%s; nobody was marked bounced: `outreach campaign resume "
+		                         "%lld` once the relay is fixed", d->pause_reason,
+		                         (long long)d->pause[i]);
+		int done, rc = store_campaign_hold(d->st, d->pause[i], reason, &done, err);
+
+		free(reason);
+		if (rc < 0)
+			return -1;
+		if (done)
+			buf_addf(paused, "%s%lld", paused->len ? ", " : "", (long long)d->pause[i]);
+	}
+	return 0;
+}
+
+/*
+ * commit - write every change so far in one transaction (with the bounces
+ * they imply, the campaigns to pause, the deliveries to postpone), then let
+ * the messages handed over go.
+ */
+static int
+commit(struct deliver *d, struct error *err)
+{
+	struct delivery_result *rs = NULL;
+	struct buf paused;
+	int64_t moved = 0;
 	int rc = 0;
 
 	d->last_flush_ms = now_mono_ms();
-	if (d->noutcomes == 0)
+	if (d->nchanges == 0 && d->npause == 0 && d->postpone_until == 0) {
+		transport_release(d->tr);
 		return 0;
-	rs = xmalloc((size_t)d->noutcomes * sizeof(*rs));
-	for (int i = 0; i < d->noutcomes; i++)
-		rs[i] = d->outcomes[i].r;
+	}
+	buf_init(&paused, 4096);
+	rs = xmalloc((size_t)(d->nchanges ? d->nchanges : 1) * sizeof(*rs));
+	for (int i = 0; i < d->nchanges; i++)
+		rs[i] = d->changes[i].r;
 	if (store_begin(d->st, err) < 0)
 		rc = -1;
-	if (rc == 0 && store_deliveries_record(d->st, rs, d->noutcomes, err) < 0)
+	if (rc == 0 && store_deliveries_record(d->st, rs, d->nchanges, err) < 0)
 		rc = -1;
-	for (int i = 0; rc == 0 && i < d->noutcomes; i++)
-		if (d->outcomes[i].bounce && act_on_refusal(d, &d->outcomes[i], err) < 0)
+	for (int i = 0; rc == 0 && i < d->nchanges; i++)
+		if (d->changes[i].bounce && act_on_refusal(d, &d->changes[i], err) < 0)
 			rc = -1;
+	if (rc == 0 && hold_campaigns(d, &paused, err) < 0)
+		rc = -1;
+	if (rc == 0 && d->postpone_until &&
+	    store_deliveries_postpone(d->st, d->postpone_until, &moved, err) < 0)
+		rc = -1;
 	if (rc == 0)
 		rc = store_commit(d->st, err);
 	else
 		store_rollback(d->st);
 	free(rs);
-	if (rc < 0)
+	if (rc == 0) {
+		for (int i = 0; i < d->nchanges; i++)
+			change_free(&d->changes[i]);
+		d->nchanges = 0;
+		if (paused.len > 0) {
+			char *p = xasprintf("%s; campaign %s paused, nobody marked bounced",
+			                    d->problem ? d->problem : d->pause_reason, buf_cstr(&paused));
+
+			log_error("deliver", "campaign %s paused: the relay refuses us; `outreach "
+			          "campaign resume ID` once it is fixed", buf_cstr(&paused));
+			free(d->problem);
+			d->problem = p;
+		}
+		d->npause = 0;
+		if (d->postpone_until && moved > 0)
+			log_info("deliver", "%lld waiting deliveries postponed", (long long)moved);
+		d->postpone_until = 0;
+		transport_release(d->tr);
+	}
+	buf_free(&paused);
+	return rc;
+}
+
+/* settle - commit, and apply the journal to the deliveries. */
+static int
+settle(struct deliver *d, struct error *err)
+{
+	if (commit(d, err) < 0)
 		return -1;
-	for (int i = 0; i < d->noutcomes; i++)
-		outcome_free(&d->outcomes[i]);
-	d->noutcomes = 0;
-	return 0;
+	d->last_apply_ms = d->last_flush_ms;
+	return store_deliveries_apply(d->st, NULL, err);
+}
+
+int
+deliver_flush(struct deliver *d, struct error *err)
+{
+	return settle(d, err);
+}
+
+/* release_held - the refusals held back were the recipients' own: record them. */
+static void
+release_held(struct deliver *d)
+{
+	for (int i = 0; i < d->nheld; i++) {
+		struct change *h = &d->held[i], *c;
+
+		c = change_add(d, h->r.id, DELIVERY_OUTCOME, h->r.status, 0, h->reply, NULL);
+		c->bounce = h->bounce;
+		c->subscriber_id = h->subscriber_id;
+		c->email = h->email;
+		h->email = NULL;
+		if (h->r.status == DELIVERY_BOUNCED)
+			d->stats.bounced++;
+		else
+			d->stats.failed++;
+		change_free(h);
+	}
+	d->nheld = 0;
+}
+
+/* undo - a handed-over delivery the relay refused through no fault of the recipient's. */
+static void
+undo(struct deliver *d, int64_t delivery_id, int64_t campaign_id, const char *reply)
+{
+	change_add(d, delivery_id, DELIVERY_UNDONE, DELIVERY_DEFERRED,
+	           now_unix() + d->cfg->retry_min, reply, NULL);
+	pause_later(d, campaign_id);
+	d->stats.deferred++;
+}
+
+/*
+ * trip - the relay is at fault: undo what was held, pause the campaigns,
+ * hand nothing more over for a while (and never again in this run).
+ */
+static void
+trip(struct deliver *d, const char *why)
+{
+	for (int i = 0; i < d->nheld; i++) {
+		undo(d, d->held[i].r.id, d->held[i].campaign_id, d->held[i].reply);
+		change_free(&d->held[i]);
+	}
+	d->nheld = 0;
+	breaker_reset(&d->breaker);
+	free(d->pause_reason);
+	d->pause_reason = xstrdup(why);
+	free(d->problem);
+	d->problem = xstrdup(why);
+	log_error("deliver", "%s", why);
+	d->tripped_until_ms = now_mono_ms() + d->cfg->retry_min * 1000;
+	d->stats.tripped++;
+	drop_unsent(d);
+}
+
+/* relay_down - nothing reaches the relay: postpone what waits and try again later. */
+static void
+relay_down(struct deliver *d, const char *reply)
+{
+	int64_t wait = d->cfg->retry_min, until;
+	char when[40];
+	time_t t;
+	struct tm tm;
+
+	for (int i = 0; i < d->downs && wait < d->cfg->retry_max; i++)
+		wait *= 2;
+	if (wait > d->cfg->retry_max)
+		wait = d->cfg->retry_max;
+	d->downs++;
+	until = now_unix() + wait;
+	d->down_until = d->postpone_until = until;
+	d->stats.unreachable++;
+	t = (time_t)until;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	free(d->problem);
+	if (d->stats.sent == 0)
+		d->problem = xasprintf("nothing could be delivered: the relay at %s cannot be reached "
+		                       "(%s); the next attempt is due at %s", d->cfg->transport_url,
+		                       reply, when);
+	else
+		d->problem = xasprintf("%ld messages went out, then the relay at %s could not be "
+		                       "reached (%s); the next attempt is due at %s", d->stats.sent,
+		                       d->cfg->transport_url, reply, when);
+	log_error("deliver", "%s", d->problem);
+	drop_unsent(d);
+}
+
+/* refused - a 5xx to RCPT or to the data: held while it may be the relay's fault. */
+static void
+refused(struct deliver *d, const struct flight *f, const char *reply, int verdict)
+{
+	struct change *h;
+	char *why;
+
+	if (d->tripped_until_ms) {
+		undo(d, f->delivery_id, f->campaign_id, reply);
+		return;
+	}
+	h = &d->held[d->nheld++];
+	memset(h, 0, sizeof(*h));
+	h->r.id = f->delivery_id;
+	h->r.status = verdict == VERDICT_BOUNCE ? DELIVERY_BOUNCED : DELIVERY_FAILED;
+	h->bounce = verdict == VERDICT_BOUNCE;
+	h->subscriber_id = f->subscriber_id;
+	h->campaign_id = f->campaign_id;
+	h->email = xstrdup(f->email);
+	h->reply = xstrdup(reply);
+	if (breaker_refused(&d->breaker, addr_domain(f->email)) != BREAKER_TRIP &&
+	    d->nheld < HELD_MAX)
+		return;
+	why = xasprintf("the relay refused %d recipients in a row on %d domains (last reply: %s)",
+	                d->breaker.run, d->breaker.ndomains, reply);
+	trip(d, why);
+	free(why);
 }
 
 static void
@@ -459,50 +619,61 @@ on_done(const struct transport_result *r, void *arg)
 {
 	struct deliver *d = arg;
 	struct flight *f = r->ctx;
-	int64_t now_ms = now_mono_ms();
-	struct outcome *o;
-	const char *what;
+	int verdict = policy_send(r->outcome, r->reply);
+	const char *what = NULL;
+	double rate;
+	char *why;
 
-	switch (policy_send(r->outcome, r->reply)) {
+	if (r->code != 0)
+		breaker_reached(&d->breaker);
+	switch (verdict) {
 	case VERDICT_SENT:
-		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_SENT, 0, r->reply,
-		            f->message_id, 0);
+		change_add(d, f->delivery_id, DELIVERY_OUTCOME, DELIVERY_SENT, 0, r->reply,
+		           f->message_id);
 		d->stats.sent++;
-		d->sent_window++;
+		pace_sent(d->pace);
+		breaker_accepted(&d->breaker);
+		release_held(d);
+		d->downs = 0;
 		what = "sent";
 		break;
 	case VERDICT_THROTTLE:
-		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_DEFERRED,
-		            now_unix() + d->cfg->retry_min, r->reply, NULL, 0);
+		change_add(d, f->delivery_id, DELIVERY_OUTCOME, DELIVERY_DEFERRED,
+		           now_unix() + d->cfg->retry_min, r->reply, NULL);
 		d->stats.throttled++;
 		what = "throttled";
-		if (now_ms - d->last_throttle_ms > 1000) {
-			double base = d->rate > 0 ? d->rate : d->measured_rate;
-
-			d->rate = base / 2 < 1 ? 1 : base / 2;
-			d->last_throttle_ms = d->last_speedup_ms = now_ms;
+		if (pace_throttled(d->pace, now_mono_ms(), &rate))
 			log_warn("deliver", "relay asked us to slow down (%s); at most %.0f msg/s now",
-			         r->reply, d->rate);
-		}
+			         r->reply, rate);
 		break;
 	case VERDICT_BOUNCE:
-		o = add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_BOUNCED, 0, r->reply,
-		                NULL, 1);
-		o->email = xstrdup(f->email);
-		d->stats.bounced++;
-		what = "refused (hard bounce)";
-		break;
 	case VERDICT_FAIL:
-		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_FAILED, 0, r->reply, NULL,
-		            0);
-		d->stats.failed++;
-		what = r->outcome == TRANSPORT_REJECTED ? "refused by policy" : "failed";
+		refused(d, f, r->reply, verdict);
+		what = "refused";
+		break;
+	case VERDICT_RELAY:
+		undo(d, f->delivery_id, f->campaign_id, r->reply);
+		if (d->tripped_until_ms == 0) {
+			const char *cmd = r->command ? r->command : "";
+
+			why = strcmp(cmd, "MAIL") == 0 ?
+			      xasprintf("the relay refused the sender (%s)", r->reply) :
+			      strcmp(cmd, "AUTH") == 0 ?
+			      xasprintf("the relay refused our login (%s)", r->reply) :
+			      xasprintf("the relay refused the session (%s)", r->reply);
+			trip(d, why);
+			free(why);
+		}
+		what = "refused by the relay";
 		break;
 	default:
-		add_outcome(d, f->delivery_id, f->subscriber_id, DELIVERY_DEFERRED,
-		            backoff(d, f->attempts), r->reply, NULL, 0);
+		change_add(d, f->delivery_id, DELIVERY_OUTCOME, DELIVERY_DEFERRED,
+		           backoff(d, f->attempts), r->reply, NULL);
 		d->stats.deferred++;
 		what = "deferred";
+		if (r->code == 0 && d->down_until == 0 &&
+		    breaker_unreachable(&d->breaker, (int)d->cfg->max_connections))
+			relay_down(d, r->reply);
 	}
 	log_info("deliver", "campaign %lld <%s>: %s: %s", (long long)f->campaign_id, f->email,
 	         what, r->reply);
@@ -511,124 +682,105 @@ on_done(const struct transport_result *r, void *arg)
 	free(f);
 }
 
-/* rate_allows - take a token if the global rate allows one more message now. */
+/* halted - the breaker is open or the relay is down: hand nothing over. */
 static int
-rate_allows(struct deliver *d)
+halted(struct deliver *d)
 {
-	int64_t now = now_mono_ms();
-
-	if (now - d->window_start_ms >= 1000) {
-		d->measured_rate = (double)d->sent_window * 1000 / (double)(now - d->window_start_ms);
-		d->sent_window = 0;
-		d->window_start_ms = now;
-	}
-	/* Speed back up gradually: a quarter more every 5 s without pushback. */
-	if (d->last_throttle_ms && now - d->last_speedup_ms >= 5000) {
-		double want = (double)d->cfg->messages_per_second;
-
-		d->last_speedup_ms = now;
-		d->rate *= 1.25;
-		if (want > 0 && d->rate >= want)
-			d->rate = want;
-		else if (want == 0 && d->rate > 100000)
-			d->rate = 0;
-		if (d->rate == want)
-			d->last_throttle_ms = 0;
-	}
-	if (d->rate <= 0)
-		return 1;
-	d->tokens += (double)(now - d->last_refill_ms) * d->rate / 1000;
-	d->last_refill_ms = now;
-	if (d->tokens > d->rate / 10 + 1)
-		d->tokens = d->rate / 10 + 1;
-	if (d->tokens < 1)
-		return 0;
-	d->tokens -= 1;
-	return 1;
+	if (d->tripped_until_ms && d->horizon == 0 && now_mono_ms() >= d->tripped_until_ms)
+		d->tripped_until_ms = 0; /* the daemon tries again; a paused campaign stays paused */
+	if (d->down_until && d->horizon == 0 && now_unix() >= d->down_until)
+		d->down_until = 0;
+	return d->tripped_until_ms || d->down_until;
 }
 
-/* domain_allows - the per-domain ceiling; *wait_until when it says no. */
+/* claim - the next batch of due deliveries, after writing what is known. */
 static int
-domain_allows(struct deliver *d, const char *email, int64_t *wait_until)
+claim(struct deliver *d, struct error *err)
 {
-	const char *domain = addr_domain(email);
-	int64_t minute = now_unix() / 60;
-	unsigned h = 5381;
-	struct domain_count *e;
+	int64_t skip[PIPELINE_MAX];
+	int nskip = pipeline_ids(d->pipe, skip);
 
-	if (d->cfg->domain_per_minute <= 0)
-		return 1;
-	for (const char *p = domain; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	for (e = d->domains[h % DOMAIN_BUCKETS]; e; e = e->next)
-		if (strcasecmp(e->domain, domain) == 0)
-			break;
-	if (e == NULL) {
-		e = xcalloc(1, sizeof(*e));
-		e->domain = xstrdup(domain);
-		e->next = d->domains[h % DOMAIN_BUCKETS];
-		d->domains[h % DOMAIN_BUCKETS] = e;
-	}
-	if (e->window != minute) {
-		e->window = minute;
-		e->count = 0;
-	}
-	if (e->count >= d->cfg->domain_per_minute) {
-		*wait_until = (minute + 1) * 60;
-		return 0;
-	}
-	e->count++;
-	return 1;
-}
-
-/* submit_one - compose the next claimed job and hand it over; 0 if the rate says wait. */
-static int
-submit_one(struct deliver *d, struct error *err)
-{
-	struct delivery_job *j = &d->jobs[d->next_job];
-	struct compose_recipient r = {j->subscriber_id, j->id, j->email, j->name};
-	struct error e = ERROR_INIT;
-	struct composer *cp;
-	struct flight *f;
-	int64_t wait_until;
-
-	if (!domain_allows(d, j->email, &wait_until)) {
-		/* Not an attempt: deferred to the next minute, the claim's attempt undone. */
-		add_outcome(d, j->id, j->subscriber_id, DELIVERY_DEFERRED, wait_until,
-		            "paced: domain_per_minute reached for this domain", NULL, 0)
-		    ->r.not_attempted = 1;
-		d->next_job++;
-		return 1;
-	}
-	if (!rate_allows(d))
-		return 0;
-	d->next_job++;
-	cp = composer_for(d, j->campaign_id);
-	if (cp->c == NULL || compose_message(cp->c, &r, &d->msg, &d->from, &e) < 0) {
-		const char *why = cp->c == NULL ? cp->error : error_msg(&e);
-
-		log_warn("deliver", "campaign %lld <%s>: cannot compose: %s",
-		         (long long)j->campaign_id, j->email, why);
-		add_outcome(d, j->id, j->subscriber_id, DELIVERY_FAILED, 0, why, NULL, 0);
-		d->stats.failed++;
-		error_clear(&e);
-		return 1;
-	}
-	f = xcalloc(1, sizeof(*f));
-	f->delivery_id = j->id;
-	f->campaign_id = j->campaign_id;
-	f->subscriber_id = j->subscriber_id;
-	f->attempts = j->attempts;
-	f->email = xstrdup(j->email);
-	f->message_id = xstrdup(compose_message_id(cp->c));
-	if (transport_submit(d->tr, f, buf_cstr(&d->from), j->email, d->msg.data, d->msg.len,
-	                     err) < 0) {
-		free(f->email);
-		free(f->message_id);
-		free(f);
+	if (settle(d, err) < 0)
 		return -1;
+	delivery_jobs_free(d->jobs, d->njobs);
+	d->jobs = NULL;
+	d->njobs = d->next_job = 0;
+	return store_deliveries_claim(d->st, claim_time(d), CLAIM_MAX, skip, nskip, &d->jobs,
+	                              &d->njobs, err);
+}
+
+/* feed - keep the pipeline full of claimed deliveries. */
+static int
+feed(struct deliver *d, struct error *err)
+{
+	int claimed = 0;
+
+	while (!d->stopping && !halted(d) && pipeline_room(d->pipe) > 0) {
+		struct delivery_job *j;
+		int64_t wait_until;
+
+		if (d->next_job >= d->njobs) {
+			if (claimed)
+				return 0; /* one claim a turn */
+			claimed = 1;
+			if (claim(d, err) < 0)
+				return -1;
+			if (d->njobs == 0)
+				return 0;
+		}
+		j = &d->jobs[d->next_job++];
+		if (!pace_domain_allows(d->pace, addr_domain(j->email), now_unix(), &wait_until)) {
+			change_add(d, j->id, DELIVERY_PACED, 0, wait_until,
+			           "paced: domain_per_minute reached for this domain", NULL);
+			continue;
+		}
+		pipeline_push(d->pipe, j);
 	}
-	return 1;
+	return 0;
+}
+
+/* hand_over - submit composed messages while there is room; how many went. */
+static int
+hand_over(struct deliver *d, struct error *err)
+{
+	struct composed *c;
+	int n = 0;
+
+	while (transport_capacity(d->tr) > 0 && !halted(d) && (c = pipeline_head(d->pipe))) {
+		struct flight *f;
+		size_t len = c->msg.len;
+
+		if (c->error) {
+			log_warn("deliver", "campaign %lld <%s>: cannot compose: %s",
+			         (long long)c->job.campaign_id, c->job.email, c->error);
+			change_add(d, c->job.id, DELIVERY_OUTCOME, DELIVERY_FAILED, 0, c->error, NULL);
+			d->stats.failed++;
+			pipeline_pop(d->pipe);
+			continue;
+		}
+		if (!pace_rate_allows(d->pace, now_mono_ms()))
+			break;
+		f = xcalloc(1, sizeof(*f));
+		f->delivery_id = c->job.id;
+		f->campaign_id = c->job.campaign_id;
+		f->subscriber_id = c->job.subscriber_id;
+		f->attempts = c->job.attempts;
+		f->email = c->job.email;
+		f->message_id = c->message_id;
+		c->job.email = c->message_id = NULL;
+		change_add(d, f->delivery_id, DELIVERY_HANDOVER, 0, 0, NULL, NULL);
+		if (transport_submit(d->tr, f, buf_cstr(&c->from), f->email, buf_steal(&c->msg), len,
+		                     err) < 0) {
+			pipeline_pop(d->pipe);
+			free(f->email);
+			free(f->message_id);
+			free(f);
+			return -1;
+		}
+		pipeline_pop(d->pipe);
+		n++;
+	}
+	return n;
 }
 
 static int
@@ -649,49 +801,69 @@ housekeeping(struct deliver *d, struct error *err)
 	return store_campaign_finish_done(d->st, now, err);
 }
 
+/* settle_idle - nothing in flight or waiting: held refusals are judged as a whole. */
+static void
+settle_idle(struct deliver *d)
+{
+	char *why;
+
+	if (d->nheld == 0 || transport_in_flight(d->tr) > 0 || pipeline_count(d->pipe) > 0 ||
+	    d->next_job < d->njobs)
+		return;
+	if (breaker_idle(&d->breaker) == BREAKER_RELEASE) {
+		release_held(d);
+		return;
+	}
+	why = xasprintf("the relay refused all %d recipients it was given, on %d domains "
+	                "(last reply: %s)", d->breaker.run, d->breaker.ndomains,
+	                d->held[d->nheld - 1].reply);
+	trip(d, why);
+	free(why);
+}
+
 int
 deliver_step(struct deliver *d, int wait_ms, int wake_fd, struct error *err)
 {
-	int rc, waiting;
+	int timeout, handed;
+	int64_t now_ms;
 
-	if (housekeeping(d, err) < 0)
+	if (housekeeping(d, err) < 0 || feed(d, err) < 0 || (handed = hand_over(d, err)) < 0)
 		return -1;
-	if (!d->stopping && d->next_job >= d->njobs && transport_capacity(d->tr) > 0) {
-		delivery_jobs_free(d->jobs, d->njobs);
-		d->jobs = NULL;
-		d->njobs = d->next_job = 0;
-		if (store_deliveries_claim(d->st, now_unix(), CLAIM_MAX, &d->jobs, &d->njobs, err) <
-		    0)
+	if (handed > 0 && getenv("EAGER")) {
+		if (transport_poll(d->tr, 0, -1, on_done, d, err) < 0 || commit(d, err) < 0)
 			return -1;
 	}
-	waiting = 0;
-	while (d->next_job < d->njobs && transport_capacity(d->tr) > 0) {
-		rc = submit_one(d, err);
-		if (rc < 0)
+	now_ms = now_mono_ms();
+	if (now_ms - d->last_apply_ms >= APPLY_MS) {
+		if (settle(d, err) < 0)
 			return -1;
-		if (rc == 0) {
-			waiting = 1;
-			break;
-		}
-	}
-	if (transport_in_flight(d->tr) == 0 && d->next_job >= d->njobs && d->noutcomes == 0 &&
-	    !waiting && d->njobs == 0)
-		rc = transport_poll(d->tr, wait_ms, wake_fd, on_done, d, err);
+	} else if ((d->nchanges >= FLUSH_MAX || now_ms - d->last_flush_ms >= FLUSH_MS) &&
+	           commit(d, err) < 0)
+		return -1;
+	if (feed(d, err) < 0)
+		return -1;
+	if (pipeline_count(d->pipe) > 0 && transport_capacity(d->tr) > 0 && !halted(d))
+		timeout = 1;       /* a message is being composed, or the pace says wait */
+	else if (transport_in_flight(d->tr) > 0 || d->nchanges > 0 || d->nheld > 0)
+		timeout = FLUSH_MS;
 	else
-		rc = transport_poll(d->tr, waiting ? 5 : (d->next_job < d->njobs ? 0 : 20), wake_fd,
-		                    on_done, d, err);
-	if (rc < 0)
+		timeout = wait_ms;
+	if (transport_poll(d->tr, timeout, wake_fd, on_done, d, err) < 0)
 		return -1;
-	if (d->noutcomes >= FLUSH_MAX || now_mono_ms() - d->last_flush_ms >= FLUSH_MS ||
-	    (transport_in_flight(d->tr) == 0 && d->next_job >= d->njobs))
-		return deliver_flush(d, err);
+	settle_idle(d);
+	/* A held message's data is wanted: commit its hand-over (and what else is known). */
+	if (transport_waiting(d->tr) > 0 || d->npause > 0 || d->postpone_until)
+		return commit(d, err);
+	if (transport_in_flight(d->tr) == 0 && pipeline_count(d->pipe) == 0)
+		return settle(d, err);
 	return 0;
 }
 
 int
-deliver_busy(const struct deliver *d)
+deliver_busy(struct deliver *d)
 {
-	return transport_in_flight(d->tr) + (d->njobs - d->next_job) + d->noutcomes;
+	return transport_in_flight(d->tr) + pipeline_count(d->pipe) + (d->njobs - d->next_job) +
+	       d->nchanges + d->nheld;
 }
 
 int
@@ -700,25 +872,21 @@ deliver_due_now(struct deliver *d, int *due, struct error *err)
 	int64_t when = 0;
 
 	*due = 0;
+	if (halted(d))
+		return 0;
 	if (store_next_due(d->st, &when, err) < 0)
 		return -1;
-	*due = when > 0 && when <= now_unix();
+	*due = when > 0 && when <= claim_time(d);
 	return 0;
 }
 
 int
 deliver_stop(struct deliver *d, struct error *err)
 {
-	int64_t now = now_unix();
-
 	d->stopping = 1;
-	/* Claimed but never handed over: back to the queue, not "in doubt". */
-	for (int i = d->next_job; i < d->njobs; i++)
-		add_outcome(d, d->jobs[i].id, d->jobs[i].subscriber_id, DELIVERY_DEFERRED, now,
-		            "released at shutdown before sending", NULL, 0)
-		    ->r.not_attempted = 1;
-	d->next_job = d->njobs;
-	return deliver_flush(d, err);
+	/* Claimed or composed but never handed over: still queued, nothing is in doubt. */
+	drop_unsent(d);
+	return settle(d, err);
 }
 
 int
@@ -731,4 +899,10 @@ const struct deliver_stats *
 deliver_get_stats(const struct deliver *d)
 {
 	return &d->stats;
+}
+
+const char *
+deliver_problem(const struct deliver *d)
+{
+	return d->problem;
 }

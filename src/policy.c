@@ -62,14 +62,61 @@ policy_reply_status(const char *reply, char out[POLICY_STATUS_MAX])
 int
 policy_about_us(const char *status)
 {
-	return status && strncmp(status, "5.7.", 4) == 0;
+	/* 5.7.x: policy, reputation, authentication; 5.1.7, 5.1.8: our sender address. */
+	return status && (strncmp(status, "5.7.", 4) == 0 || strcmp(status, "5.1.7") == 0 ||
+	                  strcmp(status, "5.1.8") == 0);
+}
+
+/*
+ * The words with which servers that give no enhanced status say the
+ * mailbox itself does not exist (lower case, matched anywhere in the reply).
+ */
+static const char *const mailbox_phrases[] = {
+	"user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
+	"mailbox not found", "mailbox does not exist", "user does not exist",
+	"address does not exist", "recipient unknown", "unknown recipient", "invalid recipient",
+	"no mailbox here", "account does not exist", "recipient not found", "user not found",
+};
+
+/* contains_ci - whether lower-case needle occurs in s, ignoring ASCII case. */
+static int
+contains_ci(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *s; s++) {
+		size_t i = 0;
+
+		while (i < n && s[i] && ((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]) == needle[i])
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+int
+policy_names_mailbox(const char *reply)
+{
+	char status[POLICY_STATUS_MAX];
+
+	if (reply == NULL)
+		return 0;
+	if (policy_reply_status(reply, status) == 0) {
+		if (policy_about_us(status))
+			return 0;
+		/* 5.1.x: the address is bad or unknown; 5.2.1: the mailbox is disabled. */
+		return strncmp(status, "5.1.", 4) == 0 || strcmp(status, "5.2.1") == 0;
+	}
+	for (size_t i = 0; i < sizeof(mailbox_phrases) / sizeof(mailbox_phrases[0]); i++)
+		if (contains_ci(reply, mailbox_phrases[i]))
+			return 1;
+	return 0;
 }
 
 int
 policy_send(int outcome, const char *reply)
 {
-	char status[POLICY_STATUS_MAX];
-
 	switch (outcome) {
 	case TRANSPORT_SENT:
 		return VERDICT_SENT;
@@ -77,10 +124,11 @@ policy_send(int outcome, const char *reply)
 		return VERDICT_THROTTLE;
 	case TRANSPORT_FAILED:
 		return VERDICT_FAIL;
+	case TRANSPORT_RELAY_REFUSED:
+		return VERDICT_RELAY;
 	case TRANSPORT_REJECTED:
-		if (policy_reply_status(reply, status) == 0 && policy_about_us(status))
-			return VERDICT_FAIL;
-		return VERDICT_BOUNCE;
+		/* Our relay refusing a recipient disables it only when it says the mailbox is bad. */
+		return policy_names_mailbox(reply) ? VERDICT_BOUNCE : VERDICT_FAIL;
 	default:
 		return VERDICT_DEFER;
 	}

@@ -35,10 +35,20 @@ int policy_reply_status(const char *reply, char out[POLICY_STATUS_MAX]);
 
 /*
  * policy_about_us - whether a status refuses our mail rather than the
- * address: 5.7.x (policy, reputation, authentication, spam).  Such a
- * refusal is recorded but never disables anyone or counts towards it.
+ * address: 5.7.x (policy, reputation, authentication, spam) and 5.1.7 or
+ * 5.1.8 (our sender address).  Such a refusal is recorded but never
+ * disables anyone or counts towards it.
  */
 int policy_about_us(const char *status);
+
+/*
+ * policy_names_mailbox - whether a relay's refusal says the mailbox itself
+ * is bad: status 5.1.x (not 5.1.7 or 5.1.8) or 5.2.1, or, with no enhanced
+ * status, words such as "user unknown".  Only such a refusal at RCPT time
+ * disables an address; "554 5.3.0 refused" or "mailbox unavailable" says
+ * nothing certain about it.
+ */
+int policy_names_mailbox(const char *reply);
 
 /* What the relay's answer to one message means. */
 enum policy_send_verdict {
@@ -47,6 +57,7 @@ enum policy_send_verdict {
 	VERDICT_THROTTLE,          /* try again later, and slow the whole sender down */
 	VERDICT_FAIL,              /* this message fails for good; the address is not judged */
 	VERDICT_BOUNCE,            /* the address is refused: a hard bounce (policy_bounce decides) */
+	VERDICT_RELAY,             /* the relay refuses us (sender, AUTH): nobody's fault but ours */
 };
 
 /*

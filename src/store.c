@@ -253,6 +253,20 @@ static const char *const migrations[] = {
 	"  WHERE kind IN ('confirm','probe','export','erase');"
 	"CREATE INDEX campaigns_content ON campaigns(content_hash, created_at)"
 	"  WHERE content_hash IS NOT NULL;",
+	/*
+	 * 8: the delivery journal: hand-overs and outcomes are written here
+	 * first (a one-page commit per step of the queue runner) and applied to
+	 * deliveries in batches; a row handed over with no outcome is a message
+	 * in doubt (store_deliveries.c).
+	 */
+	"CREATE TABLE delivery_journal ("
+	"  delivery_id INTEGER PRIMARY KEY,"
+	"  handed_at INTEGER,"
+	"  change INTEGER,"
+	"  status TEXT,"
+	"  next_attempt INTEGER,"
+	"  reply TEXT,"
+	"  message_id TEXT);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -516,9 +530,14 @@ store_col_text(sqlite3_stmt *s, int col)
 int
 store_begin(struct store *st, struct error *err)
 {
+	static const char begin[] = "BEGIN IMMEDIATE";
+	sqlite3_stmt *s;
+
 	if (st->in_tx++ > 0)
 		return 0;
-	if (exec_sql(st, "BEGIN IMMEDIATE", err, "starting transaction") < 0) {
+	/* Prepared once: the queue runner begins a transaction per step. */
+	if ((s = store_stmt(st, begin, err)) == NULL ||
+	    store_step_done(st, s, err, "starting transaction") < 0) {
 		st->in_tx = 0;
 		return -1;
 	}
@@ -530,9 +549,13 @@ store_commit(struct store *st, struct error *err)
 {
 	if (st->in_tx == 0)
 		return error_setk(err, ERR_DB, "database %s: commit without a transaction", st->path);
+	static const char commit[] = "COMMIT";
+	sqlite3_stmt *s;
+
 	if (--st->in_tx > 0)
 		return 0;
-	if (exec_sql(st, "COMMIT", err, "committing") < 0) {
+	if ((s = store_stmt(st, commit, err)) == NULL ||
+	    store_step_done(st, s, err, "committing") < 0) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

@@ -145,6 +145,15 @@ int store_subscriber_get(struct store *st, const char *email, struct subscriber_
 int store_subscriber_set(struct store *st, const char *email, const char *topics, int digest,
                          int actor, struct error *err);
 /*
+ * store_subscriber_restore - an administrator undoes a bounce-disable (the
+ * relay or the bounce rules were wrong): bounced becomes active, audited
+ * with reason, and the address's bounces stop counting towards disabling it
+ * again.  An unsubscribe or a complaint is the subscriber's own word and is
+ * never undone here (ERR_CONFLICT); nor is an address that did not bounce.
+ */
+int store_subscriber_restore(struct store *st, const char *email, const char *reason,
+                             struct error *err);
+/*
  * store_subscriber_remove - with list_slug, drop one membership; without,
  * forget the subscriber.  An address that had unsubscribed, bounced or
  * complained is added to the suppression list first, so forgetting it can
@@ -221,6 +230,8 @@ struct campaign_info {
 	int64_t event_starts;      /* 0 when the document has no event */
 	int64_t counts[DELIVERY_NSTATUS];
 	int64_t n_deliveries;
+	int64_t next_attempt;      /* the earliest waiting delivery's, 0 if none waits */
+	char *last_error;          /* the latest reply of a deferred delivery, or NULL */
 };
 void campaign_info_free(struct campaign_info *c);
 
@@ -245,6 +256,13 @@ int store_campaign_get(struct store *st, int64_t id, struct campaign_info *out,
                        struct error *err);
 int store_campaign_each(struct store *st, int (*fn)(const struct campaign_info *, void *),
                         void *arg, struct error *err);
+/*
+ * store_campaign_hold - pause a sending campaign for a reason that is not the
+ * operator's (the relay refuses us); the standing campaigns of system mail
+ * are never paused.  *paused says whether it was.
+ */
+int store_campaign_hold(struct store *st, int64_t id, const char *reason, int *paused,
+                        struct error *err);
 /* store_campaign_set_status - change status (with a reason, or NULL) and audit nothing. */
 int store_campaign_set_status(struct store *st, int64_t id, int status, const char *reason,
                               struct error *err);
@@ -262,7 +280,8 @@ enum campaign_action { CAMPAIGN_PAUSE, CAMPAIGN_RESUME, CAMPAIGN_CANCEL };
 /*
  * store_campaign_control - pause (scheduled or sending), resume (paused: a
  * campaign never started is rescheduled for now, so the late guard lets it
- * go), cancel (anything not finished).  Other transitions are errors.
+ * go; a started one's waiting deliveries are due at once), cancel (anything
+ * not finished).  Other transitions are errors.
  */
 int store_campaign_control(struct store *st, int64_t id, int action, struct error *err);
 /* store_campaigns_due - ids of scheduled campaigns whose send time has come (up to max). */
@@ -281,34 +300,68 @@ int store_campaign_finish_done(struct store *st, int64_t now, struct error *err)
 struct delivery_job {
 	int64_t id, campaign_id, subscriber_id;
 	char *email, *name;
-	int attempts;
+	int attempts;              /* this attempt's number (earlier attempts + 1) */
 	int64_t first_attempt;
 };
 void delivery_jobs_free(struct delivery_job *jobs, int n);
+enum { CLAIM_SKIP_MAX = 16 };
 /*
  * store_deliveries_claim - up to max due deliveries of sending campaigns,
- * marked 'sending' (attempts + 1) in one transaction before any is sent:
- * from then on a crash leaves them as "outcome unknown".
+ * not one of the ids in skip[0..nskip) (claimed earlier, not yet handed
+ * over; nskip <= CLAIM_SKIP_MAX).  Claiming only reads: a claimed delivery stays queued until it is
+ * handed over (DELIVERY_HANDOVER), so a crash before then leaves nothing in
+ * doubt.  A delivery no longer wanted (its address unsubscribed, bounced or
+ * was suppressed since) is failed here instead of returned.
  */
-int store_deliveries_claim(struct store *st, int64_t now, int max, struct delivery_job **jobs,
-                           int *n, struct error *err);
-/* The outcome of one attempt. */
+int store_deliveries_claim(struct store *st, int64_t now, int max, const int64_t *skip,
+                           int nskip, struct delivery_job **jobs, int *n, struct error *err);
+/* What happens to a delivery. */
+enum delivery_change {
+	DELIVERY_OUTCOME,          /* the outcome of its attempt: status, next_attempt, reply */
+	DELIVERY_HANDOVER,         /* its message goes to the relay now: 'sending', attempts + 1;
+	                              from here until its outcome a crash leaves it in doubt */
+	DELIVERY_UNDONE,           /* handed over, but the relay's refusal was the relay's fault:
+	                              deferred, the attempt not counted, the reply kept */
+	DELIVERY_PACED,            /* not handed over: deferred, attempts unchanged, an earlier
+	                              reply kept as the last one */
+};
 struct delivery_result {
 	int64_t id;
-	int status;                /* DELIVERY_SENT, _DEFERRED, _FAILED or _BOUNCED */
-	int64_t next_attempt;      /* for DEFERRED */
+	int change;                /* enum delivery_change */
+	int status;                /* for OUTCOME: DELIVERY_SENT, _DEFERRED, _FAILED, _BOUNCED */
+	int64_t next_attempt;      /* for OUTCOME (DEFERRED), UNDONE and PACED */
 	const char *reply;         /* last SMTP reply or why */
 	const char *message_id;
-	int not_attempted;         /* given back unsent (pacing): the claim's attempt is undone,
-	                              and an earlier reply is kept as the last one */
 };
-/* store_deliveries_record - write outcomes (one transaction for the batch). */
+/*
+ * store_deliveries_record - write changes in order to the delivery journal
+ * (one transaction for the batch; a later change of a delivery replaces an
+ * earlier one, and its hand-over is kept).
+ */
 int store_deliveries_record(struct store *st, const struct delivery_result *r, int n,
                             struct error *err);
 /*
- * store_deliveries_recover - after a crash: deliveries left 'sending' had an
- * unknown outcome; requeue them (resend) or fail them (skip).  fn is called
- * for each so it can be logged.
+ * store_deliveries_apply - apply the journal's outcomes to deliveries (*n
+ * of them, if n) and forget them; hand-overs still in flight stay.
+ */
+int store_deliveries_apply(struct store *st, int64_t *n, struct error *err);
+/*
+ * store_deliveries_postpone - move every waiting delivery of a sending
+ * campaign due before until to until (the relay cannot be reached); *n is
+ * how many moved.
+ */
+int store_deliveries_postpone(struct store *st, int64_t until, int64_t *n, struct error *err);
+/*
+ * store_deliveries_retry - make the waiting (queued or deferred) deliveries
+ * of campaign id due at now; *n is how many were not due yet.
+ */
+int store_deliveries_retry(struct store *st, int64_t id, int64_t now, int64_t *n,
+                           struct error *err);
+/*
+ * store_deliveries_recover - after a crash: apply the journal's outcomes;
+ * deliveries handed over with no outcome (or left 'sending') had an unknown
+ * outcome: requeue them (resend) or fail them (skip).  fn is called for each
+ * so it can be logged.
  */
 int store_deliveries_recover(struct store *st, int resend,
                              void (*fn)(int64_t campaign, const char *email, void *), void *arg,

@@ -57,6 +57,7 @@ campaign_info_free(struct campaign_info *c)
 	free(c->source_name);
 	free(c->document);
 	free(c->status_reason);
+	free(c->last_error);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -156,6 +157,41 @@ campaign_counts(struct store *st, struct campaign_info *c, struct error *err)
 	return rc;
 }
 
+/* campaign_waiting - when the next waiting delivery is due, and what the last deferral said. */
+static int
+campaign_waiting(struct store *st, struct campaign_info *c, struct error *err)
+{
+	static const char next[] =
+		"SELECT min(next_attempt) FROM deliveries WHERE campaign_id = ?"
+		" AND status IN ('queued', 'deferred')";
+	static const char last[] =
+		"SELECT last_reply FROM deliveries WHERE campaign_id = ? AND status = 'deferred'"
+		" AND last_reply IS NOT NULL ORDER BY updated_at DESC LIMIT 1";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (c->counts[DELIVERY_QUEUED] + c->counts[DELIVERY_DEFERRED] == 0)
+		return 0;
+	if ((s = store_stmt(st, next, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->id);
+	if ((rc = store_row(st, s, err, "finding the next attempt")) < 0)
+		return -1;
+	c->next_attempt = rc ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (c->counts[DELIVERY_DEFERRED] == 0)
+		return 0;
+	if ((s = store_stmt(st, last, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->id);
+	if ((rc = store_row(st, s, err, "finding the last error")) < 0)
+		return -1;
+	if (rc)
+		c->last_error = store_col_text(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
 static void
 campaign_from_row(sqlite3_stmt *s, struct campaign_info *c)
 {
@@ -196,7 +232,7 @@ store_campaign_get(struct store *st, int64_t id, struct campaign_info *out, stru
 		                  (long long)id);
 	campaign_from_row(s, out);
 	sqlite3_reset(s);
-	if (campaign_counts(st, out, err) < 0) {
+	if (campaign_counts(st, out, err) < 0 || campaign_waiting(st, out, err) < 0) {
 		campaign_info_free(out);
 		return -1;
 	}
@@ -259,6 +295,26 @@ store_campaign_set_status(struct store *st, int64_t id, int status, const char *
 	store_bind_text(s, 3, reason);
 	sqlite3_bind_int64(s, 4, now_unix());
 	return store_step_done(st, s, err, "changing campaign status");
+}
+
+int
+store_campaign_hold(struct store *st, int64_t id, const char *reason, int *paused,
+                    struct error *err)
+{
+	static const char sql[] =
+		"UPDATE campaigns SET status = 'paused', status_reason = ?2"
+		" WHERE id = ?1 AND status = 'sending' AND kind NOT IN " SYSTEM_KINDS;
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	*paused = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, reason);
+	if (store_step_done(st, s, err, "pausing campaign") < 0)
+		return -1;
+	*paused = sqlite3_changes(st->db) > 0;
+	return 0;
 }
 
 int
@@ -434,6 +490,13 @@ store_campaign_control(struct store *st, int64_t id, int action, struct error *e
 	                                     "paused by admin" : action == CAMPAIGN_CANCEL ?
 	                                     "cancelled by admin" : NULL, err) < 0)
 		goto out;
+	if (to == CAMPAIGN_SENDING) {
+		int64_t n;
+
+		/* The operator says go: what waited for the pause goes now. */
+		if (store_deliveries_retry(st, id, now_unix(), &n, err) < 0)
+			goto out;
+	}
 	ok = 1;
 out:
 	campaign_info_free(&c);

@@ -50,7 +50,9 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 #define LIST_COLUMNS                                                                     \
 	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
 	" l.created_at,"                                                                 \
-	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id AND m.status = 'active'),"  \
+	" (SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"      \
+	"  WHERE m.list_id = l.id AND m.status = 'active' AND s.status = 'active'"            \
+	"  AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)),"          \
 	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public FROM lists l"
 
 static void

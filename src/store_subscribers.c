@@ -415,6 +415,64 @@ out:
 }
 
 int
+store_subscriber_restore(struct store *st, const char *email, const char *reason,
+                         struct error *err)
+{
+	static const char sel[] = "SELECT id, status, email FROM subscribers WHERE email = ?";
+	static const char uncount[] = "UPDATE bounce_events SET counted = 0 WHERE subscriber_id = ?";
+	static const char unsuppress[] =
+		"DELETE FROM suppressions WHERE email = ? AND origin = 'bounced'";
+	sqlite3_stmt *s;
+	char *spelled = NULL, *detail = NULL;
+	int opened, ok = 0, rc, status;
+	int64_t id;
+
+	if (store_tx_open(st, &opened, err) < 0)
+		return -1;
+	if ((s = store_stmt(st, sel, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, email);
+	if ((rc = store_row(st, s, err, "reading subscriber")) <= 0) {
+		if (rc == 0)
+			error_setk(err, ERR_NOTFOUND, "no subscriber %s", email);
+		goto out;
+	}
+	id = sqlite3_column_int64(s, 0);
+	status = sub_status_parse((const char *)sqlite3_column_text(s, 1));
+	spelled = store_col_text(s, 2);
+	sqlite3_reset(s);
+	if (status == SUB_UNSUBSCRIBED || status == SUB_COMPLAINED) {
+		error_setk(err, ERR_CONFLICT, "%s %s: that is the subscriber's own word, which only "
+		           "the subscriber can take back (through a link in any mail, or by signing "
+		           "up again)", spelled, sub_status_name(status));
+		goto out;
+	}
+	if (status != SUB_BOUNCED) {
+		error_setk(err, ERR_CONFLICT, "%s is %s: only a bounced address can be restored",
+		           spelled, sub_status_name(status));
+		goto out;
+	}
+	detail = xasprintf("restored: %s", reason);
+	if (store_set_status(st, id, spelled, SUB_BOUNCED, SUB_ACTIVE, ACTOR_ADMIN, detail, err) < 0)
+		goto out;
+	if ((s = store_stmt(st, uncount, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(st, s, err, "resetting bounce counts") < 0)
+		goto out;
+	if ((s = store_stmt(st, unsuppress, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, spelled);
+	if (store_step_done(st, s, err, "lifting the bounce suppression") < 0)
+		goto out;
+	ok = 1;
+out:
+	free(spelled);
+	free(detail);
+	return store_tx_close(st, opened, ok, err);
+}
+
+int
 store_subscriber_remove(struct store *st, const char *email, const char *list_slug, int actor,
                         struct error *err)
 {

@@ -69,9 +69,21 @@ transport_in_flight(const struct transport *t)
 
 int
 transport_submit(struct transport *t, void *ctx, const char *envelope_from, const char *rcpt,
-                 const char *msg, size_t len, struct error *err)
+                 char *msg, size_t len, struct error *err)
 {
 	return t->ops->submit(t->state, ctx, envelope_from, rcpt, msg, len, err);
+}
+
+int
+transport_waiting(const struct transport *t)
+{
+	return t->ops->waiting(t->state);
+}
+
+void
+transport_release(struct transport *t)
+{
+	t->ops->release(t->state);
 }
 
 int
@@ -132,8 +144,14 @@ transport_classify(const struct smtp_exchange *x, struct buf *why)
 		buf_adds(why, reply);
 	else
 		buf_adds(why, x->failure && *x->failure ? x->failure : "no reply from the relay");
-	if (code >= 500)
-		return cmd && strcmp(cmd, "RCPT") == 0 ? TRANSPORT_REJECTED : TRANSPORT_FAILED;
+	if (code >= 500) {
+		if (cmd && strcmp(cmd, "RCPT") == 0)
+			return TRANSPORT_REJECTED;
+		if (cmd && (strcmp(cmd, "DATA") == 0 || strcmp(cmd, "QUIT") == 0))
+			return TRANSPORT_FAILED;
+		/* The greeting (no command yet), EHLO, STARTTLS, AUTH, MAIL: the relay refuses us. */
+		return TRANSPORT_RELAY_REFUSED;
+	}
 	if (transport_is_throttle_reply(code, reply))
 		return TRANSPORT_THROTTLED;
 	return TRANSPORT_DEFERRED;

@@ -8,6 +8,12 @@
  * each finished message comes back once through the callback with its
  * outcome and the server's last reply.  A transport never retries by itself:
  * retry policy lives in the delivery state (deliver.c).
+ *
+ * A submitted message is held: its data does not leave (SMTP: the envelope
+ * goes ahead, but after the relay's 354 the transfer pauses; Maildir: no
+ * file is written) until transport_release().  In between, the caller makes
+ * the hand-over durable, so a message can have reached the relay only if
+ * its records say it was handed over.
  */
 #ifndef OUTREACH_TRANSPORT_H
 #define OUTREACH_TRANSPORT_H
@@ -22,8 +28,10 @@ enum transport_outcome {
 	TRANSPORT_SENT,            /* 2xx after DATA */
 	TRANSPORT_DEFERRED,        /* 4xx, timeout, lost connection: try again later */
 	TRANSPORT_THROTTLED,       /* deferred because the relay asked us to slow down */
-	TRANSPORT_REJECTED,        /* 5xx to RCPT: the address is refused (a hard bounce) */
-	TRANSPORT_FAILED,          /* 5xx elsewhere: this message will never be accepted */
+	TRANSPORT_REJECTED,        /* 5xx to RCPT: the relay refuses this recipient */
+	TRANSPORT_FAILED,          /* 5xx to DATA: this message will never be accepted */
+	TRANSPORT_RELAY_REFUSED,   /* 5xx to the greeting, EHLO, AUTH or MAIL FROM: the relay
+	                              refuses us, whoever the recipient */
 };
 
 struct transport_result {
@@ -31,6 +39,8 @@ struct transport_result {
 	int outcome;
 	int code;                  /* SMTP reply code, 0 if none */
 	const char *reply;         /* the last reply line or what went wrong */
+	const char *command;       /* the command a refusal answered ("MAIL", "RCPT", "AUTH";
+	                              "" for the greeting or none) */
 };
 
 typedef void (*transport_done_fn)(const struct transport_result *r, void *arg);
@@ -45,10 +55,15 @@ int transport_capacity(const struct transport *t);
 int transport_in_flight(const struct transport *t);
 /*
  * transport_submit - send msg (CRLF, not dot-stuffed: the transport does it)
- * from envelope_from to rcpt.  The transport copies what it needs.
+ * from envelope_from to rcpt, held until transport_release().  The
+ * transport takes msg (allocated with malloc, len bytes) and frees it.
  */
 int transport_submit(struct transport *t, void *ctx, const char *envelope_from,
-                     const char *rcpt, const char *msg, size_t len, struct error *err);
+                     const char *rcpt, char *msg, size_t len, struct error *err);
+/* transport_waiting - held messages whose data is wanted now. */
+int transport_waiting(const struct transport *t);
+/* transport_release - let every held message's data go. */
+void transport_release(struct transport *t);
 /*
  * transport_poll - do I/O for up to timeout_ms (also waking when extra_fd,
  * if >= 0, becomes readable) and report finished messages through done.
@@ -72,8 +87,10 @@ struct smtp_exchange {
 /*
  * transport_classify - the outcome of an exchange (enum transport_outcome),
  * and in why the reply (or failure) that decided it: a 5xx to RCPT is
- * REJECTED, any other 5xx FAILED, a 421 or a 4xx asking to slow down
- * THROTTLED, anything else DEFERRED.  Pure: unit-tested on its own.
+ * REJECTED, to DATA (or its end) FAILED, to anything before RCPT (the
+ * greeting, EHLO, AUTH, MAIL FROM) RELAY_REFUSED; a 421 or a 4xx asking to
+ * slow down is THROTTLED, anything else DEFERRED.  Pure: unit-tested on its
+ * own.
  */
 int transport_classify(const struct smtp_exchange *x, struct buf *why);
 

@@ -16,7 +16,9 @@ struct transport_ops {
 	int (*capacity)(const void *state);
 	int (*in_flight)(const void *state);
 	int (*submit)(void *state, void *ctx, const char *envelope_from, const char *rcpt,
-	              const char *msg, size_t len, struct error *err);
+	              char *msg, size_t len, struct error *err);
+	int (*waiting)(const void *state);
+	void (*release)(void *state);
 	int (*poll)(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void *arg,
 	            struct error *err);
 };

@@ -1,8 +1,8 @@
 /*
  * transport_maildir - the embedded transport: each message becomes a file in
- * the local Maildir of [transport] url = maildir:PATH (maildir.c).  It
- * completes at once; results are handed back at the next poll, as the
- * caller expects of any transport.
+ * the local Maildir of [transport] url = maildir:PATH (maildir.c).  A
+ * message is held until transport_release() writes it; results are handed
+ * back at the next poll, as the caller expects of any transport.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -13,11 +13,17 @@
 
 enum { MAILDIR_BATCH = 64 };
 
+struct held_message {
+	struct transport_result r;
+	char *msg, *from, *reply;
+	size_t len;
+	int written;
+};
+
 struct maildir_transport {
 	char *dir;
-	struct transport_result pending[MAILDIR_BATCH];
-	char *replies[MAILDIR_BATCH];
-	int n;
+	struct held_message pending[MAILDIR_BATCH];
+	int n, held;
 };
 
 static int
@@ -36,12 +42,21 @@ md_open(const struct config *cfg, void **state, struct error *err)
 }
 
 static void
+held_free(struct held_message *h)
+{
+	free(h->msg);
+	free(h->from);
+	free(h->reply);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
 md_close(void *state)
 {
 	struct maildir_transport *m = state;
 
 	for (int i = 0; i < m->n; i++)
-		free(m->replies[i]);
+		held_free(&m->pending[i]);
 	free(m->dir);
 	free(m);
 }
@@ -59,32 +74,60 @@ md_in_flight(const void *state)
 }
 
 static int
-md_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt, const char *msg,
+md_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt, char *msg,
           size_t len, struct error *err)
 {
 	struct maildir_transport *m = state;
-	struct transport_result *r;
-	struct error e = ERROR_INIT;
-	char *name = NULL;
+	struct held_message *h;
 
 	(void)rcpt;
-	if (m->n == MAILDIR_BATCH)
+	if (m->n == MAILDIR_BATCH) {
+		free(msg);
 		return error_set(err, "transport: maildir batch full");
-	r = &m->pending[m->n];
-	r->ctx = ctx;
-	if (maildir_deliver(m->dir, envelope_from, msg, len, &name, &e) < 0) {
-		r->outcome = TRANSPORT_DEFERRED;
-		r->code = 0;
-		m->replies[m->n] = xstrdup(error_msg(&e));
-	} else {
-		r->outcome = TRANSPORT_SENT;
-		r->code = 250;
-		m->replies[m->n] = xasprintf("delivered to %s/new/%s", m->dir, name);
 	}
-	free(name);
-	error_clear(&e);
-	m->n++;
+	h = &m->pending[m->n++];
+	memset(h, 0, sizeof(*h));
+	h->r.ctx = ctx;
+	h->r.command = "";
+	h->msg = msg;
+	h->len = len;
+	h->from = xstrdup(envelope_from);
+	m->held++;
 	return 0;
+}
+
+static int
+md_waiting(const void *state)
+{
+	return ((const struct maildir_transport *)state)->held;
+}
+
+static void
+md_release(void *state)
+{
+	struct maildir_transport *m = state;
+
+	for (int i = 0; i < m->n; i++) {
+		struct held_message *h = &m->pending[i];
+		struct error e = ERROR_INIT;
+		char *name = NULL;
+
+		if (h->written)
+			continue;
+		if (maildir_deliver(m->dir, h->from, h->msg, h->len, &name, &e) < 0) {
+			h->r.outcome = TRANSPORT_DEFERRED;
+			h->r.code = 0;
+			h->reply = xstrdup(error_msg(&e));
+		} else {
+			h->r.outcome = TRANSPORT_SENT;
+			h->r.code = 250;
+			h->reply = xasprintf("delivered to %s/new/%s", m->dir, name);
+		}
+		free(name);
+		error_clear(&e);
+		h->written = 1;
+	}
+	m->held = 0;
 }
 
 static int
@@ -92,7 +135,7 @@ md_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void 
         struct error *err)
 {
 	struct maildir_transport *m = state;
-	int n = m->n;
+	int kept = 0, n = m->n;
 
 	(void)err;
 	if (n == 0 && timeout_ms > 0) {
@@ -100,16 +143,24 @@ md_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void 
 
 		poll(&p, extra_fd >= 0 ? 1 : 0, timeout_ms);
 	}
-	m->n = 0;
 	for (int i = 0; i < n; i++) {
-		m->pending[i].reply = m->replies[i];
-		done(&m->pending[i], arg);
-		free(m->replies[i]);
-		m->replies[i] = NULL;
+		struct held_message *h = &m->pending[i];
+
+		if (!h->written) {
+			if (kept != i)
+				m->pending[kept] = *h;
+			kept++;
+			continue;
+		}
+		h->r.reply = h->reply;
+		done(&h->r, arg);
+		held_free(h);
 	}
+	m->n = kept;
 	return 0;
 }
 
 const struct transport_ops transport_maildir_ops = {
-	"maildir:", md_open, md_close, md_capacity, md_in_flight, md_submit, md_poll,
+	"maildir:", md_open, md_close, md_capacity, md_in_flight, md_submit, md_waiting,
+	md_release, md_poll,
 };

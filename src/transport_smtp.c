@@ -5,12 +5,19 @@
  * Each slot is one easy handle; a finished handle is refilled with the next
  * message and re-added, so connections in the multi's cache are reused.
  * CURLMOPT_MAX_HOST_CONNECTIONS bounds the connections to max_connections.
- * The server's replies and our commands are watched through the debug
- * callback, so the outcome can be read from the exchange itself
- * (transport_classify): which command was refused, and with what.
+ * libcurl hands every server reply line to the header callback (no verbose
+ * tracing, which costs a formatted line per step); which command a refusal
+ * answered is read from libcurl's own error ("RCPT failed: 550") or, after
+ * DATA's 354, is the end of the data.  transport_classify then reads the
+ * outcome from that exchange.
+ *
+ * A held message's envelope goes ahead; when libcurl first asks for its data
+ * (after the relay's 354) the read callback pauses the transfer, and
+ * transport_release() unpauses it.
  */
 #define _DEFAULT_SOURCE
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +28,20 @@
 
 enum { REPLY_MAX = 512, CMD_MAX = 16 };
 
+struct smtp_transport;
+
 struct slot {
 	CURL *easy;
+	struct smtp_transport *owner;
 	int busy;
+	int held, paused;          /* the data must wait; the transfer is paused for it */
 	void *ctx;
 	char *data;                /* the message, owned */
 	size_t len, off;
 	struct curl_slist *rcpt;
 	char *from;
 	char reply[REPLY_MAX];     /* last reply line from the server */
-	char last_cmd[CMD_MAX];    /* "RCPT", "DATA", "MAIL", ... */
+	char last_cmd[CMD_MAX];    /* "DATA" once the data was invited, else "" */
 	char err_reply[REPLY_MAX]; /* the first 4xx/5xx reply, which QUIT's 221 must not hide */
 	char err_cmd[CMD_MAX];     /* the command it answered */
 	char errbuf[CURL_ERROR_SIZE];
@@ -40,7 +51,8 @@ struct slot {
 struct smtp_transport {
 	CURLM *multi;
 	struct slot *slots;
-	int nslots, busy;
+	int nslots, busy, waiting;
+	struct buf why;            /* the reply or failure reported, reused */
 	char *url, *username, *password;
 	int starttls;
 	long timeout;
@@ -53,10 +65,23 @@ static size_t
 read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct slot *s = arg;
-	size_t n = size * nitems;
+	size_t n = size * nitems, left = s->len - s->off;
 
-	if (n > s->len - s->off)
-		n = s->len - s->off;
+	/*
+	 * A held message goes out but for its last byte: the relay has no
+	 * complete message, and without the end of data it delivers nothing.
+	 */
+	if (s->held && left <= 1) {
+		if (!s->paused) {
+			s->paused = 1;
+			s->owner->waiting++;
+		}
+		return CURL_READFUNC_PAUSE;
+	}
+	if (n > left)
+		n = left;
+	if (s->held && n == left)
+		n--;
 	memcpy(buf, s->data + s->off, n);
 	s->off += n;
 	return n;
@@ -75,28 +100,46 @@ copy_line(char *out, size_t max, const char *data, size_t size)
 	return n;
 }
 
-static int
-debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
+/* reply_cb - one reply line from the server (libcurl's data is not NUL-terminated). */
+static size_t
+reply_cb(char *data, size_t size, size_t nitems, void *arg)
 {
 	struct slot *s = arg;
-	size_t n;
+	size_t n = size * nitems;
 
-	(void)easy;
-	if (type == CURLINFO_HEADER_IN) {
-		if (copy_line(s->reply, sizeof(s->reply), data, size) > 0 &&
-		    (data[0] == '4' || data[0] == '5') && s->err_reply[0] == '\0') {
+	if (copy_line(s->reply, sizeof(s->reply), data, n) > 0) {
+		if (n >= 3 && memcmp(data, "354", 3) == 0)
+			snprintf(s->last_cmd, sizeof(s->last_cmd), "DATA");
+		if ((data[0] == '4' || data[0] == '5') && s->err_reply[0] == '\0') {
 			memcpy(s->err_reply, s->reply, sizeof(s->reply));
 			memcpy(s->err_cmd, s->last_cmd, sizeof(s->err_cmd));
 		}
-	} else if (type == CURLINFO_HEADER_OUT) {
-		/* The command word; curl's data is not NUL-terminated, so the scan stops at size. */
-		for (n = 0; n < size && n < CMD_MAX - 1; n++)
-			if (data[n] == ' ' || data[n] == ':' || data[n] == '\r' || data[n] == '\n')
-				break;
-		memcpy(s->last_cmd, data, n);
-		s->last_cmd[n] = '\0';
 	}
-	return 0;
+	return n;
+}
+
+/*
+ * refused_command - the command a refusal answered: libcurl's error names
+ * MAIL, RCPT, DATA or AUTH; after DATA's 354 it was the data's end; with no
+ * command at all, the greeting.
+ */
+static void
+refused_command(struct slot *s, CURLcode rc)
+{
+	static const struct {
+		const char *prefix, *cmd;
+	} said[] = {
+		{"MAIL failed", "MAIL"}, {"RCPT failed", "RCPT"}, {"DATA failed", "DATA"},
+		{"Authentication failed", "AUTH"}, {"STARTTLS denied", "STARTTLS"},
+	};
+
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		if (strncmp(s->errbuf, said[i].prefix, strlen(said[i].prefix)) == 0) {
+			snprintf(s->err_cmd, sizeof(s->err_cmd), "%s", said[i].cmd);
+			return;
+		}
+	if (rc == CURLE_LOGIN_DENIED)
+		snprintf(s->err_cmd, sizeof(s->err_cmd), "AUTH");
 }
 
 static void
@@ -115,6 +158,7 @@ smtp_close(void *state)
 		free(s->from);
 	}
 	free(t->slots);
+	buf_free(&t->why);
 	if (t->multi)
 		curl_multi_cleanup(t->multi);
 	free(t->url);
@@ -144,6 +188,7 @@ smtp_open(const struct config *cfg, void **state, struct error *err)
 	while (n > 0 && url[n - 1] == '/')
 		n--;
 	t->url = xasprintf("%.*s/%s", (int)n, url, helo);
+	buf_init(&t->why, REPLY_MAX + CURL_ERROR_SIZE + 256);
 	t->starttls = cfg->starttls;
 	t->timeout = (long)cfg->smtp_timeout;
 	t->per_connection = (long)cfg->messages_per_connection;
@@ -174,13 +219,13 @@ smtp_open(const struct config *cfg, void **state, struct error *err)
 			goto fail;
 		}
 		s->easy = e;
+		s->owner = t;
 		curl_easy_setopt(e, CURLOPT_URL, t->url);
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, s);
-		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, debug_cb);
-		curl_easy_setopt(e, CURLOPT_DEBUGDATA, s);
-		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, reply_cb);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
 		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e, CURLOPT_TIMEOUT, t->timeout);
@@ -218,7 +263,7 @@ smtp_in_flight(const void *state)
 }
 
 static int
-smtp_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt, const char *msg,
+smtp_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt, char *msg,
             size_t len, struct error *err)
 {
 	struct smtp_transport *t = state;
@@ -230,13 +275,14 @@ smtp_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt,
 			s = &t->slots[i];
 			break;
 		}
-	if (s == NULL)
+	if (s == NULL) {
+		free(msg);
 		return error_set(err, "transport: no free connection");
+	}
 	free(s->data);
 	free(s->from);
 	curl_slist_free_all(s->rcpt);
-	s->data = xmalloc(len ? len : 1);
-	memcpy(s->data, msg, len);
+	s->data = msg;
 	s->len = len;
 	s->off = 0;
 	s->ctx = ctx;
@@ -258,11 +304,38 @@ smtp_submit(void *state, void *ctx, const char *envelope_from, const char *rcpt,
 	if (mc != CURLM_OK)
 		return error_set(err, "transport: %s", curl_multi_strerror(mc));
 	s->busy = 1;
+	s->held = 1;
+	s->paused = 0;
 	t->busy++;
 	return 0;
 }
 
-/* outcome - what curl's result and the exchange watched through debug_cb say. */
+static int
+smtp_waiting(const void *state)
+{
+	return ((const struct smtp_transport *)state)->waiting;
+}
+
+static void
+smtp_release(void *state)
+{
+	struct smtp_transport *t = state;
+
+	for (int i = 0; i < t->nslots; i++) {
+		struct slot *s = &t->slots[i];
+
+		if (!s->busy || !s->held)
+			continue;
+		s->held = 0;
+		if (s->paused) {
+			s->paused = 0;
+			curl_easy_pause(s->easy, CURLPAUSE_CONT);
+		}
+	}
+	t->waiting = 0;
+}
+
+/* outcome - what curl's result and the exchange watched through reply_cb say. */
 static void
 outcome(struct slot *s, CURLcode rc, struct transport_result *r, struct buf *why)
 {
@@ -271,10 +344,15 @@ outcome(struct slot *s, CURLcode rc, struct transport_result *r, struct buf *why
 	long code = 0;
 
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK && s->err_reply[0])
+		refused_command(s, rc);
 	buf_init(&failure, CURL_ERROR_SIZE + 256);
-	buf_addf(&failure, "%s%s%s", curl_easy_strerror(rc), s->errbuf[0] ? ": " : "", s->errbuf);
-	if (rc == CURLE_USE_SSL_FAILED)
-		buf_adds(&failure, " (STARTTLS required by [transport] starttls)");
+	if (rc != CURLE_OK) {
+		buf_addf(&failure, "%s%s%s", curl_easy_strerror(rc), s->errbuf[0] ? ": " : "",
+		         s->errbuf);
+		if (rc == CURLE_USE_SSL_FAILED)
+			buf_adds(&failure, " (STARTTLS required by [transport] starttls)");
+	}
 	memset(&x, 0, sizeof(x));
 	x.completed = rc == CURLE_OK;
 	x.last_reply = s->reply;
@@ -284,6 +362,7 @@ outcome(struct slot *s, CURLcode rc, struct transport_result *r, struct buf *why
 	x.response_code = code;
 	x.failure = buf_cstr(&failure);
 	r->outcome = transport_classify(&x, why);
+	r->command = s->err_cmd;
 	r->code = s->err_reply[0] ? (s->err_reply[0] - '0') * 100 + (s->err_reply[1] - '0') * 10 +
 	                            (s->err_reply[2] - '0') : (int)code;
 	buf_free(&failure);
@@ -295,7 +374,6 @@ smtp_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, voi
 {
 	struct smtp_transport *t = state;
 	struct curl_waitfd extra = {extra_fd, CURL_WAIT_POLLIN, 0};
-	struct buf why;
 	CURLMsg *m;
 	int running, left;
 
@@ -303,7 +381,6 @@ smtp_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, voi
 	                    timeout_ms, NULL) != CURLM_OK ||
 	    curl_multi_perform(t->multi, &running) != CURLM_OK)
 		return error_set(err, "transport: curl multi failed");
-	buf_init(&why, REPLY_MAX + CURL_ERROR_SIZE + 256);
 	while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
 		struct transport_result r;
 		struct slot *s = NULL;
@@ -312,20 +389,23 @@ smtp_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, voi
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		r.ctx = s->ctx;
-		outcome(s, m->data.result, &r, &why);
-		r.reply = buf_cstr(&why);
+		outcome(s, m->data.result, &r, &t->why);
+		r.reply = buf_cstr(&t->why);
 		curl_multi_remove_handle(t->multi, s->easy);
-		s->busy = 0;
+		if (s->paused)
+			t->waiting--;
+		s->busy = s->held = s->paused = 0;
 		t->busy--;
 		done(&r, arg);
 	}
-	buf_free(&why);
 	return 0;
 }
 
 const struct transport_ops transport_smtp_ops = {
-	"smtp://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_poll,
+	"smtp://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
+	smtp_release, smtp_poll,
 };
 const struct transport_ops transport_smtps_ops = {
-	"smtps://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_poll,
+	"smtps://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
+	smtp_release, smtp_poll,
 };

@@ -7,6 +7,8 @@ The recipient's local part decides what happens (the first time only, where
 noted, so a retry can succeed):
   reject*    550 5.1.1 user unknown, at RCPT
   policy*    550 5.7.1 message refused as spam, at RCPT
+  generic*   554 5.3.0 recipient refused (a refusal that does not name the mailbox), at RCPT
+  unknown*   550 Unknown user (no enhanced code, but the words name the mailbox), at RCPT
   defer*     451 4.3.0 temporary failure, at RCPT (every time)
   throttle*  421 4.7.0 too many messages, slow down, at RCPT (first 3 times)
   drop*      connection closed without a reply after RCPT (first time)
@@ -50,6 +52,10 @@ async def session(reader, writer):
                     send("550 5.1.1 <%s>: Recipient address rejected: User unknown" % addr)
                 elif local.startswith("policy"):
                     send("550 5.7.1 Message refused as spam by policy")
+                elif local.startswith("generic"):
+                    send("554 5.3.0 Error: recipient refused")
+                elif local.startswith("unknown"):
+                    send("550 <%s>... Unknown user" % addr)
                 elif local.startswith("defer"):
                     send("451 4.3.0 <%s>: Temporary lookup failure" % addr)
                 elif local.startswith("throttle") and first_times(addr, 3):

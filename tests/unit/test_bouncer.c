@@ -215,13 +215,15 @@ test_confirm_by_reply(void **state)
 		struct delivery_result r;
 		int n = 0;
 
-		assert_int_equal(store_deliveries_claim(f->st, now_unix(), 8, &jobs, &n, &err), 0);
+		assert_int_equal(store_deliveries_claim(f->st, now_unix(), 8, NULL, 0, &jobs, &n,
+		                                        &err), 0);
 		assert_int_equal(n, 1);
 		memset(&r, 0, sizeof(r));
 		r.id = jobs[0].id;
 		r.status = DELIVERY_SENT;
 		r.reply = "250 ok";
 		assert_int_equal(store_deliveries_record(f->st, &r, 1, &err), 0);
+		assert_int_equal(store_deliveries_apply(f->st, NULL, &err), 0);
 		delivery_jobs_free(jobs, n);
 	}
 

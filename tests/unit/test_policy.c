@@ -60,8 +60,19 @@ test_send(void **state)
 		{TRANSPORT_THROTTLED, "421 4.7.0 too many connections", VERDICT_THROTTLE},
 		{TRANSPORT_FAILED, "552 5.3.4 message too big", VERDICT_FAIL},
 		{TRANSPORT_REJECTED, "550 5.1.1 <a@x>: user unknown", VERDICT_BOUNCE},
+		{TRANSPORT_REJECTED, "550 5.1.10 RESOLVER.ADR.RecipientNotFound", VERDICT_BOUNCE},
+		{TRANSPORT_REJECTED, "550 5.2.1 mailbox disabled", VERDICT_BOUNCE},
+		{TRANSPORT_REJECTED, "550 <a@x>... Unknown user", VERDICT_BOUNCE},
+		{TRANSPORT_REJECTED, "550 No such user here", VERDICT_BOUNCE},
 		{TRANSPORT_REJECTED, "550 5.7.1 relaying denied by policy", VERDICT_FAIL},
 		{TRANSPORT_REJECTED, "554 5.7.26 unauthenticated", VERDICT_FAIL},
+		{TRANSPORT_REJECTED, "500 5.3.0 Error: command failed", VERDICT_FAIL},
+		{TRANSPORT_REJECTED, "550 Requested action not taken: mailbox unavailable",
+		 VERDICT_FAIL},
+		{TRANSPORT_REJECTED, "550 5.2.2 mailbox full", VERDICT_FAIL},
+		{TRANSPORT_REJECTED, "553 5.1.8 sender domain does not exist", VERDICT_FAIL},
+		{TRANSPORT_RELAY_REFUSED, "553 5.7.1 Sender address rejected", VERDICT_RELAY},
+		{TRANSPORT_RELAY_REFUSED, "535 5.7.8 Authentication failed", VERDICT_RELAY},
 	};
 
 	(void)state;

@@ -1,0 +1,297 @@
+/*
+ * pipeline - composing ahead, in a thread of its own.  See pipeline.h.
+ *
+ * One ring under one mutex: entries [head, head + composed) are composed
+ * and belong to the queue runner; [head + composed, head + count) wait for
+ * the composing thread, which works on the first of them (busy) outside the
+ * lock.  So each entry has one owner at a time and order is kept.
+ */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "campaign.h"
+#include "compose.h"
+#include "frontmatter.h"
+#include "log.h"
+
+enum { COMPOSERS_MAX = 16 };
+
+struct composer {
+	int64_t campaign_id;
+	struct compose_campaign *c; /* NULL: the campaign cannot be composed */
+	char *error;
+	int64_t used;
+};
+
+struct pipeline {
+	const struct config *cfg;
+	struct store *st;          /* the composing thread's own connection */
+	struct composer composers[COMPOSERS_MAX];
+	struct composed ring[PIPELINE_MAX];
+	int head, count, composed, busy, stop, started;
+	int idle;                  /* the composing thread waits for work */
+	size_t hint;               /* the size of the last message composed */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+};
+
+static void
+entry_clear(struct composed *e)
+{
+	free(e->job.email);
+	free(e->job.name);
+	free(e->message_id);
+	free(e->error);
+	e->job.email = e->job.name = e->message_id = e->error = NULL;
+}
+
+/* composer_for - the composer of a campaign, prepared on first use and cached. */
+static struct composer *
+composer_for(struct pipeline *p, int64_t campaign_id)
+{
+	struct composer *slot = &p->composers[0];
+	struct campaign_info c;
+	struct list_info list = {0};
+	struct doc doc = {0};
+	struct error e = ERROR_INIT;
+	char *path;
+
+	for (int i = 0; i < COMPOSERS_MAX; i++) {
+		if (p->composers[i].campaign_id == campaign_id) {
+			p->composers[i].used = now_mono_ms();
+			return &p->composers[i];
+		}
+		if (p->composers[i].used < slot->used)
+			slot = &p->composers[i];
+	}
+	compose_free(slot->c);
+	free(slot->error);
+	memset(slot, 0, sizeof(*slot));
+	slot->campaign_id = campaign_id;
+	slot->used = now_mono_ms();
+	if (store_campaign_get(p->st, campaign_id, &c, &e) < 0) {
+		slot->error = xstrdup(error_msg(&e));
+		error_clear(&e);
+		return slot;
+	}
+	path = xasprintf("campaign %lld", (long long)campaign_id);
+	if (doc_parse(path, xstrdup(c.document), strlen(c.document), &doc, &e) < 0 ||
+	    campaign_check(p->st, p->cfg, &doc, &list, &e) < 0 ||
+	    campaign_composer(p->cfg, &doc, &list, campaign_id, c.kind, &slot->c, &e) < 0) {
+		slot->error = xstrdup(error_msg(&e));
+		log_warn("deliver", "campaign %lld cannot be composed: %s", (long long)campaign_id,
+		         slot->error);
+	}
+	list_info_free(&list);
+	doc_free(&doc);
+	free(path);
+	campaign_info_free(&c);
+	error_clear(&e);
+	return slot;
+}
+
+static void
+compose_entry(struct pipeline *p, struct composed *e)
+{
+	struct delivery_job *j = &e->job;
+	struct compose_recipient r = {j->subscriber_id, j->id, j->email, j->name};
+	struct composer *cp = composer_for(p, j->campaign_id);
+	struct error err = ERROR_INIT;
+
+	if (cp->c == NULL) {
+		e->error = xstrdup(cp->error);
+		return;
+	}
+	buf_reserve(&e->msg, p->hint);
+	if (compose_message(cp->c, &r, &e->msg, &e->from, &err) < 0) {
+		e->error = xstrdup(error_msg(&err));
+		error_clear(&err);
+		return;
+	}
+	e->message_id = xstrdup(compose_message_id(cp->c));
+	p->hint = e->msg.len;
+}
+
+static void *
+composing(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct composed *e;
+
+		while (!p->stop && p->composed == p->count) {
+			p->idle = 1;
+			pthread_cond_wait(&p->work, &p->mu);
+			p->idle = 0;
+		}
+		if (p->stop)
+			break;
+		e = &p->ring[(p->head + p->composed) % PIPELINE_MAX];
+		p->busy = 1;
+		pthread_mutex_unlock(&p->mu);
+		compose_entry(p, e);
+		pthread_mutex_lock(&p->mu);
+		p->busy = 0;
+		p->composed++;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+int
+pipeline_open(const struct config *cfg, struct pipeline **out, struct error *err)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+
+	p->cfg = cfg;
+	for (int i = 0; i < PIPELINE_MAX; i++) {
+		buf_init(&p->ring[i].msg, COMPOSE_MAX_MESSAGE);
+		buf_init(&p->ring[i].from, 1024);
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (store_open(cfg->db_path, &p->st, err) < 0) {
+		pipeline_close(p);
+		return -1;
+	}
+	if (pthread_create(&p->thread, NULL, composing, p) != 0) {
+		error_set(err, "deliver: cannot start the composing thread");
+		pipeline_close(p);
+		return -1;
+	}
+	p->started = 1;
+	*out = p;
+	return 0;
+}
+
+void
+pipeline_close(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->work);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
+	for (int i = 0; i < PIPELINE_MAX; i++) {
+		entry_clear(&p->ring[i]);
+		buf_free(&p->ring[i].msg);
+		buf_free(&p->ring[i].from);
+	}
+	for (int i = 0; i < COMPOSERS_MAX; i++) {
+		compose_free(p->composers[i].c);
+		free(p->composers[i].error);
+	}
+	store_close(p->st);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+int
+pipeline_room(struct pipeline *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->mu);
+	n = PIPELINE_MAX - p->count;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+int
+pipeline_count(struct pipeline *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->count;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+void
+pipeline_push(struct pipeline *p, struct delivery_job *job)
+{
+	struct composed *e;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->count == PIPELINE_MAX)
+		abort(); /* the caller checks pipeline_room: pushing into a full ring is a bug */
+	e = &p->ring[(p->head + p->count) % PIPELINE_MAX];
+	entry_clear(e);
+	e->job = *job;
+	job->email = job->name = NULL;
+	p->count++;
+	/*
+	 * Wake an idle composer when the queue runs low, not for every job: it
+	 * then composes a run of them, and the runner makes few wake-up calls.
+	 */
+	if (p->idle && (p->count - p->composed >= PIPELINE_MAX / 2 || p->composed == 0))
+		pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct composed *
+pipeline_head(struct pipeline *p)
+{
+	struct composed *e = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->composed > 0)
+		e = &p->ring[p->head];
+	else if (p->idle && p->count > 0)
+		pthread_cond_signal(&p->work); /* the runner waits for it now */
+	pthread_mutex_unlock(&p->mu);
+	return e;
+}
+
+void
+pipeline_pop(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->composed > 0) {
+		entry_clear(&p->ring[p->head]);
+		p->head = (p->head + 1) % PIPELINE_MAX;
+		p->count--;
+		p->composed--;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+pipeline_ids(struct pipeline *p, int64_t *ids)
+{
+	int n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->count;
+	for (int i = 0; i < n; i++)
+		ids[i] = p->ring[(p->head + i) % PIPELINE_MAX].job.id;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+void
+pipeline_drop(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->busy)
+		pthread_cond_wait(&p->done, &p->mu);
+	for (int i = 0; i < p->count; i++)
+		entry_clear(&p->ring[(p->head + i) % PIPELINE_MAX]);
+	p->count = p->composed = 0;
+	pthread_mutex_unlock(&p->mu);
+}
