@@ -108,7 +108,12 @@ deliver_open(const struct config *cfg, struct deliver **out, struct error *err)
 	d->cfg = cfg;
 	d->pace = pace_new((double)cfg->messages_per_second, (long)cfg->domain_per_minute);
 	d->last_flush_ms = now_mono_ms();
-	if (store_open(cfg->db_path, &d->st, err) < 0 || transport_open(cfg, &d->tr, err) < 0 ||
+	/*
+	 * The runner walks the deliveries once and writes a small journal: a
+	 * bounded page cache keeps its memory flat however long the list.
+	 */
+	if (store_open(cfg->db_path, &d->st, err) < 0 || store_cache_kb(d->st, 2048, err) < 0 ||
+	    transport_open(cfg, &d->tr, err) < 0 ||
 	    spool_init(cfg->spool_dir, err) < 0 || pipeline_open(cfg, &d->pipe, err) < 0) {
 		deliver_close(d);
 		return -1;

@@ -158,7 +158,8 @@ pipeline_open(const struct config *cfg, struct pipeline **out, struct error *err
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (store_open(cfg->db_path, &p->st, err) < 0) {
+	/* It reads a campaign now and then: a small page cache is plenty. */
+	if (store_open(cfg->db_path, &p->st, err) < 0 || store_cache_kb(p->st, 512, err) < 0) {
 		pipeline_close(p);
 		return -1;
 	}

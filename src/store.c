@@ -528,6 +528,16 @@ store_col_text(sqlite3_stmt *s, int col)
 }
 
 int
+store_cache_kb(struct store *st, int kb, struct error *err)
+{
+	char *sql = xasprintf("PRAGMA cache_size = -%d", kb);
+	int rc = exec_sql(st, sql, err, "sizing the page cache");
+
+	free(sql);
+	return rc;
+}
+
+int
 store_begin(struct store *st, struct error *err)
 {
 	static const char begin[] = "BEGIN IMMEDIATE";

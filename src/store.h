@@ -46,6 +46,8 @@ const char *actor_name(int actor);
 
 int store_open(const char *path, struct store **out, struct error *err);
 void store_close(struct store *st);
+/* store_cache_kb - size the page cache of this connection (8 MB unless told). */
+int store_cache_kb(struct store *st, int kb, struct error *err);
 /* store_schema_version - the schema version the open database is at. */
 int store_schema_version(struct store *st);
 /* store_latest_version - the version this build migrates to. */
