@@ -119,10 +119,11 @@ fuzz: test-deps
 	sh tests/fuzz/run-fuzzers.sh 600
 
 install: outreach
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/outreach/templates \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/outreach/templates/web \
 		$(DESTDIR)$(PREFIX)/share/doc/outreach
 	install -m 0755 outreach $(DESTDIR)$(PREFIX)/bin/outreach
-	install -m 0644 templates/* $(DESTDIR)$(PREFIX)/share/outreach/templates/
+	install -m 0644 templates/*.html templates/*.txt $(DESTDIR)$(PREFIX)/share/outreach/templates/
+	install -m 0644 templates/web/*.html $(DESTDIR)$(PREFIX)/share/outreach/templates/web/
 	install -m 0644 etc/outreach.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/outreach/
 
 uninstall:

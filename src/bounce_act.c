@@ -71,6 +71,7 @@ bounce_act(struct store *st, const struct bounce_policy *cfg, const struct bounc
 	rec.diagnostic = ev->diagnostic;
 	f.class = ev->class;
 	f.status = ev->status;
+	f.tied = ev->delivery_id > 0;
 	f.subscriber = POLICY_NO_SUBSCRIBER;
 	buf_addf(&detail, "%s bounce %s%s%s", rec.class_name, ev->status ? ev->status : "",
 	         ev->diagnostic ? ": " : "", ev->diagnostic ? ev->diagnostic : "");
@@ -85,7 +86,7 @@ bounce_act(struct store *st, const struct bounce_policy *cfg, const struct bounc
 		f.subscriber = sub_status;
 	}
 	/* A soft bounce that counts is recorded first, so the score includes it. */
-	rec.counted = f.subscriber >= 0 && policy_counts(ev->class, ev->status);
+	rec.counted = f.subscriber >= 0 && policy_counts(ev->class, ev->status, f.tied);
 	if (rec.counted) {
 		if (store_bounce_record(st, &rec, "counted", &event, err) < 0 ||
 		    store_soft_score(st, ev->subscriber_id, cfg->soft_window_days, &f.soft_score,

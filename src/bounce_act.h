@@ -18,7 +18,9 @@
 struct bounce_act_event {
 	int64_t inbound_id;        /* the message that came back, 0 for a refusal at send time */
 	int64_t subscriber_id;     /* 0 when no subscriber matches */
-	int64_t delivery_id;       /* the delivery it is about, 0 when not known */
+	int64_t delivery_id;       /* the delivery it is about, 0 when not known: a bounce that
+	                              no token or Message-ID of ours ties to a delivery may
+	                              be forged, and is never acted on by itself */
 	const char *email;         /* the address as reported, or NULL */
 	int class;                 /* BOUNCE_HARD, BOUNCE_SOFT or BOUNCE_COMPLAINT */
 	const char *status, *reason, *diagnostic;  /* each may be NULL */

@@ -108,6 +108,8 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 	if (find_token(key, rep->subject, TOKEN_UNSUBSCRIBE, &t) ||
 	    find_token(key, body ? body : "", TOKEN_UNSUBSCRIBE, &t)) {
 		sub = t.a;
+		if (store_subscriber_alias(st, &sub, err) < 0)
+			return -1;
 		if (t.b > 0) {
 			if (store_campaign_get(st, t.b, &c, err) == 0) {
 				list = c.list_id;
@@ -155,11 +157,14 @@ find_confirm(const unsigned char *key, const struct bounce_report *rep, struct t
 }
 
 static int
-handle_confirm(struct store *st, const struct token *t, char **summary, struct error *err)
+handle_confirm(struct store *st, const struct token *token, char **summary, struct error *err)
 {
+	struct token alias = *token, *t = &alias;
 	int64_t sent_at = 0;
 	int confirmed;
 
+	if (store_subscriber_alias(st, &t->a, err) < 0)
+		return -1;
 	/* A request is good for a week after it went out, by reply as by link. */
 	if (store_confirm_sent_at(st, t->a, t->b, &sent_at, err) < 0) {
 		if (error_kind(err) != ERR_NOTFOUND)
@@ -199,7 +204,7 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
 	    t.purpose == TOKEN_BOUNCE && t.a > 0) {
 		if (store_delivery_lookup(st, t.a, sub, err) == 0) {
 			*delivery = t.a;
-			return 0;
+			return store_subscriber_alias(st, sub, err);
 		}
 		if (error_kind(err) != ERR_NOTFOUND)
 			return -1;
@@ -208,7 +213,7 @@ subscriber_of(struct store *st, const unsigned char *key, const struct bounce_re
 	if (rep->original_message_id) {
 		if (store_delivery_by_message_id(st, rep->original_message_id, delivery, err) == 0 &&
 		    store_delivery_lookup(st, *delivery, sub, err) == 0)
-			return 0;
+			return store_subscriber_alias(st, sub, err);
 		if (error_kind(err) != ERR_NOTFOUND)
 			return -1;
 		error_clear(err);

@@ -39,7 +39,8 @@ campaign_check(struct store *st, const struct config *cfg, const struct doc *doc
 	}
 	if (tpl == NULL)
 		tpl = doc->kind == DOC_NOTICE ? "notice" : "newsletter";
-	if (compose_template_check(cfg->templates_dir, tpl, &e) < 0) {
+	if (config_templates_error(cfg, &e) < 0 ||
+	    compose_template_check(cfg->templates_dir, tpl, &e) < 0) {
 		if (doc->template_name.value)
 			error_set(err, "%s:%d: template: %s", doc->path, doc->template_name.line,
 			          error_msg(&e));

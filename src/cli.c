@@ -46,10 +46,14 @@ static const struct command commands[] = {
 	{"subscriber import", cmd_sub_import, "FILE.csv --list SLUG [--confirmed] [--dry-run]",
 	 "import subscribers from CSV",
 	 "The header row names the columns: email (required), name, topics (a;b), digest,\n"
-	 "status.  Every rejected row is reported as FILE:LINE: reason; the valid rows are\n"
-	 "imported in one transaction.  --dry-run checks and counts without changing anything."},
+	 "status, suppressed (yes/no: a yes row is kept or made suppressed, never added).\n"
+	 "Addresses compare without case.  Every rejected row is reported as FILE:LINE:\n"
+	 "reason; the valid rows are imported in one transaction.  --dry-run checks and\n"
+	 "counts without changing anything."},
 	{"subscriber export", cmd_sub_export, "--list SLUG [--status STATUS]",
-	 "write a list's members as CSV on standard output", NULL},
+	 "write a list's members as CSV on standard output",
+	 "Columns: email, name, topics, digest, status, suppressed; an export imports back\n"
+	 "unchanged."},
 	{"preview", cmd_preview, "FILE.md [--to EMAIL] [--format eml|html|text] [--outbox]",
 	 "show the message a subscriber (or a sample one) would get",
 	 "--outbox composes every wanted recipient's copy into the Maildir outbox instead\n"
@@ -272,6 +276,8 @@ cli_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (path == NULL)
+		config_resolve_templates(&cli.cfg, NULL);
 	cli.config_path = path;
 	log_set_level((enum log_level)cli.cfg.log_level);
 	cli.cmd = cmd;

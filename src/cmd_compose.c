@@ -150,7 +150,8 @@ cmd_template_check(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli_check_slug(cli, "template", pos[0]) < 0)
 		return CLI_FAIL;
-	if (compose_template_check(cli->cfg.templates_dir, pos[0], &cli->err) < 0)
+	if (config_templates_error(&cli->cfg, &cli->err) < 0 ||
+	    compose_template_check(cli->cfg.templates_dir, pos[0], &cli->err) < 0)
 		return CLI_FAIL;
 	printf("%s/%s.html and %s.txt are valid\n", cli->cfg.templates_dir, pos[0], pos[0]);
 	return CLI_OK;

@@ -136,14 +136,17 @@ cmd_sub_rm(struct cli *cli, int argc, char **argv)
 	const char *list = NULL;
 	const struct cli_opt opts[] = {{"list", &list, NULL}, {NULL, NULL, NULL}};
 	char *email = NULL, **pos;
-	int npos, rc;
+	int npos, rc, kept;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
 	rc = CLI_FAIL;
 	if (normalize_arg(cli, pos[0], &email) == 0 && cli_store(cli) &&
-	    store_subscriber_remove(cli->store, email, list, ACTOR_ADMIN, &cli->err) == 0) {
-		if (list)
+	    store_subscriber_remove(cli->store, email, list, ACTOR_ADMIN, &kept, &cli->err) == 0) {
+		if (kept)
+			printf("%s %s on %s: that record is kept, so no administrator puts it back "
+			       "there; only its own word can\n", email, sub_status_name(kept), list);
+		else if (list)
 			printf("removed %s from %s\n", email, list);
 		else
 			printf("removed %s\n", email);
@@ -247,6 +250,8 @@ cmd_sub_import(struct cli *cli, int argc, char **argv)
 	       stats.imported, stats.updated, stats.rejected);
 	if (stats.unchanged)
 		printf(" (%ld unchanged)", stats.unchanged);
+	if (stats.suppressed)
+		printf(", %ld kept suppressed", stats.suppressed);
 	if (stats.confirm_requests)
 		printf("; %s%ld confirmation requests", dry_run ? "" : "queued ",
 		       stats.confirm_requests);

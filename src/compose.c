@@ -374,7 +374,8 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 
 	if (tpl == NULL)
 		tpl = d->kind == DOC_NOTICE ? "notice" : "newsletter";
-	if (load_template(p->cfg->templates_dir, tpl, "html", TEMPLATE_HTML, &c->html_tpl, err) < 0 ||
+	if (config_templates_error(p->cfg, err) < 0 ||
+	    load_template(p->cfg->templates_dir, tpl, "html", TEMPLATE_HTML, &c->html_tpl, err) < 0 ||
 	    load_template(p->cfg->templates_dir, tpl, "txt", TEMPLATE_TEXT, &c->text_tpl, err) < 0) {
 		if (d->template_name.value)
 			error_prefix(err, "%s:%d: template", d->path, d->template_name.line);

@@ -5,6 +5,7 @@
  * file and the dump all come from it.  Values are checked as they are read;
  * the first bad one stops the load with "FILE:LINE: [section] key: reason".
  */
+#define _DEFAULT_SOURCE
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -533,6 +535,8 @@ config_free(struct config *cfg)
 		}
 	free(cfg->source);
 	cfg->source = NULL;
+	free(cfg->templates_looked);
+	cfg->templates_looked = NULL;
 }
 
 /* The loader's state: inih calls back per key; the reader counts lines. */
@@ -624,6 +628,7 @@ config_load(struct config *cfg, const char *path, struct error *err)
 			*p = xstrdup(*p ? *p : "");
 		}
 	next.source = NULL;
+	next.templates_looked = NULL;
 	st.cfg = &next;
 	st.path = path;
 	st.err = err;
@@ -651,8 +656,94 @@ config_load(struct config *cfg, const char *path, struct error *err)
 	config_free(cfg);
 	*cfg = next;
 	cfg->source = xstrdup(path);
+	config_resolve_templates(cfg, path);
 	log_set_level((enum log_level)cfg->log_level);
 	return 0;
+}
+
+/* is_dir - whether path names a directory. */
+static int
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* dir_of - the directory part of path ("." if none), freshly allocated. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+void
+config_resolve_templates(struct config *cfg, const char *config_path)
+{
+	const char *given = cfg->templates_dir;
+	char *candidates[8], *exe = NULL, *dir;
+	struct buf looked;
+	int n = 0, found = -1;
+	ssize_t len;
+
+	free(cfg->templates_looked);
+	cfg->templates_looked = NULL;
+	if (given == NULL || *given == '\0' || given[0] == '/')
+		return;
+	if (config_path) {
+		char *rel = dir_of(config_path);
+
+		/* Absolute, so the daemon finds them after a chdir and the error is plain. */
+		dir = realpath(rel, NULL);
+		if (dir == NULL)
+			dir = xstrdup(rel);
+		free(rel);
+		candidates[n++] = xasprintf("%s/%s", dir, given);
+		candidates[n++] = xasprintf("%s/../%s", dir, given);
+		free(dir);
+	}
+	candidates[n++] = xasprintf("%s/%s", OUTREACH_DATADIR, given);
+	exe = xmalloc(4096);
+	if ((len = readlink("/proc/self/exe", exe, 4095)) > 0) {
+		exe[len] = '\0';
+		dir = dir_of(exe);
+		candidates[n++] = xasprintf("%s/%s", dir, given);
+		candidates[n++] = xasprintf("%s/../%s", dir, given);
+		candidates[n++] = xasprintf("%s/../../%s", dir, given);
+		free(dir);
+	}
+	free(exe);
+	buf_init(&looked, 16384);
+	for (int i = 0; i < n; i++) {
+		if (found < 0 && is_dir(candidates[i]))
+			found = i;
+		buf_addf(&looked, "%s%s", i ? ", " : "", candidates[i]);
+	}
+	if (found >= 0) {
+		char *real = realpath(candidates[found], NULL);
+
+		free(cfg->templates_dir);
+		cfg->templates_dir = real ? real : xstrdup(candidates[found]);
+	} else
+		cfg->templates_looked = xstrdup(buf_cstr(&looked));
+	buf_free(&looked);
+	for (int i = 0; i < n; i++)
+		free(candidates[i]);
+}
+
+int
+config_templates_error(const struct config *cfg, struct error *err)
+{
+	if (cfg->templates_looked == NULL)
+		return 0;
+	return error_setk(err, ERR_INPUT, "[brand] templates '%s' not found: looked in %s",
+	                  cfg->templates_dir, cfg->templates_looked);
 }
 
 const char *

@@ -74,7 +74,8 @@ struct config {
 	char *brand_name;          /* [brand] name */
 	char *brand_color;         /* [brand] color */
 	char *brand_accent;        /* [brand] accent */
-	char *templates_dir;       /* [brand] templates */
+	char *templates_dir;       /* [brand] templates, resolved (config_resolve_templates) */
+	char *templates_looked;    /* where it was looked for when not found, else NULL */
 
 	int log_level;             /* [log] level, enum log_level */
 	int log_syslog;            /* [log] syslog */
@@ -99,5 +100,18 @@ void config_write_example(FILE *fp);
 void config_dump(const struct config *cfg, FILE *fp);
 /* config_read_secret_file - read a one-line secret (password) file; trims the newline. */
 int config_read_secret_file(const char *path, char **out, struct error *err);
+
+/*
+ * config_resolve_templates - [brand] templates as a directory that exists:
+ * an absolute path as given; a relative one beside the configuration file
+ * (its directory, then the one above it, where etc/ sits beside templates/),
+ * then in the installed data directory, then beside the binary (its
+ * directory and the two above, for a build tree).  When none exists it is
+ * left as given and the places looked in are kept for config_templates_error.
+ * config_load calls it; call it for the built-in defaults (config_path NULL).
+ */
+void config_resolve_templates(struct config *cfg, const char *config_path);
+/* config_templates_error - -1 with "where it looked" when templates were not found, else 0. */
+int config_templates_error(const struct config *cfg, struct error *err);
 
 #endif

@@ -15,9 +15,9 @@
 #include "csv.h"
 #include "sysmail.h"
 
-enum column { COL_EMAIL, COL_NAME, COL_TOPICS, COL_DIGEST, COL_STATUS, NCOLUMNS };
+enum column { COL_EMAIL, COL_NAME, COL_TOPICS, COL_DIGEST, COL_STATUS, COL_SUPPRESSED, NCOLUMNS };
 static const char *const column_names[NCOLUMNS] = {"email", "name", "topics", "digest",
-                                                   "status"};
+                                                   "status", "suppressed"};
 
 struct importer {
 	struct store *st;
@@ -130,11 +130,12 @@ static int
 import_row(struct importer *im, struct error *err)
 {
 	unsigned long line = csv_line(im->csv);
-	const char *raw_email, *name, *topics, *digest, *status, *why;
+	const char *raw_email, *name, *topics, *digest, *status, *suppressed, *why;
 	char *email = NULL, *name_copy = NULL;
 	struct subscription sub;
 	struct error rowerr = ERROR_INIT;
 	long long first_line;
+	char *first_email = NULL;
 	int result, rc = 0;
 
 	/* Before any column is read: a short row has no field where its header has one. */
@@ -148,6 +149,7 @@ import_row(struct importer *im, struct error *err)
 	topics = column(im, COL_TOPICS);
 	digest = column(im, COL_DIGEST);
 	status = column(im, COL_STATUS);
+	suppressed = column(im, COL_SUPPRESSED);
 	if (addr_accept(raw_email, &email, &why) < 0) {
 		reject_row(im, line, "invalid address '%s': %s", raw_email, why);
 		return 0;
@@ -188,12 +190,30 @@ import_row(struct importer *im, struct error *err)
 			goto out;
 		}
 	}
-	if (store_seen(im->st, email, (long long)line, &first_line, err) < 0) {
+	if (store_seen(im->st, email, (long long)line, &first_line, &first_email, err) < 0) {
 		rc = -1;
 		goto out;
 	}
 	if (first_line > 0) {
-		reject_row(im, line, "duplicate of %s on line %lld", email, first_line);
+		/* In any case: Maria.Santos@x and maria.santos@x are one address. */
+		reject_row(im, line, "duplicate of %s on line %lld", first_email, first_line);
+		free(first_email);
+		goto out;
+	}
+	if (suppressed && *suppressed && strcmp(suppressed, "yes") != 0 &&
+	    strcmp(suppressed, "no") != 0) {
+		reject_row(im, line, "suppressed must be yes or no for %s, not '%s'", email,
+		           suppressed);
+		goto out;
+	}
+	if (suppressed && strcmp(suppressed, "yes") == 0) {
+		/* An export's suppressed address stays suppressed, and is never made a member. */
+		if (store_suppress(im->st, email, "suppressed in an imported export", SUPPRESS_ADMIN,
+		                   ACTOR_IMPORT, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+		im->stats->suppressed++;
 		goto out;
 	}
 	if (store_subscribe(im->st, im->list_id, &sub, &result, &rowerr) < 0) {
@@ -299,7 +319,8 @@ export_row(const struct export_row *r, void *arg)
 {
 	struct export_state *es = arg;
 	const char *fields[NCOLUMNS] = {r->email, r->name ? r->name : "", r->topics,
-	                                digest_name(r->digest), sub_status_name(r->status)};
+	                                digest_name(r->digest), sub_status_name(r->status),
+	                                r->suppressed ? "yes" : "no"};
 	char *defused[NCOLUMNS];
 	int rc;
 

@@ -23,6 +23,7 @@ enum { IMPORT_MAX_FIELD = 4096, IMPORT_MAX_NAME = 256 };
 
 struct import_stats {
 	long imported, updated, unchanged, rejected;
+	long suppressed;           /* rows marked suppressed: kept (or made) suppressed, not added */
 	long confirm_requests;     /* new unconfirmed members asked to confirm by mail */
 };
 

@@ -135,9 +135,9 @@ policy_send(int outcome, const char *reply)
 }
 
 int
-policy_counts(int class, const char *status)
+policy_counts(int class, const char *status, int tied)
 {
-	return class == BOUNCE_SOFT && !policy_about_us(status);
+	return tied && class == BOUNCE_SOFT && !policy_about_us(status);
 }
 
 const char *
@@ -163,6 +163,17 @@ policy_bounce(const struct bounce_policy *cfg, const struct policy_bounce *f, co
 		buf_adds(why, "recorded: subscriber was removed");
 		return POLICY_RECORD;
 	}
+	/*
+	 * Anyone can mail a report naming any address to the bounce mailbox: one
+	 * that no token or Message-ID of ours ties to a delivery never changes a
+	 * subscriber by itself.  A hard one may start a probe, whose own bounce
+	 * (tied by its token) decides.
+	 */
+	if (!f->tied && f->class == BOUNCE_COMPLAINT) {
+		buf_adds(why, "recorded: a complaint not tied to any mail of ours (no token, no "
+		          "Message-ID we sent)");
+		return POLICY_RECORD;
+	}
 	if (f->class == BOUNCE_COMPLAINT) {
 		buf_adds(why, "complained: unsubscribed from every list");
 		return POLICY_COMPLAIN;
@@ -178,6 +189,16 @@ policy_bounce(const struct bounce_policy *cfg, const struct policy_bounce *f, co
 	}
 	if (f->class != BOUNCE_HARD && !soft) {
 		buf_adds(why, "recorded");
+		return POLICY_RECORD;
+	}
+	if (!f->tied) {
+		if (!soft && f->can_probe && f->subscriber == SUB_ACTIVE) {
+			buf_adds(why, "probing: a hard bounce not tied to any mail of ours; a probe "
+			          "message goes out, and only its own bounce disables");
+			return POLICY_PROBE;
+		}
+		buf_adds(why, "recorded: not tied to any mail of ours (no token, no Message-ID we "
+		          "sent)");
 		return POLICY_RECORD;
 	}
 	if (soft && !f->of_probe && f->soft_score < cfg->soft_threshold) {

@@ -83,16 +83,19 @@ struct policy_bounce {
 	const char *status;        /* enhanced status, or NULL */
 	int subscriber;            /* the subscriber's status (enum sub_status), or
 	                              POLICY_NO_SUBSCRIBER / POLICY_SUBSCRIBER_REMOVED */
+	int tied;                  /* tied to a delivery of ours (VERP token, our Message-ID,
+	                              or our relay's refusal at send time) */
 	int of_probe;              /* the bounced message was a probe */
 	int can_probe;             /* a list exists that a probe could go out on */
 	int64_t soft_score;        /* soft bounces that count now, this one included */
 };
 
 /*
- * policy_counts - whether a bounce of this class and status counts towards
- * the soft-bounce score when it is recorded.
+ * policy_counts - whether a bounce of this class and status, tied to a
+ * delivery of ours or not, counts towards the soft-bounce score when it is
+ * recorded.
  */
-int policy_counts(int class, const char *status);
+int policy_counts(int class, const char *status, int tied);
 
 /*
  * policy_bounce - the action for the facts f under cfg, and in why the

@@ -147,6 +147,12 @@ int store_subscriber_get(struct store *st, const char *email, struct subscriber_
 int store_subscriber_set(struct store *st, const char *email, const char *topics, int digest,
                          int actor, struct error *err);
 /*
+ * store_subscriber_alias - the subscriber an id from a token or an old
+ * delivery stands for now: an id merged into another (the same address in
+ * another case, schema 9) becomes the survivor's; any other is unchanged.
+ */
+int store_subscriber_alias(struct store *st, int64_t *id, struct error *err);
+/*
  * store_subscriber_restore - an administrator undoes a bounce-disable (the
  * relay or the bounce rules were wrong): bounced becomes active, audited
  * with reason, and the address's bounces stop counting towards disabling it
@@ -157,16 +163,20 @@ int store_subscriber_restore(struct store *st, const char *email, const char *re
                              struct error *err);
 /*
  * store_subscriber_remove - with list_slug, drop one membership; without,
- * forget the subscriber.  An address that had unsubscribed, bounced or
+ * forget the subscriber.  A subscriber that unsubscribed, bounced or
  * complained is added to the suppression list first, so forgetting it can
- * never lead to mailing it again.
+ * never lead to mailing it again; likewise a membership that ended by the
+ * subscriber's word (or a bounce or complaint) is kept, not dropped, so it
+ * cannot be laundered by adding the address again (*kept = its status,
+ * else 0).
  */
 int store_subscriber_remove(struct store *st, const char *email, const char *list_slug, int actor,
-                            struct error *err);
+                            int *kept, struct error *err);
 /* store_export_each - members of a list (status -1: every status), ordered by email. */
 struct export_row {
 	const char *email, *name, *topics;
 	int digest, status;
+	int suppressed;            /* on the suppression list */
 };
 int store_export_each(struct store *st, int64_t list_id, int status,
                       int (*fn)(const struct export_row *, void *), void *arg, struct error *err);
@@ -175,11 +185,13 @@ int store_export_each(struct store *st, int64_t list_id, int status,
  * store_seen_reset / store_seen - a set of addresses kept in a temporary
  * table for the length of one import, so finding duplicates in a file of a
  * million rows costs disk, not memory.  store_seen records email at line and
- * sets *first_line to the line it was first seen on (0 if it is new).
+ * sets *first_line to the line it was first seen on (0 if it is new) and
+ * *first_email to its spelling there (caller frees; NULL if new).  Case
+ * does not make an address new.
  */
 int store_seen_reset(struct store *st, struct error *err);
 int store_seen(struct store *st, const char *email, long long line, long long *first_line,
-               struct error *err);
+               char **first_email, struct error *err);
 
 /*
  * store_recipients_each - the members a campaign for list (and topic, or
@@ -207,6 +219,12 @@ enum suppress_origin {
 const char *suppress_origin_name(int origin);
 int store_suppress(struct store *st, const char *email, const char *reason, int origin,
                    int actor, struct error *err);
+/*
+ * store_unsuppress - take an address off the list.  An administrator
+ * (ACTOR_ADMIN) lifts only a suppression an administrator added; one that
+ * records the address's own unsubscribe, bounce, complaint or erasure is
+ * refused (ERR_CONFLICT).
+ */
 int store_unsuppress(struct store *st, const char *email, int actor, struct error *err);
 int store_suppression_each(struct store *st,
                            int (*fn)(const char *email, const char *reason, int64_t at, void *),

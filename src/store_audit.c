@@ -38,7 +38,7 @@ store_audit_each(struct store *st, const char *email,
 {
 	static const char sql[] =
 		"SELECT id, at, email, list, field, old_value, new_value, actor, detail"
-		" FROM audit_log WHERE ?1 IS NULL OR email = ?1 ORDER BY id";
+		" FROM audit_log WHERE ?1 IS NULL OR email = ?1 COLLATE NOCASE ORDER BY id";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 

@@ -346,10 +346,10 @@ int
 store_subscriber_erase(struct store *st, int64_t subscriber_id, struct error *err)
 {
 	static const char *const scrub[] = {
-		"DELETE FROM audit_log WHERE subscriber_id = ?1 OR email = ?2",
+		"DELETE FROM audit_log WHERE subscriber_id = ?1 OR email = ?2 COLLATE NOCASE",
 		"UPDATE deliveries SET email = '', name = NULL WHERE subscriber_id = ?1",
 		("UPDATE bounce_events SET email = NULL, diagnostic = NULL WHERE subscriber_id = ?1"
-		 " OR email = ?2"),
+		 " OR email = ?2 COLLATE NOCASE"),
 		"DELETE FROM subscribers WHERE id = ?1",
 	};
 	char *email = NULL;

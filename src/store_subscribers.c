@@ -415,6 +415,25 @@ out:
 }
 
 int
+store_subscriber_alias(struct store *st, int64_t *id, struct error *err)
+{
+	static const char sql[] = "SELECT subscriber_id FROM subscriber_aliases WHERE old_id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, *id);
+	if ((rc = store_row(st, s, err, "resolving a merged subscriber")) < 0)
+		return -1;
+	if (rc > 0) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	return 0;
+}
+
+int
 store_subscriber_restore(struct store *st, const char *email, const char *reason,
                          struct error *err)
 {
@@ -474,7 +493,7 @@ out:
 
 int
 store_subscriber_remove(struct store *st, const char *email, const char *list_slug, int actor,
-                        struct error *err)
+                        int *kept, struct error *err)
 {
 	static const char del_mem[] =
 		"DELETE FROM memberships WHERE subscriber_id = ? AND list_id ="
@@ -485,6 +504,7 @@ store_subscriber_remove(struct store *st, const char *email, const char *list_sl
 	int opened, ok = 0;
 	sqlite3_stmt *s;
 
+	*kept = 0;
 	if (store_tx_open(st, &opened, err) < 0)
 		return -1;
 	if (store_subscriber_get(st, email, &info, err) < 0)
@@ -497,6 +517,11 @@ store_subscriber_remove(struct store *st, const char *email, const char *list_sl
 				break;
 		if (i == info.n_memberships) {
 			error_setk(err, ERR_NOTFOUND, "%s is not on list '%s'", email, list_slug);
+			goto out;
+		}
+		if (ended(info.memberships[i].status)) {
+			*kept = info.memberships[i].status;
+			ok = 1;
 			goto out;
 		}
 		if ((s = store_stmt(st, del_mem, err)) == NULL)
@@ -541,7 +566,8 @@ store_export_each(struct store *st, int64_t list_id, int status,
 		" (SELECT group_concat(slug, ';') FROM (SELECT t.slug FROM subscriber_topics x"
 		"   JOIN topics t ON t.id = x.topic_id WHERE x.subscriber_id = s.id ORDER BY t.slug)),"
 		" s.digest,"
-		" CASE WHEN s.status IN ('bounced', 'complained') THEN s.status ELSE m.status END AS st"
+		" CASE WHEN s.status IN ('bounced', 'complained') THEN s.status ELSE m.status END AS st,"
+		" EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
 		" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
 		" WHERE m.list_id = ?1 AND (?2 IS NULL OR st = ?2) ORDER BY s.email";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
@@ -559,6 +585,7 @@ store_export_each(struct store *st, int64_t list_id, int status,
 			topics ? topics : "",
 			digest_parse((const char *)sqlite3_column_text(s, 3)),
 			sub_status_parse((const char *)sqlite3_column_text(s, 4)),
+			sqlite3_column_int(s, 5),
 		};
 
 		if ((rc = fn(&row, arg)) != 0) {
@@ -573,8 +600,8 @@ int
 store_seen_reset(struct store *st, struct error *err)
 {
 	static const char create[] =
-		"CREATE TEMP TABLE IF NOT EXISTS seen (email TEXT PRIMARY KEY, line INTEGER NOT NULL)"
-		" WITHOUT ROWID";
+		"CREATE TEMP TABLE IF NOT EXISTS seen (email TEXT PRIMARY KEY COLLATE NOCASE,"
+		" line INTEGER NOT NULL) WITHOUT ROWID";
 	static const char clear[] = "DELETE FROM temp.seen";
 	char *msg = NULL;
 
@@ -588,11 +615,11 @@ store_seen_reset(struct store *st, struct error *err)
 
 int
 store_seen(struct store *st, const char *email, long long line, long long *first_line,
-           struct error *err)
+           char **first_email, struct error *err)
 {
 	static const char sql[] =
 		"INSERT INTO temp.seen (email, line) VALUES (?1, ?2)"
-		" ON CONFLICT (email) DO UPDATE SET line = line RETURNING line";
+		" ON CONFLICT (email) DO UPDATE SET line = line RETURNING line, email";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -601,10 +628,13 @@ store_seen(struct store *st, const char *email, long long line, long long *first
 	store_bind_text(s, 1, email);
 	sqlite3_bind_int64(s, 2, line);
 	*first_line = 0;
+	*first_email = NULL;
 	if ((rc = store_row(st, s, err, "recording import row")) <= 0)
 		return rc == 0 ? store_sql_error(st, err, "recording import row") : -1;
-	if (sqlite3_column_int64(s, 0) != line)
+	if (sqlite3_column_int64(s, 0) != line) {
 		*first_line = sqlite3_column_int64(s, 0);
+		*first_email = store_col_text(s, 1);
+	}
 	sqlite3_reset(s);
 	return 0;
 }

@@ -2,6 +2,8 @@
  * store_suppressions - the suppression list: addresses never to be mailed,
  * whatever their memberships say.  Every change is in the audit log.
  */
+#include <string.h>
+
 #include "store_impl.h"
 
 const char *
@@ -44,12 +46,30 @@ out:
 int
 store_unsuppress(struct store *st, const char *email, int actor, struct error *err)
 {
+	static const char sel[] = "SELECT email, origin FROM suppressions WHERE email = ?";
 	static const char sql[] = "DELETE FROM suppressions WHERE email = ?";
 	sqlite3_stmt *s;
-	int opened, ok = 0;
+	int opened, ok = 0, rc;
 
 	if (store_tx_open(st, &opened, err) < 0)
 		return -1;
+	if ((s = store_stmt(st, sel, err)) == NULL)
+		goto out;
+	store_bind_text(s, 1, email);
+	if ((rc = store_row(st, s, err, "reading suppression")) < 0)
+		goto out;
+	/* An administrator lifts only an administrator's word, never the address's own. */
+	if (rc > 0 && actor == ACTOR_ADMIN &&
+	    strcmp((const char *)sqlite3_column_text(s, 1), "admin") != 0) {
+		error_setk(err, ERR_CONFLICT, "%s is suppressed by its own word (%s): only the "
+		           "subscriber can lift that, by signing up again",
+		           (const char *)sqlite3_column_text(s, 0),
+		           (const char *)sqlite3_column_text(s, 1));
+		sqlite3_reset(s);
+		goto out;
+	}
+	if (rc > 0)
+		sqlite3_reset(s);
 	if ((s = store_stmt(st, sql, err)) == NULL)
 		goto out;
 	store_bind_text(s, 1, email);

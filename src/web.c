@@ -459,6 +459,7 @@ server_start(const struct config *cfg, struct server **out, struct error *err)
 			*p = ' ';
 	if (listen_address(cfg->web_listen, &ss, &v6, err) < 0 ||
 	    secret_load(cfg->secret_file, sv->w.key, err) < 0 ||
+	    config_templates_error(cfg, err) < 0 ||
 	    web_templates_load(cfg->templates_dir, &sv->w.tpl, err) < 0 ||
 	    url_parse(cfg->web_base_url, &u, err) < 0)
 		goto fail;

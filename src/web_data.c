@@ -22,9 +22,17 @@ fresh_token(const struct web_request *rq, int purpose, struct token *t)
 {
 	int64_t now = now_unix();
 
-	return token_verify(rq->w->key, rq->arg, strlen(rq->arg), t) == 0 &&
-	       t->purpose == purpose && t->b <= now + 300 && now - t->b <= DATA_LINK_VALID ? 0
-	                                                                                   : -1;
+	struct error e = ERROR_INIT;
+
+	if (token_verify(rq->w->key, rq->arg, strlen(rq->arg), t) < 0 || t->purpose != purpose ||
+	    t->b > now + 300 || now - t->b > DATA_LINK_VALID)
+		return -1;
+	/* Its subscriber as now known (two spellings of an address are one subscriber). */
+	if (store_subscriber_alias(rq->st, &t->a, &e) < 0) {
+		error_clear(&e);
+		return -1;
+	}
+	return 0;
 }
 
 /* json_str - s as a JSON string (NULL as null). */

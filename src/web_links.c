@@ -22,12 +22,22 @@
 #include "token.h"
 #include "web_impl.h"
 
-/* verify - the page's token, of the purpose it must have. */
+/*
+ * verify - the page's token, of the purpose it must have, its subscriber
+ * resolved (mail sent before two spellings of an address were merged).
+ */
 static int
 verify(const struct web_request *rq, int purpose, struct token *t)
 {
-	return token_verify(rq->w->key, rq->arg, strlen(rq->arg), t) == 0 &&
-	       t->purpose == purpose ? 0 : -1;
+	struct error e = ERROR_INIT;
+
+	if (token_verify(rq->w->key, rq->arg, strlen(rq->arg), t) < 0 || t->purpose != purpose)
+		return -1;
+	if (store_subscriber_alias(rq->st, &t->a, &e) < 0) {
+		error_clear(&e);
+		return -1;
+	}
+	return 0;
 }
 
 /* membership - subscriber's status on list slug, -1 when it has none. */

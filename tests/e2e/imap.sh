@@ -4,7 +4,10 @@
 # outreach).  A mix of bounces in the formats of several MTAs (the project's
 # own fixtures in tests/data/bounces), a complaint, an auto-reply, an
 # unsubscribe command and junk; Dovecot restarted in the middle, and
-# stopped under the running daemon.
+# stopped under the running daemon.  A bounce comes back to the VERP return
+# path of the message it is about, so each fixture is first addressed to the
+# return path of a real delivery; a forged one, tied to nothing, changes
+# nobody.
 . "$(dirname "$0")/../lib.sh"
 FIX=$TOP/tests/data/bounces
 if ! [ -x /usr/sbin/dovecot ]; then
@@ -48,8 +51,25 @@ run subscriber add verp@school.example --list net --confirmed
 printf -- '---\nlist: net\nsubject: Hello\n---\nHello\n' > hello.md
 run send hello.md
 run run --once
-verp=$(grep -l '^To: verp@school.example' var/outbox/new/* | xargs head -1 | sed -E 's/^Return-Path: <bounces\+([^@]+)@.*/\1/')
+# verp_of ADDRESS - the VERP token of the outbox copy sent to ADDRESS.
+verp_of() {
+	grep -l "^To: $1" var/outbox/new/* | head -1 | xargs head -1 |
+		sed -E 's/^Return-Path: <bounces\+([^@]+)@.*/\1/'
+}
+# tie FILE ADDRESS TAG - FILE as it would come back: to ADDRESS's return path.
+tie() {
+	sed -E "0,/^To: <?bounces@metronorth.example>?/s//To: bounces+$(verp_of "$2")@metronorth.example/" \
+		"$1" > "$TESTDIR/$3.eml"
+	echo "$TESTDIR/$3.eml"
+}
+verp=$(verp_of verp@school.example)
 like "$verp" '^b-[0-9a-z]+-0-0-[a-z0-9]+$' "the outbox copy carries a VERP token"
+HARD_POSTFIX=$(tie "$FIX/hard-postfix.eml" j.alvarez@college.example hard-postfix)
+HARD_EXIM=$(tie "$FIX/hard-exim.eml" p.osei@district.example hard-exim)
+SOFT_FULL=$(tie "$FIX/soft-full.eml" full.box@charter.example soft-full)
+COMPLAINT=$(tie "$FIX/complaint.eml" annoyed.parent@isp.example complaint)
+HARD_SENDMAIL=$(tie "$FIX/hard-sendmail.eml" intern.desk@works.example hard-sendmail)
+like "$(grep -m1 '^To:' "$HARD_POSTFIX")" '^To: bounces\+b-' "a fixture is addressed to its delivery's return path"
 cat > verp.eml <<MSG
 From: MAILER-DAEMON@mx.elsewhere.example
 To: bounces+$verp@metronorth.example
@@ -76,10 +96,10 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown
 --b1--
 MSG
 deliver_to_mailbox verp.eml 0.verp
-deliver_to_mailbox "$FIX/hard-postfix.eml" 1.hard
-deliver_to_mailbox "$FIX/hard-exim.eml" 2.hard
-deliver_to_mailbox "$FIX/soft-full.eml" 3.soft
-deliver_to_mailbox "$FIX/complaint.eml" 4.complaint
+deliver_to_mailbox "$HARD_POSTFIX" 1.hard
+deliver_to_mailbox "$HARD_EXIM" 2.hard
+deliver_to_mailbox "$SOFT_FULL" 3.soft
+deliver_to_mailbox "$COMPLAINT" 4.complaint
 deliver_to_mailbox "$FIX/autoreply.eml" 5.autoreply
 printf 'From: Leaver <leaver@school.example>\nTo: outreach-request@localhost\nSubject: unsubscribe\nMessage-ID: <cmd1@school.example>\n\nunsubscribe\n' > cmd.eml
 deliver_to_mailbox cmd.eml 6.command
@@ -118,11 +138,49 @@ run bounces --once
 is "$rc" 1 "with Dovecot down, bounces --once fails cleanly"
 like "$err" "connect" "and says it could not connect"
 start_dovecot
-deliver_to_mailbox "$FIX/hard-postfix.eml" 8.hard-again
-deliver_to_mailbox "$FIX/soft-full.eml" 9.soft-again
+deliver_to_mailbox "$HARD_POSTFIX" 8.hard-again
+deliver_to_mailbox "$SOFT_FULL" 9.soft-again
 run bounces --once
 like "$out" '^processed 2: .*already seen 2' "the same messages again are recognised"
 is "$(sql "SELECT count(*) FROM bounce_events")" 5 "and nothing is double-counted (5 events)"
+
+# Anyone can mail the bounce address: a report no token or Message-ID of
+# ours ties to a delivery disables nobody.  A command is matched to its
+# sender whatever the case of the address.
+cat > forged-dsn.eml <<MSG
+From: MAILER-DAEMON@mx.attacker.example
+To: bounces@metronorth.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <forged-dsn-1@mx.attacker.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="f1"
+
+--f1
+Content-Type: text/plain
+
+Delivery failed.
+
+--f1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.attacker.example
+
+Final-Recipient: rfc822; d.rivera@school.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--f1--
+MSG
+deliver_to_mailbox forged-dsn.eml 14.forged-dsn
+run subscriber add k.patel@chelsea-schools.example --list net --confirmed
+printf 'From: K. Patel <K.Patel@Chelsea-Schools.example>\nTo: outreach-request@localhost\nSubject: unsubscribe\nMessage-ID: <cmd2@chelsea-schools.example>\n\nunsubscribe\n' > kcmd.eml
+deliver_to_mailbox kcmd.eml 15.command-case
+run bounces --once
+like "$out" '^processed 2: hard 1, .*commands 1' "the forged report and the command are read"
+is "$(st d.rivera@school.example)" active "a forged bounce tied to no mail of ours disables nobody"
+like "$(sql "SELECT decision FROM bounce_events WHERE email='d.rivera@school.example'")" 'not tied to any mail of ours' "it is recorded as not tied"
+is "$(sql "SELECT group_concat(m.status) FROM memberships m JOIN subscribers s ON s.id=m.subscriber_id WHERE s.email='k.patel@chelsea-schools.example'")" unsubscribed "an unsubscribe from K.Patel@Chelsea-Schools.example unsubscribes k.patel@chelsea-schools.example"
 
 # Double opt-in: the confirmation request goes out, and a plain reply to it
 # (sent to its Reply-To, which carries the signed token) confirms.
@@ -182,7 +240,7 @@ for _ in $(seq 50); do grep -q 'needs a restart' daemon.log && break; sleep 0.1;
 like "$(cat daemon.log)" 'reload: \[database\] path changed from var/outreach.db to var/other.db; that needs a restart' "a reload that moves the database is refused"
 cp etc/outreach.conf etc/live.conf
 sleep 1
-deliver_to_mailbox "$FIX/hard-sendmail.eml" 10.hard-daemon
+deliver_to_mailbox "$HARD_SENDMAIL" 10.hard-daemon
 printf 'From: Someone <someone@school.example>\nSubject: hello\nMessage-ID: <x1@school.example>\n\nhello\n' > plain.eml
 deliver_to_mailbox plain.eml 11.plain
 for _ in $(seq 100); do

@@ -80,7 +80,7 @@ is "$(sql "SELECT m.status FROM memberships m JOIN subscribers s ON s.id=m.subsc
 run subscriber export --list metro-north
 is "$rc" 0 "export succeeds"
 printf '%s\n' "$out" > export1.csv
-is "$(head -1 export1.csv | tr -d '\r')" "email,name,topics,digest,status" "export header"
+is "$(head -1 export1.csv | tr -d '\r')" "email,name,topics,digest,status,suppressed" "export header"
 is "$(($(wc -l < export1.csv) - 1))" "$((10000 - nbad))" "export has every member"
 run subscriber import export1.csv --list copy
 is "$out" "imported $((10000 - nbad)), updated 0, rejected 0" "export imports cleanly"

@@ -43,7 +43,8 @@ like "$out" 'reply-to: +coordinator@metronorth.example' "list show shows reply-t
 run subscriber add Ada@School.EXAMPLE --list metro-north --name "Ada Lovelace" --confirmed --topics meetings,forums --digest weekly
 is "$rc" 0 "subscriber add"; like "$out" '^added Ada@school.example on metro-north' "domain is lower-cased"
 run subscriber add ada@school.example --list metro-north
-is "$rc" 0 "same local part, different case, is a different address"
+is "$rc" 0 "the same address in another case"
+like "$out" '^unchanged' "is the same subscriber"
 run subscriber add Ada@school.example --list metro-north --confirmed
 like "$out" '^unchanged' "re-adding is unchanged"
 run subscriber add 'bad@@x' --list metro-north
@@ -87,8 +88,11 @@ run subscriber rm grace@navy.example; is "$rc" 0 "subscriber rm"
 run suppress ls; like "$out" 'grace@navy.example.*bounced' "a forgotten bounced address stays suppressed"
 run subscriber show grace@navy.example; is "$rc" 1 "forgotten subscriber is gone"
 
-run subscriber rm ada@school.example --list metro-north; is "$rc" 0 "remove from one list"
-run subscriber rm ada@school.example --list metro-north; is "$rc" 1 "removing twice fails"
+run subscriber rm ada@school.example --list metro-north; is "$rc" 0 "remove an unsubscribed member from one list"
+like "$out" 'unsubscribed on metro-north: that record is kept' "the unsubscribe is kept, not dropped"
+run subscriber add lin@school.example --list metro-north --confirmed
+run subscriber rm lin@school.example --list metro-north; is "$rc" 0 "remove from one list"
+run subscriber rm lin@school.example --list metro-north; is "$rc" 1 "removing twice fails"
 like "$err" 'is not on list' "not on list named"
 
 run list rm metro-north; is "$rc" 1 "list rm refuses a non-empty list"

@@ -381,6 +381,30 @@ delivery_of(struct fixture *f, const char *kind, int64_t sub)
 	return id;
 }
 
+/* newsletter_to - a newsletter campaign expanded now; the delivery to sub, by VERP token. */
+static char *
+newsletter_to(struct fixture *f, int64_t sub, int n)
+{
+	struct error err = ERROR_INIT;
+	struct campaign_new cn = {0};
+	char subject[32], *doc;
+	int64_t camp, count, del;
+	int existed;
+
+	snprintf(subject, sizeof(subject), "News %d", n);
+	doc = xasprintf("---\nlist: net\nsubject: %s\n---\nHello\n", subject);
+	cn.list_id = f->list;
+	cn.kind = "newsletter";
+	cn.subject = subject;
+	cn.document = doc;
+	assert_int_equal(store_campaign_add(f->st, &cn, &camp, &existed, &err), 0);
+	assert_int_equal(store_campaign_expand(f->st, camp, now_unix(), &count, &err), 0);
+	free(doc);
+	del = delivery_of(f, "newsletter", sub);
+	assert_true(del > 0);
+	return make_token_text(f, TOKEN_BOUNCE, del, 0);
+}
+
 /* With probe on, a hard bounce sends a probe; only the probe's bounce disables. */
 static void
 test_probe_before_disabling(void **state)
@@ -424,9 +448,17 @@ test_probe_before_disabling(void **state)
 	assert_int_equal(status_of(f, "bob@school.example"), SUB_BOUNCED);
 
 	/* A waiting subscriber (a bad address given at sign-up) is not probed. */
-	subscribe(f, "dee@school.example", SUB_UNCONFIRMED);
-	msg = dsn("nothing", "dee@school.example", "5.1.1", 4);
-	assert_int_equal(status_after(f, msg, &stats, "dee@school.example"), SUB_BOUNCED);
+	{
+		int64_t dee = subscribe(f, "dee@school.example", SUB_UNCONFIRMED);
+		int queued;
+
+		assert_int_equal(sysmail_queue(f->st, f->list, SYSMAIL_CONFIRM, dee, &queued, &err),
+		                 0);
+		verp = make_token_text(f, TOKEN_BOUNCE, delivery_of(f, "confirm", dee), 0);
+		msg = dsn(verp, "dee@school.example", "5.1.1", 4);
+		free(verp);
+		assert_int_equal(status_after(f, msg, &stats, "dee@school.example"), SUB_BOUNCED);
+	}
 }
 
 /* Without probe, the same hard bounce disables at once and nothing is probed. */
@@ -436,10 +468,46 @@ test_no_probe(void **state)
 	struct fixture *f = *state;
 	struct bouncer_stats stats = {0};
 	int64_t cy = subscribe(f, "cy@school.example", SUB_ACTIVE);
-	char *msg = dsn("nothing", "cy@school.example", "5.1.1", 3);
+	char *verp = newsletter_to(f, cy, 1), *msg = dsn(verp, "cy@school.example", "5.1.1", 3);
 
+	free(verp);
 	assert_int_equal(status_after(f, msg, &stats, "cy@school.example"), SUB_BOUNCED);
 	assert_int_equal(delivery_of(f, "probe", cy), 0);
+}
+
+/*
+ * Anyone can mail a report to the bounce address: one that no token and no
+ * Message-ID of ours ties to a delivery is recorded and may start a probe,
+ * but never disables or marks anyone complained by itself.
+ */
+static void
+test_forged_bounce(void **state)
+{
+	struct fixture *f = *state;
+	struct bouncer_stats stats = {0};
+	int64_t victim = subscribe(f, "victim@school.example", SUB_ACTIVE);
+	char *msg = dsn("nothing", "victim@school.example", "5.1.1", 5), *verp;
+
+	assert_int_equal(status_after(f, msg, &stats, "victim@school.example"), SUB_ACTIVE);
+	assert_int_equal(stats.hard, 1);
+	if (delivery_of(f, "probe", victim) == 0)
+		fail_msg("an untied hard bounce should start a probe");
+	/* The probe is delivered: nothing more happens.  A forged complaint changes nothing. */
+	msg = xasprintf("From: abuse@isp.example\r\nTo: bounces@net.example\r\n"
+	                "Subject: complaint\r\nMessage-ID: <arf-forged@isp.example>\r\n"
+	                "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+	                "report-type=feedback-report; boundary=\"b\"\r\n\r\n--b\r\n"
+	                "Content-Type: text/plain\r\n\r\nA complaint.\r\n--b\r\n"
+	                "Content-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+	                "Version: 1\r\nOriginal-Rcpt-To: victim@school.example\r\n\r\n"
+	                "--b--\r\n");
+	assert_int_equal(status_after(f, msg, &stats, "victim@school.example"), SUB_ACTIVE);
+	assert_int_equal(stats.complaint, 1);
+	/* The same bounce tied to a message we sent to her by its VERP token disables. */
+	verp = newsletter_to(f, victim, 2);
+	msg = dsn(verp, "victim@school.example", "5.1.1", 6);
+	free(verp);
+	assert_int_equal(status_after(f, msg, &stats, "victim@school.example"), SUB_BOUNCED);
 }
 
 int
@@ -447,6 +515,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_confirm_by_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_bounce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsubscribe_token_in_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_keeps_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_before_disabling, setup, teardown),

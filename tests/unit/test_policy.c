@@ -89,11 +89,13 @@ static void
 test_counts(void **state)
 {
 	(void)state;
-	assert_true(policy_counts(BOUNCE_SOFT, "4.2.2"));
-	assert_true(policy_counts(BOUNCE_SOFT, NULL));
-	assert_false(policy_counts(BOUNCE_SOFT, "5.7.1"));
-	assert_false(policy_counts(BOUNCE_HARD, "5.1.1"));
-	assert_false(policy_counts(BOUNCE_COMPLAINT, NULL));
+	assert_true(policy_counts(BOUNCE_SOFT, "4.2.2", 1));
+	assert_true(policy_counts(BOUNCE_SOFT, NULL, 1));
+	assert_false(policy_counts(BOUNCE_SOFT, "5.7.1", 1));
+	assert_false(policy_counts(BOUNCE_HARD, "5.1.1", 1));
+	assert_false(policy_counts(BOUNCE_COMPLAINT, NULL, 1));
+	/* A bounce no token or Message-ID of ours ties to a delivery never counts. */
+	assert_false(policy_counts(BOUNCE_SOFT, "4.2.2", 0));
 }
 
 static void
@@ -106,48 +108,61 @@ test_bounce(void **state)
 		int want;
 		const char *why;
 	} rows[] = {
-		{&plain, {BOUNCE_HARD, "5.1.1", POLICY_NO_SUBSCRIBER, 0, 0, 0}, POLICY_RECORD,
+		{&plain, {BOUNCE_HARD, "5.1.1", POLICY_NO_SUBSCRIBER, 1, 0, 0, 0}, POLICY_RECORD,
 		 "recorded: no subscriber matches"},
-		{&plain, {BOUNCE_HARD, "5.1.1", POLICY_SUBSCRIBER_REMOVED, 0, 0, 0}, POLICY_RECORD,
+		{&plain, {BOUNCE_HARD, "5.1.1", POLICY_SUBSCRIBER_REMOVED, 1, 0, 0, 0}, POLICY_RECORD,
 		 "recorded: subscriber was removed"},
-		{&plain, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 0, 1, 0}, POLICY_DISABLE,
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 1, 0, 1, 0}, POLICY_DISABLE,
 		 "disabled: hard bounce"},
-		{&plain, {BOUNCE_HARD, "5.1.1", SUB_UNCONFIRMED, 0, 0, 0}, POLICY_DISABLE,
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_UNCONFIRMED, 1, 0, 0, 0}, POLICY_DISABLE,
 		 "disabled: hard bounce"},
-		{&plain, {BOUNCE_HARD, "5.7.1", SUB_ACTIVE, 0, 1, 0}, POLICY_RECORD,
+		{&plain, {BOUNCE_HARD, "5.7.1", SUB_ACTIVE, 1, 0, 1, 0}, POLICY_RECORD,
 		 "recorded: a policy refusal of our mail, not of the address"},
-		{&plain, {BOUNCE_SOFT, "5.7.1", SUB_ACTIVE, 0, 1, 0}, POLICY_RECORD,
+		{&plain, {BOUNCE_SOFT, "5.7.1", SUB_ACTIVE, 1, 0, 1, 0}, POLICY_RECORD,
 		 "recorded: a policy refusal of our mail, not of the address"},
-		{&plain, {BOUNCE_HARD, "5.1.1", SUB_BOUNCED, 0, 1, 0}, POLICY_RECORD,
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_BOUNCED, 1, 0, 1, 0}, POLICY_RECORD,
 		 "recorded: already bounced"},
-		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_UNSUBSCRIBED, 0, 1, 1}, POLICY_RECORD,
+		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_UNSUBSCRIBED, 1, 0, 1, 1}, POLICY_RECORD,
 		 "recorded: already unsubscribed"},
-		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 0, 1, 1}, POLICY_COUNT,
+		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 0, 1, 1}, POLICY_COUNT,
 		 "counted: soft bounce score 1 of 3"},
-		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 0, 1, 2}, POLICY_COUNT,
+		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 0, 1, 2}, POLICY_COUNT,
 		 "counted: soft bounce score 2 of 3"},
-		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 0, 1, 3}, POLICY_DISABLE,
+		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 0, 1, 3}, POLICY_DISABLE,
 		 "disabled: 3 soft bounces on different days within 14 days"},
-		{&plain, {BOUNCE_COMPLAINT, NULL, SUB_ACTIVE, 0, 0, 0}, POLICY_COMPLAIN,
+		{&plain, {BOUNCE_COMPLAINT, NULL, SUB_ACTIVE, 1, 0, 0, 0}, POLICY_COMPLAIN,
 		 "complained: unsubscribed from every list"},
-		{&plain, {BOUNCE_COMPLAINT, NULL, SUB_UNSUBSCRIBED, 0, 0, 0}, POLICY_COMPLAIN,
+		{&plain, {BOUNCE_COMPLAINT, NULL, SUB_UNSUBSCRIBED, 1, 0, 0, 0}, POLICY_COMPLAIN,
 		 "complained: unsubscribed from every list"},
 		/* Probing: a hard bounce of an active subscriber is probed first... */
-		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 0, 1, 0}, POLICY_PROBE,
+		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 1, 0, 1, 0}, POLICY_PROBE,
 		 "probing: hard bounce; a probe message goes out first"},
-		{&probing, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 0, 1, 3}, POLICY_PROBE,
+		{&probing, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 0, 1, 3}, POLICY_PROBE,
 		 "probing: 3 soft bounces on different days within 14 days; a probe message goes "
 		 "out first"},
 		/* ... unless there is no list to probe on, or it is unconfirmed ... */
-		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 0, 0, 0}, POLICY_DISABLE,
+		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 1, 0, 0, 0}, POLICY_DISABLE,
 		 "disabled: hard bounce"},
-		{&probing, {BOUNCE_HARD, "5.1.1", SUB_UNCONFIRMED, 0, 1, 0}, POLICY_DISABLE,
+		{&probing, {BOUNCE_HARD, "5.1.1", SUB_UNCONFIRMED, 1, 0, 1, 0}, POLICY_DISABLE,
 		 "disabled: hard bounce"},
 		/* ... and the probe's own bounce disables, even a soft one. */
-		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 1, 1, 0}, POLICY_DISABLE,
+		{&probing, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 1, 1, 1, 0}, POLICY_DISABLE,
 		 "disabled: the probe message bounced too (hard bounce 5.1.1)"},
-		{&probing, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 1, 1}, POLICY_DISABLE,
+		{&probing, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 1, 1, 1, 1}, POLICY_DISABLE,
 		 "disabled: the probe message bounced too (hard bounce 5.1.1)"},
+		/* Not tied to mail of ours (forged, or nobody can tell): never acted on alone. */
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 0, 0, 1, 0}, POLICY_PROBE,
+		 "probing: a hard bounce not tied to any mail of ours; a probe message goes out, "
+		 "and only its own bounce disables"},
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_ACTIVE, 0, 0, 0, 0}, POLICY_RECORD,
+		 "recorded: not tied to any mail of ours (no token, no Message-ID we sent)"},
+		{&plain, {BOUNCE_HARD, "5.1.1", SUB_UNCONFIRMED, 0, 0, 1, 0}, POLICY_RECORD,
+		 "recorded: not tied to any mail of ours (no token, no Message-ID we sent)"},
+		{&plain, {BOUNCE_SOFT, "4.2.2", SUB_ACTIVE, 0, 0, 1, 5}, POLICY_RECORD,
+		 "recorded: not tied to any mail of ours (no token, no Message-ID we sent)"},
+		{&plain, {BOUNCE_COMPLAINT, NULL, SUB_ACTIVE, 0, 0, 0, 0}, POLICY_RECORD,
+		 "recorded: a complaint not tied to any mail of ours (no token, no Message-ID we "
+		 "sent)"},
 	};
 	struct buf why;
 

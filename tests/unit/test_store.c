@@ -233,8 +233,19 @@ test_bounce_policy(void **state)
 	assert_int_equal(store_subscribe(st, list, &sub, &result, &err), 0);
 	assert_int_equal(store_subscriber_id(st, "soft@x.example", &id, &err), 0);
 	assert_int_equal(store_inbound_add(st, "k1", "soft", NULL, &inbound, &err), 0);
+	/* The bounces are tied to a message of ours (its VERP token names it). */
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO campaigns (id, list_id, kind, subject,"
+	                              " document, status, send_at, created_at) VALUES (900, 1,"
+	                              " 'newsletter', 's', 'd', 'sent', 0, 0);"
+	                              "INSERT INTO deliveries (id, campaign_id, subscriber_id,"
+	                              " email, status, next_attempt, updated_at) SELECT 900, 900,"
+	                              " id, email, 'sent', 0, 0 FROM subscribers", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	sqlite3_close(db);
 	memset(&ev, 0, sizeof(ev));
 	ev.inbound_id = inbound;
+	ev.delivery_id = 900;
 	ev.subscriber_id = id;
 	ev.email = "soft@x.example";
 	ev.class = BOUNCE_SOFT;
@@ -387,15 +398,16 @@ test_soft_score_fades(void **state)
 	sql("UPDATE subscribers SET status = 'active'; DELETE FROM bounce_events;"
 	    "DELETE FROM deliveries; DELETE FROM campaigns");
 	for (int day = 0; day < 2; day++) {
-		d = soft_bounce(st, id, 0);
+		d = soft_bounce(st, id, sent_delivery(id, 30 + day, 0));
 		free(d);
-		sql("UPDATE bounce_events SET at = at - 86400");
+		sql("UPDATE bounce_events SET at = at - 86400;"
+		    "UPDATE deliveries SET updated_at = updated_at - 86400");
 	}
 	sent_delivery(id, 20, 0);
 	/* Its bounce would have come within a day; none did. */
 	sql("UPDATE bounce_events SET at = at - 2 * 86400;"
 	    "UPDATE deliveries SET updated_at = updated_at - 2 * 86400");
-	d = soft_bounce(st, id, 0);
+	d = soft_bounce(st, id, sent_delivery(id, 40, 0));
 	if (strstr(d, "score 1 of 3") == NULL)
 		fail_msg("after a message got through: got '%s', want score 1", d);
 	free(d);
@@ -412,7 +424,7 @@ test_soft_score_fades(void **state)
 		free(d);
 		sql("UPDATE bounce_events SET at = at - 86400");
 	}
-	d = soft_bounce(st, id, 0);
+	d = soft_bounce(st, id, sent_delivery(id, 50, 0));
 	if (strstr(d, "score 1 of 3") == NULL)
 		fail_msg("after three refusals: got '%s', want score 1", d);
 	free(d);
@@ -446,6 +458,104 @@ test_migration_keeps_campaigns(void **state)
 	assert_string_equal(c.kind, "notice");
 	assert_int_equal(c.n_deliveries, 1);
 	campaign_info_free(&c);
+	store_close(st);
+}
+
+/* query_text - the first column of the first row of q, as text ("" if none). */
+static char *
+query_text(const char *q)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *out;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", q, sqlite3_errmsg(db));
+	out = xstrdup(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) ?
+	              (const char *)sqlite3_column_text(s, 0) : "");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+static void
+expect_query(const char *q, const char *want)
+{
+	char *got = query_text(q);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got '%s', want '%s'", q, got, want);
+	free(got);
+}
+
+/*
+ * Migration 9: three spellings of one address become one subscriber, with
+ * the strictest status, every membership (the strictest per list), every
+ * history row, and aliases for the ids merged away.
+ */
+static void
+test_migration_merges_case(void **state)
+{
+	struct error err = ERROR_INIT;
+	struct store *st;
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(store_open_at_version(dbpath, 8, &st, &err), 0);
+	store_close(st);
+	sql("INSERT INTO lists (id, slug, name, from_addr, created_at) VALUES"
+	    " (1, 'a', 'A', 'n@x.example', 0), (2, 'b', 'B', 'n@x.example', 0);"
+	    "INSERT INTO subscribers (id, email, name, status, digest, created_at, updated_at)"
+	    " VALUES (1, 'Maria.Santos@x.example', NULL, 'active', 'immediate', 0, 0),"
+	    " (2, 'maria.santos@x.example', 'Maria', 'unsubscribed', 'immediate', 0, 0),"
+	    " (3, 'MARIA.SANTOS@x.example', NULL, 'active', 'weekly', 0, 0),"
+	    " (4, 'other@x.example', NULL, 'active', 'immediate', 0, 0);"
+	    "INSERT INTO memberships VALUES (1, 1, 'active', 'admin', 5, 5),"
+	    " (1, 2, 'unsubscribed', 'link', 3, 6), (2, 3, 'active', 'import', 4, 4),"
+	    " (1, 4, 'active', 'admin', 0, 0);"
+	    "INSERT INTO subscriber_topics VALUES (1, 1), (3, 2);"
+	    "INSERT INTO audit_log (at, subscriber_id, email, field, actor) VALUES"
+	    " (1, 1, 'Maria.Santos@x.example', 'status', 'admin'),"
+	    " (2, 2, 'maria.santos@x.example', 'status', 'link');"
+	    "INSERT INTO campaigns (id, list_id, kind, subject, document, status, send_at,"
+	    " created_at) VALUES (7, 1, 'newsletter', 's', 'd', 'sent', 0, 0);"
+	    "INSERT INTO deliveries (id, campaign_id, subscriber_id, email, status, next_attempt,"
+	    " updated_at) VALUES (70, 7, 1, 'Maria.Santos@x.example', 'sent', 0, 0),"
+	    " (71, 7, 2, 'maria.santos@x.example', 'sent', 0, 0);"
+	    "INSERT INTO suppressions (email, reason, created_at, origin) VALUES"
+	    " ('sup@x.example', 'by phone', 1, 'admin'),"
+	    " ('SUP@x.example', 'unsubscribed', 2, 'unsubscribed')");
+	if (store_open(dbpath, &st, &err) != 0)
+		fail_msg("migrating: %s", error_msg(&err));
+	expect_query("SELECT count(*) FROM subscribers", "2");
+	expect_query("SELECT email || ' ' || status || ' ' || name FROM subscribers WHERE id = 1",
+	             "Maria.Santos@x.example unsubscribed Maria");
+	expect_query("SELECT group_concat(list_id || ':' || status, ' ') FROM (SELECT * FROM"
+	             " memberships WHERE subscriber_id = 1 ORDER BY list_id)",
+	             "1:unsubscribed 2:active");
+	expect_query("SELECT group_concat(topic_id) FROM (SELECT topic_id FROM subscriber_topics"
+	             " WHERE subscriber_id = 1 ORDER BY topic_id)", "1,2");
+	expect_query("SELECT count(*) FROM audit_log WHERE subscriber_id = 1 AND field <> 'merged'",
+	             "2");
+	expect_query("SELECT count(*) FROM audit_log WHERE field = 'merged'", "2");
+	expect_query("SELECT group_concat(old_id || '>' || subscriber_id) FROM subscriber_aliases",
+	             "2>1,3>1");
+	/* Both copies of campaign 7 are kept; the second names the merged id. */
+	expect_query("SELECT group_concat(subscriber_id) FROM deliveries", "1,2");
+	id = 2;
+	assert_int_equal(store_subscriber_alias(st, &id, &err), 0);
+	assert_int_equal(id, 1);
+	id = 4;
+	assert_int_equal(store_subscriber_alias(st, &id, &err), 0);
+	assert_int_equal(id, 4);
+	assert_int_equal(store_subscriber_id(st, "MARIA.santos@X.example", &id, &err), 0);
+	assert_int_equal(id, 1);
+	/* Of two suppressions, the address's own word is kept. */
+	expect_query("SELECT count(*) || ' ' || origin FROM suppressions", "1 unsubscribed");
+	assert_int_equal(store_unsuppress(st, "sup@x.example", ACTOR_ADMIN, &err), -1);
+	assert_int_equal(error_kind(&err), ERR_CONFLICT);
+	error_clear(&err);
 	store_close(st);
 }
 
@@ -542,6 +652,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bounce_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_score_fades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_keeps_campaigns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_merges_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_kinds, setup, teardown),
 	};
 
