@@ -34,7 +34,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB  := $(LIB_SRCS:src/%.c=build/fuzz/%.o)
 REL_LIB   := $(LIB_SRCS:src/%.c=build/rel/%.o)
-TOOLS     := $(if $(wildcard tests/tools/bounce_corpus.c),build/san/bounce_corpus)
+TOOLS     := $(if $(wildcard tests/tools/bounce_corpus.c),build/san/bounce_corpus) \
+             build/san/ical_apply
 
 .SECONDARY:
 
@@ -48,8 +49,9 @@ outreach: $(OBJS)
 build/rel/%.o: src/%.c | build/rel
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The tests' build alone reads a fake clock (OUTREACH_NOW, see src/util.c).
 build/san/%.o: src/%.c | build/san
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(SAN) -DOUTREACH_TEST_CLOCK -O1 -c -o $@ $<
 
 build/san/outreach: $(SAN_OBJS)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SAN_OBJS) $(PKG_LIBS)
@@ -60,6 +62,9 @@ build/san/test_%: tests/unit/test_%.c $(SAN_LIB) | build/san
 
 build/san/bounce_corpus: tests/tools/bounce_corpus.c $(SAN_LIB) | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Isrc $(LDFLAGS) -o $@ $< $(SAN_LIB) $(PKG_LIBS)
+
+build/san/ical_apply: tests/tools/ical_apply.c | build/san
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 $(LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 build/bench/curl_bare: bench/curl_bare.c | build/bench
 	$(CC) $(WARN) $(CPPFLAGS) -D_POSIX_C_SOURCE=200809L -O2 $(LDFLAGS) -o $@ $< \

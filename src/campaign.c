@@ -59,8 +59,8 @@ fail:
 
 int
 campaign_composer(const struct config *cfg, const struct doc *doc, const struct list_info *list,
-                  int64_t campaign_id, const char *kind, struct compose_campaign **out,
-                  struct error *err)
+                  int64_t campaign_id, const char *kind, const char *calendar,
+                  struct compose_campaign **out, struct error *err)
 {
 	unsigned char key[SECRET_LEN];
 	struct compose_list cl;
@@ -75,6 +75,7 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	cl.description = list->description;
 	cl.from = list->from;
 	cl.reply_to = list->reply_to;
+	cl.organizer = list->organizer;
 	cl.allow_html = list->allow_html;
 	p.kind = kind == NULL ? COMPOSE_LIST_MAIL :
 	         strcmp(kind, "confirm") == 0 ? COMPOSE_CONFIRM :
@@ -87,6 +88,7 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	p.key = key;
 	p.campaign_id = campaign_id;
 	p.date = doc->send_at_utc ? doc->send_at_utc : now_unix();
+	p.calendar = calendar;
 	rc = compose_prepare(&p, out, err);
 	explicit_bzero(key, sizeof(key));
 	return rc;

@@ -22,11 +22,13 @@ int campaign_check(struct store *st, const struct config *cfg, const struct doc 
                    struct list_info *list, struct error *err);
 /*
  * campaign_composer - compose_prepare for doc on list, with the site key;
- * kind is the campaign's ("newsletter", "notice", "confirm", "probe",
- * "export", "erase"; NULL for list mail).
+ * kind is the campaign's ("newsletter", "notice", "digest", "confirm",
+ * "probe", "export", "erase"; NULL for list mail); calendar a VCALENDAR to
+ * attach (a digest's upcoming events) or NULL.
  */
 int campaign_composer(const struct config *cfg, const struct doc *doc,
                       const struct list_info *list, int64_t campaign_id, const char *kind,
-                      struct compose_campaign **out, struct error *err);
+                      const char *calendar, struct compose_campaign **out,
+                      struct error *err);
 
 #endif

@@ -24,6 +24,50 @@ static const struct command commands[] = {
 	 "[web] base_url."},
 	{"list ls", cmd_list_ls, "", "show every list with its member counts", NULL},
 	{"list show", cmd_list_show, "SLUG", "show one list", NULL},
+	{"list set", cmd_list_set, "SLUG [--name N] [--from F] [--reply-to A] [--description D] "
+	 "[--timezone TZ] [--organizer \"Name <addr>\"]", "change a list",
+	 "--timezone is the list's (digest periods, dates in digests and feeds, deadlines;\n"
+	 "default [digest] timezone); --organizer names the ORGANIZER of its invites\n"
+	 "(default its From).  An empty value clears --reply-to, --description,\n"
+	 "--timezone or --organizer."},
+	{"event add", cmd_event_add, "SLUG --list L --kind meeting|forum|workshop --title T "
+	 "--starts \"YYYY-MM-DD HH:MM\" [--ends ...] [--tz ZONE] [--location L] [--url U] "
+	 "[--topic T] [--description-file F.md]", "add an event",
+	 "Times are wall-clock times in --tz (default the list's time zone); an event\n"
+	 "lasts an hour unless --ends says.  --topic defaults to meetings (meeting,\n"
+	 "workshop) or forums (forum)."},
+	{"event ls", cmd_event_ls, "[--list L] [--upcoming]", "list events", NULL},
+	{"event show", cmd_event_show, "SLUG", "show an event", NULL},
+	{"event update", cmd_event_update, "SLUG [the options of event add]",
+	 "change an event; those who got its invite get the update",
+	 "Calendars replace the entry (same UID, a higher SEQUENCE); the update says\n"
+	 "what changed (time, place, ...) at the top."},
+	{"event cancel", cmd_event_cancel, "SLUG",
+	 "cancel an event; those who got its invite get the cancellation", NULL},
+	{"event import", cmd_event_import, "FILE.csv",
+	 "add events from CSV (columns: the option names of event add)", NULL},
+	{"opportunity add", cmd_opportunity_add, "SLUG --list L --kind internship|summer-job|"
+	 "program|partnership --title T --org ORG [--deadline YYYY-MM-DD] [--url U] "
+	 "[--location L] [--description-file F.md]", "add an opportunity",
+	 "A deadline is the end of that day in the list's time zone."},
+	{"opportunity ls", cmd_opportunity_ls, "[--list L] [--open]", "list opportunities", NULL},
+	{"opportunity show", cmd_opportunity_show, "SLUG", "show an opportunity", NULL},
+	{"opportunity close", cmd_opportunity_close, "SLUG", "close an opportunity", NULL},
+	{"opportunity import", cmd_opportunity_import, "FILE.csv",
+	 "add opportunities from CSV (columns: the option names of opportunity add)", NULL},
+	{"notice", cmd_notice, "EVENT [--template T] [--send-at \"YYYY-MM-DD HH:MM\"] "
+	 "[--remind 7d,1d]", "send an event's notice with its calendar invite",
+	 "To the list's members who want the event's topic, whatever their digest\n"
+	 "frequency.  --send-at is in the event's time zone; --remind schedules reminders\n"
+	 "that many days (or hours: 12h) before the start, at the same local time."},
+	{"digest", cmd_digest, "--list L --period weekly|monthly [--send-empty]",
+	 "queue the list's weekly or monthly digest (for cron)",
+	 "Once per list and ISO week or calendar month, in the list's time zone: a second\n"
+	 "run in the same period queues nothing and exits 0.  It lists the period's\n"
+	 "newsletters, upcoming events and open opportunities (at most 10 of each), and\n"
+	 "goes to the members who take digests of that period; each gets only what is\n"
+	 "new to it since its last digest.  An empty digest is not sent unless\n"
+	 "--send-empty."},
 	{"list rm", cmd_list_rm, "SLUG [--force]", "remove a list (--force if it has members)",
 	 NULL},
 	{"subscriber add", cmd_sub_add, "EMAIL --list SLUG [--name NAME] [--confirmed] "

@@ -99,20 +99,6 @@ cmd_config_show(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* slug_valid - lower-case letters, digits and '-', starting with a letter or digit. */
-static int
-slug_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '-')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return 0;
-	return 1;
-}
-
 int
 cli_check_slug(struct cli *cli, const char *what, const char *slug)
 {

@@ -94,7 +94,7 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 		rcpt.email = sub.email;
 		rcpt.name = sub.name;
 	}
-	if (campaign_composer(&cli->cfg, &doc, &list, 0, NULL, &c, &cli->err) < 0)
+	if (campaign_composer(&cli->cfg, &doc, &list, 0, NULL, NULL, &c, &cli->err) < 0)
 		goto out;
 	if (deliver) {
 		struct deliver_state ds = {cli, c, NULL, {0}, {0}, 0, 0};
@@ -107,8 +107,9 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 		buf_init(&ds.msg, COMPOSE_MAX_MESSAGE);
 		buf_init(&ds.from, 1024);
 		if (maildir_create(ds.outbox, &cli->err) == 0 &&
-		    store_recipients_each(cli->store, list.id, doc.topic.value, deliver_one, &ds,
-		                          &cli->err) == 0 && !ds.failed) {
+		    store_recipients_each(cli->store, list.id, doc.topic.value,
+		                          doc.kind == DOC_NOTICE ? NULL : "immediate", deliver_one,
+		                          &ds, &cli->err) == 0 && !ds.failed) {
 			printf("composed %ld messages into %s/new\n", ds.count, ds.outbox);
 			rc = CLI_OK;
 		}

@@ -1,5 +1,5 @@
 /*
- * cmd_list - list add, ls, show, rm.
+ * cmd_list - list add, set, ls, show, rm.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,8 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "events.h"
+#include "ical.h"
 
 int
 cmd_list_add(struct cli *cli, int argc, char **argv)
@@ -56,6 +58,67 @@ out:
 	return rc;
 }
 
+int
+cmd_list_set(struct cli *cli, int argc, char **argv)
+{
+	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL;
+	const char *timezone = NULL, *organizer = NULL, *why;
+	const struct cli_opt opts[] = {
+		{"name", &name, NULL}, {"from", &from, NULL}, {"reply-to", &reply_to, NULL},
+		{"description", &description, NULL}, {"timezone", &timezone, NULL},
+		{"organizer", &organizer, NULL}, {NULL, NULL, NULL},
+	};
+	struct list_info l = {0};
+	char *a = NULL, *b = NULL, *reply = NULL, **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (!name && !from && !reply_to && !description && !timezone && !organizer)
+		return error_set(&cli->err, "nothing to set: give --name, --from, --reply-to, "
+		                 "--description, --timezone or --organizer"), CLI_USAGE;
+	if ((name && cli_check_text(cli, "--name", name) < 0) ||
+	    (description && cli_check_text(cli, "--description", description) < 0))
+		return CLI_FAIL;
+	rc = CLI_FAIL;
+	if (from && addr_parse_mailbox(from, &a, &b, &why) < 0) {
+		error_set(&cli->err, "--from '%s': %s", from, why);
+		goto out;
+	}
+	free(a);
+	free(b);
+	a = b = NULL;
+	/* An organiser is a mailbox like the From: invites name it in ORGANIZER. */
+	if (organizer && *organizer && addr_parse_mailbox(organizer, &a, &b, &why) < 0) {
+		error_set(&cli->err, "--organizer '%s': %s", organizer, why);
+		goto out;
+	}
+	if (reply_to && *reply_to && addr_normalize(reply_to, &reply, &why) < 0) {
+		error_set(&cli->err, "--reply-to '%s': %s", reply_to, why);
+		goto out;
+	}
+	if (timezone && *timezone && !ical_zone_valid(timezone)) {
+		error_setk(&cli->err, ERR_INPUT, "--timezone: unknown time zone '%s' (use a name "
+		           "such as America/New_York or UTC)", timezone);
+		goto out;
+	}
+	l.name = (char *)name;
+	l.from = (char *)from;
+	l.reply_to = reply ? reply : (char *)reply_to;
+	l.description = (char *)description;
+	l.timezone = (char *)timezone;
+	l.organizer = (char *)organizer;
+	if (cli_store(cli) && store_list_set(cli->store, pos[0], &l, &cli->err) == 0) {
+		printf("updated list %s\n", pos[0]);
+		rc = CLI_OK;
+	}
+out:
+	free(a);
+	free(b);
+	free(reply);
+	return rc;
+}
+
 static int
 print_list_row(const struct list_info *l, void *arg)
 {
@@ -94,6 +157,9 @@ cmd_list_show(struct cli *cli, int argc, char **argv)
 	printf("slug:        %s\nname:        %s\nfrom:        %s\n", l.slug, l.name, l.from);
 	printf("reply-to:    %s\n", l.reply_to ? l.reply_to : "(none)");
 	printf("description: %s\n", l.description ? l.description : "(none)");
+	printf("time zone:   %s%s\n", list_timezone(&cli->cfg, &l), l.timezone ? "" :
+	       " ([digest] timezone)");
+	printf("organizer:   %s\n", l.organizer ? l.organizer : "(its From)");
 	printf("raw html:    %s\n", l.allow_html ? "allowed" : "escaped");
 	if (l.is_public)
 		printf("sign-up:     %s/s/%s\n", cli->cfg.web_base_url, l.slug);

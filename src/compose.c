@@ -253,6 +253,23 @@ format_date(int64_t t, const char *tzid)
 	return buf_steal(&b);
 }
 
+/* attach_calendar - the text/calendar part (base64) of method, named file. */
+static int
+attach_calendar(struct compose_campaign *c, const char *method, const char *file,
+                const char *ics, size_t len, struct error *err)
+{
+	buf_addf(&c->calendar_part,
+	         "--%s\r\n"
+	         "Content-Type: text/calendar; charset=utf-8; method=%s;\r\n"
+	         " name=\"%s\"\r\n"
+	         "Content-Transfer-Encoding: base64\r\n"
+	         "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+	         c->boundary_mixed, method, file, file);
+	if (mime_base64(&c->calendar_part, ics, len) < 0)
+		return error_set(err, "calendar too large");
+	return 0;
+}
+
 /* event_uid - the document's uid, else one derived from what identifies the event. */
 static char *
 event_uid(const struct compose_params *p)
@@ -285,8 +302,8 @@ build_calendar(struct compose_campaign *c, const struct compose_params *p, const
 
 	memset(&ie, 0, sizeof(ie));
 	ie.uid = uid;
-	ie.sequence = 0;
-	ie.method = ICAL_REQUEST;
+	ie.sequence = ev->seq;
+	ie.method = ev->cancel ? ICAL_CANCEL : ICAL_REQUEST;
 	ie.title = ev->title.value;
 	ie.location = ev->location.value;
 	ie.description = ev->description.value;
@@ -299,17 +316,9 @@ build_calendar(struct compose_campaign *c, const struct compose_params *p, const
 	buf_init(&ics, PART_MAX);
 	if (ical_invite(&ie, &ics, err) < 0)
 		goto out;
-	buf_addf(&c->calendar_part,
-	         "--%s\r\n"
-	         "Content-Type: text/calendar; charset=utf-8; method=REQUEST;\r\n"
-	         " name=\"invite.ics\"\r\n"
-	         "Content-Transfer-Encoding: base64\r\n"
-	         "Content-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n",
-	         c->boundary_mixed);
-	if (mime_base64(&c->calendar_part, ics.data, ics.len) < 0) {
-		error_set(err, "calendar invite too large");
+	if (attach_calendar(c, ev->cancel ? "CANCEL" : "REQUEST", "invite.ics", ics.data,
+	                    ics.len, err) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	buf_free(&ics);
@@ -406,15 +415,31 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	}
 	if (d->has_event) {
 		struct buf when;
+		char *org_name = NULL, *org_addr = NULL;
+		int rc;
 
 		buf_init(&when, 512);
 		ical_format_local(d->event.starts_utc, d->event.tz.value, &when);
 		c->event_when = buf_steal(&when);
-		if (build_calendar(c, p, from_name, from_addr, err) < 0) {
+		/* RFC 5546: a REQUEST or CANCEL names its ORGANIZER; the list's, else its From. */
+		if (p->list->organizer &&
+		    addr_parse_mailbox(p->list->organizer, &org_name, &org_addr, &why) < 0) {
+			error_set(err, "list %s: organizer '%s': %s", p->list->slug, p->list->organizer,
+			          why);
+			goto fail;
+		}
+		rc = build_calendar(c, p, org_addr ? org_name : from_name,
+		                    org_addr ? org_addr : from_addr, err);
+		free(org_name);
+		free(org_addr);
+		if (rc < 0) {
 			error_prefix(err, "%s:%d: event", d->path, d->event.line);
 			goto fail;
 		}
-	}
+	} else if (p->calendar &&
+	           attach_calendar(c, "PUBLISH", "events.ics", p->calendar, strlen(p->calendar),
+	                           err) < 0)
+		goto fail;
 	if (build_common_headers(c, p, from_name, from_addr, err) < 0)
 		goto fail;
 

@@ -32,6 +32,7 @@ struct compose_list {
 	const char *slug, *name, *description;
 	const char *from;          /* "Display Name <addr>" or "addr" */
 	const char *reply_to;      /* or NULL */
+	const char *organizer;     /* "Name <addr>" of invites, or NULL: the From */
 	int allow_html;
 };
 
@@ -54,6 +55,7 @@ struct compose_params {
 	const unsigned char *key;  /* SECRET_LEN bytes */
 	int64_t campaign_id;       /* 0 for a preview */
 	int64_t date;              /* the campaign's date, Unix time */
+	const char *calendar;      /* a VCALENDAR (METHOD:PUBLISH) to attach, or NULL (digests) */
 };
 
 struct compose_recipient {

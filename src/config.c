@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "ical.h"
 #include "log.h"
 #include "url.h"
 
@@ -51,6 +52,16 @@ static int
 check_nonempty(const char *v, struct error *err)
 {
 	return *v ? 0 : error_setk(err, ERR_INPUT, "must not be empty");
+}
+
+/* check_timezone - a zone the system's time zone database knows ("America/New_York"). */
+static int
+check_timezone(const char *v, struct error *err)
+{
+	if (ical_zone_valid(v))
+		return 0;
+	return error_setk(err, ERR_INPUT, "unknown time zone '%s' (use a name such as "
+	                  "America/New_York or UTC)", v);
 }
 
 /* check_color - "#rrggbb": the value lands in a style attribute of every message. */
@@ -352,6 +363,10 @@ static const struct config_key keys[] = {
 	{"subscribe", "confirm_by_reply", T_BOOL, "yes", 0, 0, NULL, OFF(confirm_by_reply), NULL,
 	 "Confirmation requests (double opt-in) may be answered by a plain reply as\n"
 	 "well as by their link; the reply goes to request_local+TOKEN@domain."},
+
+	{"digest", "timezone", T_STRING, "UTC", 0, 0, NULL, OFF(digest_timezone), check_timezone,
+	 "Time zone of a list that sets none (outreach list set --timezone): digest periods\n"
+	 "(the ISO week, the month), dates in digests and feeds, opportunity deadlines."},
 
 	{"web", "listen", T_STRING, "127.0.0.1:8025", 0, 0, NULL, OFF(web_listen), check_listen,
 	 "Address the web side (unsubscribe, preferences, confirmation, sign-up) listens on,\n"

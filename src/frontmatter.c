@@ -186,6 +186,8 @@ static const struct key event_keys[] = {
 	{"location", offsetof(struct doc_event, location), check_line},
 	{"description", offsetof(struct doc_event, description), check_text},
 	{"uid", offsetof(struct doc_event, uid), check_line},
+	{"sequence", offsetof(struct doc_event, sequence), check_line},
+	{"method", offsetof(struct doc_event, method), check_line},
 	{NULL, 0, NULL}
 };
 
@@ -491,6 +493,21 @@ event(struct doc *d, struct error *err)
 	if (missing != NULL)
 		return error_set(err, "%s:%d: missing required key 'event.%s'", d->path, e->line,
 		                 missing);
+	if (e->sequence.value) {
+		long long v;
+		const char *why;
+
+		if (parse_int(e->sequence.value, 0, 1000000, &v, &why) < 0)
+			return error_set(err, "%s:%d: event.sequence: '%s' is %s", d->path,
+			                 e->sequence.line, shown(e->sequence.value, b, sizeof(b)), why);
+		e->seq = (int)v;
+	}
+	if (e->method.value) {
+		if (strcmp(e->method.value, "cancel") != 0 && strcmp(e->method.value, "request") != 0)
+			return error_set(err, "%s:%d: event.method: '%s': use request or cancel", d->path,
+			                 e->method.line, shown(e->method.value, b, sizeof(b)));
+		e->cancel = strcmp(e->method.value, "cancel") == 0;
+	}
 	/* Checked first so a bad zone is blamed on tz:, not on starts:. */
 	if (!ical_zone_valid(e->tz.value))
 		return error_set(err, "%s:%d: event.tz: unknown time zone '%s'", d->path,

@@ -4,7 +4,7 @@
  *
  *   list, subject (required); kind: newsletter | notice; topic; template;
  *   send_at: "YYYY-MM-DD HH:MM Area/City"; event: {title, starts, ends, tz,
- *   location, description, uid}
+ *   location, description, uid, sequence, method: request | cancel}
  *
  * Every value keeps the line it came from, so later checks (does the list
  * exist? the template?) can name FILE:LINE too.  Errors name FILE:LINE and
@@ -29,8 +29,10 @@ struct doc_value {
 };
 
 struct doc_event {
-	struct doc_value title, starts, ends, tz, location, description, uid;
+	struct doc_value title, starts, ends, tz, location, description, uid, sequence, method;
 	int64_t starts_utc, ends_utc;
+	int seq;                   /* SEQUENCE: 0, more with each update */
+	int cancel;                /* method: cancel */
 	int line;                  /* line of the "event:" key */
 };
 

@@ -286,6 +286,37 @@ ical_format_local(int64_t utc, const char *tzid, struct buf *out)
 	return 0;
 }
 
+int
+ical_format_iso_local(int64_t utc, const char *tzid, struct buf *out)
+{
+	icaltimezone *z = zone(tzid);
+	struct icaltimetype t;
+
+	if (z == NULL)
+		return -1;
+	t = local_time(utc, z);
+	return buf_addf(out, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour,
+	                t.minute) == BUF_OK ? 0 : -1;
+}
+
+int
+ical_local_parts(int64_t utc, const char *tzid, struct ical_local *out)
+{
+	icaltimezone *z = zone(tzid);
+	struct icaltimetype t;
+
+	if (z == NULL)
+		return -1;
+	t = local_time(utc, z);
+	out->year = t.year;
+	out->month = t.month;
+	out->day = t.day;
+	out->hour = t.hour;
+	out->minute = t.minute;
+	out->weekday = icaltime_day_of_week(t) - 1;
+	return 0;
+}
+
 /* vtimezone - z's VTIMEZONE for an invite starting at starts, named tzid. */
 static icalcomponent *
 vtimezone(icaltimezone *z, const char *tzid, int64_t starts)
@@ -371,30 +402,15 @@ check_event(const struct ical_event *ev, struct error *err)
 	return 0;
 }
 
-int
-ical_invite(const struct ical_event *ev, struct buf *out, struct error *err)
+/* vevent - the VEVENT of ev, its times in z (named by a VTIMEZONE when has_vtimezone). */
+static icalcomponent *
+vevent(const struct ical_event *ev, icaltimezone *z, int has_vtimezone)
 {
-	icaltimezone *z = zone(ev->tzid);
-	icalcomponent *cal, *event;
+	icalcomponent *event = icalcomponent_new_vevent();
+	int cancel = ev->method == ICAL_CANCEL;
 	icalproperty *p;
-	char *text, *s;
-	int has_vtimezone, cancel = ev->method == ICAL_CANCEL, rc = 0;
+	char *s;
 
-	if (z == NULL)
-		return unknown_zone(ev->tzid, err);
-	if (check_event(ev, err) < 0)
-		return -1;
-	cal = icalcomponent_new_vcalendar();
-	icalcomponent_add_property(cal, icalproperty_new_prodid("-//outreach//outreach//EN"));
-	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
-	icalcomponent_add_property(cal, icalproperty_new_method(
-		cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST));
-	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
-	has_vtimezone = icaltimezone_get_component(z) != NULL;
-	if (has_vtimezone)
-		icalcomponent_add_component(cal, vtimezone(z, ev->tzid, ev->starts));
-
-	event = icalcomponent_new_vevent();
 	icalcomponent_add_property(event, icalproperty_new_uid(ev->uid));
 	icalcomponent_add_property(event, icalproperty_new_sequence(ev->sequence));
 	icalcomponent_add_property(event, icalproperty_new_dtstamp(utc_time(ev->stamp)));
@@ -407,6 +423,8 @@ ical_invite(const struct ical_event *ev, struct buf *out, struct error *err)
 		icalcomponent_add_property(event, icalproperty_new_location(ev->location));
 	if (ev->description != NULL)
 		icalcomponent_add_property(event, icalproperty_new_description(ev->description));
+	if (ev->url != NULL)
+		icalcomponent_add_property(event, icalproperty_new_url(ev->url));
 	s = xasprintf("mailto:%s", ev->organizer_addr);
 	p = icalproperty_new_organizer(s);
 	free(s);
@@ -419,16 +437,101 @@ ical_invite(const struct ical_event *ev, struct buf *out, struct error *err)
 	icalcomponent_add_property(event, icalproperty_new_status(
 		cancel ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(event, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
-	icalcomponent_add_component(cal, event);
+	return event;
+}
 
+/* calendar_text - cal as text appended to out; cal is freed. */
+static int
+calendar_text(icalcomponent *cal, struct buf *out, struct error *err)
+{
 	/* The _r form hands us the text; the plain one lends libical's ring buffer. */
-	text = icalcomponent_as_ical_string_r(cal);
+	char *text = icalcomponent_as_ical_string_r(cal);
+	int rc = 0;
+
 	if (text == NULL)
-		rc = error_set(err, "libical could not write the invite: %s",
+		rc = error_set(err, "libical could not write the calendar: %s",
 		               icalerror_strerror(icalerrno));
 	else if (buf_adds(out, text) != BUF_OK)
-		rc = error_set(err, "the invite is larger than %zu bytes", out->max);
+		rc = error_set(err, "the calendar is larger than %zu bytes", out->max);
 	free(text);
 	icalcomponent_free(cal);
 	return rc;
+}
+
+static icalcomponent *
+new_calendar(icalproperty_method method)
+{
+	icalcomponent *cal = icalcomponent_new_vcalendar();
+
+	icalcomponent_add_property(cal, icalproperty_new_prodid("-//outreach//outreach//EN"));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_method(method));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	return cal;
+}
+
+int
+ical_invite(const struct ical_event *ev, struct buf *out, struct error *err)
+{
+	icaltimezone *z = zone(ev->tzid);
+	icalcomponent *cal;
+	int has_vtimezone;
+
+	if (z == NULL)
+		return unknown_zone(ev->tzid, err);
+	if (check_event(ev, err) < 0)
+		return -1;
+	cal = new_calendar(ev->method == ICAL_CANCEL ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST);
+	has_vtimezone = icaltimezone_get_component(z) != NULL;
+	if (has_vtimezone)
+		icalcomponent_add_component(cal, vtimezone(z, ev->tzid, ev->starts));
+	icalcomponent_add_component(cal, vevent(ev, z, has_vtimezone));
+	return calendar_text(cal, out, err);
+}
+
+int
+ical_publish(const struct ical_event *evs, size_t n, const char *name, struct buf *out,
+             struct error *err)
+{
+	icalcomponent *cal;
+	const char *zones[ICAL_PUBLISH_MAX];
+	size_t nzones = 0;
+
+	if (n > ICAL_PUBLISH_MAX)
+		return error_set(err, "at most %d events in one calendar", ICAL_PUBLISH_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (zone(evs[i].tzid) == NULL)
+			return unknown_zone(evs[i].tzid, err);
+		if (check_event(&evs[i], err) < 0)
+			return -1;
+	}
+	if (!text_ok(name))
+		return error_set(err, "the calendar's name is not plain text");
+	cal = new_calendar(ICAL_METHOD_PUBLISH);
+	icalcomponent_add_property(cal, icalproperty_new_x(name));
+	icalproperty_set_x_name(icalcomponent_get_first_property(cal, ICAL_X_PROPERTY),
+	                        "X-WR-CALNAME");
+	/* One VTIMEZONE per zone the events use, each reaching back to the earliest. */
+	for (size_t i = 0; i < n; i++) {
+		icaltimezone *z = zone(evs[i].tzid);
+		int64_t first = evs[i].starts;
+		size_t k;
+
+		for (k = 0; k < nzones && strcmp(zones[k], evs[i].tzid) != 0; k++)
+			;
+		if (k < nzones || icaltimezone_get_component(z) == NULL)
+			continue;
+		zones[nzones++] = evs[i].tzid;
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(evs[j].tzid, evs[i].tzid) == 0 && evs[j].starts < first)
+				first = evs[j].starts;
+		icalcomponent_add_component(cal, vtimezone(z, evs[i].tzid, first));
+	}
+	for (size_t i = 0; i < n; i++) {
+		icaltimezone *z = zone(evs[i].tzid);
+
+		icalcomponent_add_component(cal, vevent(&evs[i], z,
+		                                        icaltimezone_get_component(z) != NULL));
+	}
+	return calendar_text(cal, out, err);
 }

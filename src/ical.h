@@ -28,6 +28,16 @@ int ical_zone_valid(const char *tzid);
  * in zone tzid.  -1 (out as it was) for an unknown zone or a full buffer.
  */
 int ical_format_local(int64_t utc, const char *tzid, struct buf *out);
+/* ical_format_iso_local - append Unix time as "YYYY-MM-DD HH:MM" in zone tzid (-1: unknown). */
+int ical_format_iso_local(int64_t utc, const char *tzid, struct buf *out);
+
+/* A moment's wall-clock reading in a zone. */
+struct ical_local {
+	int year, month, day, hour, minute;
+	int weekday;               /* 0 Sunday ... 6 Saturday */
+};
+/* ical_local_parts - utc as read on a wall clock in tzid (-1: unknown zone). */
+int ical_local_parts(int64_t utc, const char *tzid, struct ical_local *out);
 
 enum ical_method { ICAL_REQUEST, ICAL_CANCEL };
 
@@ -36,6 +46,7 @@ struct ical_event {
 	int sequence;
 	int method;                /* enum ical_method */
 	const char *title, *location, *description;
+	const char *url;           /* or NULL */
 	const char *tzid;
 	int64_t starts, ends;      /* UTC */
 	const char *organizer_name, *organizer_addr;
@@ -44,5 +55,14 @@ struct ical_event {
 
 /* ical_invite - append the VCALENDAR text for ev to out. */
 int ical_invite(const struct ical_event *ev, struct buf *out, struct error *err);
+
+enum { ICAL_PUBLISH_MAX = 1000 };
+/*
+ * ical_publish - append a METHOD:PUBLISH calendar named name (X-WR-CALNAME)
+ * of evs[0..n) to out, with one VTIMEZONE per zone they use: what a
+ * calendar subscribes to (a list's events.ics) or a digest attaches.
+ */
+int ical_publish(const struct ical_event *evs, size_t n, const char *name, struct buf *out,
+                 struct error *err);
 
 #endif

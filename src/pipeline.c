@@ -14,6 +14,7 @@
 
 #include "campaign.h"
 #include "compose.h"
+#include "digest.h"
 #include "frontmatter.h"
 #include "log.h"
 
@@ -21,6 +22,7 @@ enum { COMPOSERS_MAX = 16 };
 
 struct composer {
 	int64_t campaign_id;
+	int64_t since;             /* a digest's variant (what is new since), else -1 */
 	struct compose_campaign *c; /* NULL: the campaign cannot be composed */
 	char *error;
 	int64_t used;
@@ -49,19 +51,22 @@ entry_clear(struct composed *e)
 	e->job.email = e->job.name = e->message_id = e->error = NULL;
 }
 
-/* composer_for - the composer of a campaign, prepared on first use and cached. */
+/*
+ * composer_for - the composer of a campaign (of a digest, the variant of
+ * its subscribers with this watermark), prepared on first use and cached.
+ */
 static struct composer *
-composer_for(struct pipeline *p, int64_t campaign_id)
+composer_for(struct pipeline *p, int64_t campaign_id, int64_t since)
 {
 	struct composer *slot = &p->composers[0];
 	struct campaign_info c;
 	struct list_info list = {0};
 	struct doc doc = {0};
 	struct error e = ERROR_INIT;
-	char *path;
+	char *path, *text = NULL, *ics = NULL;
 
 	for (int i = 0; i < COMPOSERS_MAX; i++) {
-		if (p->composers[i].campaign_id == campaign_id) {
+		if (p->composers[i].campaign_id == campaign_id && p->composers[i].since == since) {
 			p->composers[i].used = now_mono_ms();
 			return &p->composers[i];
 		}
@@ -72,6 +77,7 @@ composer_for(struct pipeline *p, int64_t campaign_id)
 	free(slot->error);
 	memset(slot, 0, sizeof(*slot));
 	slot->campaign_id = campaign_id;
+	slot->since = since;
 	slot->used = now_mono_ms();
 	if (store_campaign_get(p->st, campaign_id, &c, &e) < 0) {
 		slot->error = xstrdup(error_msg(&e));
@@ -79,9 +85,15 @@ composer_for(struct pipeline *p, int64_t campaign_id)
 		return slot;
 	}
 	path = xasprintf("campaign %lld", (long long)campaign_id);
-	if (doc_parse(path, xstrdup(c.document), strlen(c.document), &doc, &e) < 0 ||
+	if (strcmp(c.kind, "digest") == 0) {
+		if (digest_document(p->st, p->cfg, campaign_id, since > 0 ? since : 0, &text, &ics,
+		                    &e) < 0)
+			text = NULL;
+	} else
+		text = xstrdup(c.document);
+	if (text == NULL || doc_parse(path, text, strlen(text), &doc, &e) < 0 ||
 	    campaign_check(p->st, p->cfg, &doc, &list, &e) < 0 ||
-	    campaign_composer(p->cfg, &doc, &list, campaign_id, c.kind, &slot->c, &e) < 0) {
+	    campaign_composer(p->cfg, &doc, &list, campaign_id, c.kind, ics, &slot->c, &e) < 0) {
 		slot->error = xstrdup(error_msg(&e));
 		log_warn("deliver", "campaign %lld cannot be composed: %s", (long long)campaign_id,
 		         slot->error);
@@ -89,6 +101,7 @@ composer_for(struct pipeline *p, int64_t campaign_id)
 	list_info_free(&list);
 	doc_free(&doc);
 	free(path);
+	free(ics);
 	campaign_info_free(&c);
 	error_clear(&e);
 	return slot;
@@ -99,7 +112,7 @@ compose_entry(struct pipeline *p, struct composed *e)
 {
 	struct delivery_job *j = &e->job;
 	struct compose_recipient r = {j->subscriber_id, j->id, j->email, j->name};
-	struct composer *cp = composer_for(p, j->campaign_id);
+	struct composer *cp = composer_for(p, j->campaign_id, j->since);
 	struct error err = ERROR_INIT;
 
 	if (cp->c == NULL) {

@@ -63,6 +63,8 @@ void store_rollback(struct store *st);
 struct list_info {
 	int64_t id;
 	char *slug, *name, *from, *reply_to, *description;
+	char *timezone;            /* NULL: [digest] timezone */
+	char *organizer;           /* "Name <addr>" for invites; NULL: the From */
 	int allow_html;
 	int is_public;             /* has a public sign-up form (/s/SLUG) */
 	int64_t created_at;
@@ -77,8 +79,113 @@ int store_list_brief(struct store *st, int64_t id, const char *slug, struct list
                      struct error *err);
 int store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), void *arg,
                     struct error *err);
+/*
+ * store_list_set - change a list's name, From, Reply-To, description, time
+ * zone or organiser: the non-NULL fields of l (an empty reply_to,
+ * description, timezone or organizer clears it).  ERR_NOTFOUND if none.
+ */
+int store_list_set(struct store *st, const char *slug, const struct list_info *l,
+                   struct error *err);
 /* store_list_remove - refuses a list with members unless force. */
 int store_list_remove(struct store *st, const char *slug, int force, struct error *err);
+
+/* --- events and opportunities (store_events.c) --- */
+struct event_info {
+	int64_t id, list_id;
+	char *slug, *list_slug, *kind, *title, *tz, *location, *url, *topic, *description;
+	char *uid, *status;        /* status: "scheduled" or "cancelled" */
+	int64_t starts, ends;      /* UTC */
+	int sequence;              /* grows with every update or cancellation */
+	int64_t created_at, updated_at;
+};
+void event_info_free(struct event_info *e);
+/* store_event_add - a new event (ERR_CONFLICT if the slug is taken); its id in *id. */
+int store_event_add(struct store *st, const struct event_info *e, int64_t *id, struct error *err);
+/* store_event_get - by slug (id 0) or id; ERR_NOTFOUND if none. */
+int store_event_get(struct store *st, int64_t id, const char *slug, struct event_info *out,
+                    struct error *err);
+/* store_event_save - write every field of e (found by e->id), updated now. */
+int store_event_save(struct store *st, const struct event_info *e, struct error *err);
+/*
+ * store_event_each - events of a list (0: every list), by start; with
+ * from > 0 only scheduled ones ending at or after it; at most max (0: all).
+ */
+int store_event_each(struct store *st, int64_t list_id, int64_t from, int max,
+                     int (*fn)(const struct event_info *, void *), void *arg, struct error *err);
+
+/* store_event_reached - how many people the event's mail has reached (deliveries sent). */
+int store_event_reached(struct store *st, int64_t event_id, int64_t *n, struct error *err);
+/*
+ * store_event_campaigns_cancel - cancel the event's campaigns not yet
+ * finished (scheduled, paused or sending) with reason; *n how many.
+ */
+int store_event_campaigns_cancel(struct store *st, int64_t event_id, const char *reason,
+                                 int64_t *n, struct error *err);
+
+struct opportunity_info {
+	int64_t id, list_id;
+	char *slug, *list_slug, *kind, *title, *org, *url, *location, *description;
+	char *status;              /* "open" or "closed" */
+	int64_t deadline;          /* UTC, 0 when none */
+	int64_t created_at, updated_at;
+};
+void opportunity_info_free(struct opportunity_info *o);
+int store_opportunity_add(struct store *st, const struct opportunity_info *o, int64_t *id,
+                          struct error *err);
+int store_opportunity_get(struct store *st, const char *slug, struct opportunity_info *out,
+                          struct error *err);
+/* store_opportunity_close - no longer open (ERR_NOTFOUND, or ERR_CONFLICT if closed). */
+int store_opportunity_close(struct store *st, const char *slug, struct error *err);
+/*
+ * store_opportunity_each - opportunities of a list (0: every list); with
+ * open_at > 0 only open ones whose deadline (if any) is not before it,
+ * deadlines soonest first (none last); at most max (0: all).
+ */
+int store_opportunity_each(struct store *st, int64_t list_id, int64_t open_at, int max,
+                           int (*fn)(const struct opportunity_info *, void *), void *arg,
+                           struct error *err);
+
+/* --- digests (store_digests.c) --- */
+/*
+ * store_digest_claim - take the digest of list, period ("weekly",
+ * "monthly") and key ("2026-W49", "2026-11") for this run: 0, or
+ * ERR_CONFLICT with the campaign that already has it in *campaign (0 while
+ * it is being made).  In the caller's transaction, so two runs (or two
+ * machines on one database) make it once.
+ */
+int store_digest_claim(struct store *st, int64_t list_id, const char *period, const char *key,
+                       int64_t *campaign, struct error *err);
+int store_digest_set_campaign(struct store *st, int64_t list_id, const char *period,
+                              const char *key, int64_t campaign, struct error *err);
+/* store_digest_last - when the list's last digest of period was made (0: never). */
+int store_digest_last(struct store *st, int64_t list_id, const char *period, int64_t *at,
+                      struct error *err);
+
+/* One item of a digest: a newsletter, an event or an opportunity. */
+struct digest_item {
+	const char *section;       /* "newsletters", "events" or "opportunities" */
+	int position;
+	int64_t listed_at;         /* when it was new: it counts for a subscriber once */
+	int64_t ref_id;            /* the campaign, event or opportunity */
+	const char *markdown;      /* its summary */
+	const char *full_text;     /* a newsletter's whole text, or NULL */
+};
+int store_digest_item_add(struct store *st, int64_t campaign, const struct digest_item *it,
+                          struct error *err);
+/* store_digest_items_each - a digest's items new after since, by section and position. */
+int store_digest_items_each(struct store *st, int64_t campaign, int64_t since,
+                            int (*fn)(const struct digest_item *, void *), void *arg,
+                            struct error *err);
+
+/* A newsletter as a digest lists it. */
+struct newsletter_row {
+	int64_t id, started_at;
+	const char *subject, *document;
+};
+/* store_newsletters_between - the list's newsletters that went out after from, up to to. */
+int store_newsletters_between(struct store *st, int64_t list_id, int64_t from, int64_t to,
+                              int (*fn)(const struct newsletter_row *, void *), void *arg,
+                              struct error *err);
 
 /* --- topics --- */
 struct topic_info {
@@ -203,6 +310,7 @@ struct recipient_row {
 	const char *email, *name;
 };
 int store_recipients_each(struct store *st, int64_t list_id, const char *topic,
+                          const char *digest,
                           int (*fn)(const struct recipient_row *, void *), void *arg,
                           struct error *err);
 
@@ -262,6 +370,9 @@ struct campaign_new {
 	const char *content_hash;  /* SHA-256 hex of the document, or NULL */
 	int64_t send_at, event_starts;
 	int64_t dedup_since;       /* refuse content_hash seen in a campaign made since then */
+	int64_t event_id;          /* the event it is about, or 0 */
+	int to_event_recipients;   /* to those who got the event's earlier mail, not the list */
+	const char *period;        /* a digest's: "weekly" or "monthly"; else NULL */
 };
 /*
  * store_campaign_add - record a campaign (status scheduled).  A spool name
@@ -283,6 +394,9 @@ int store_campaign_each(struct store *st, int (*fn)(const struct campaign_info *
  */
 int store_campaign_hold(struct store *st, int64_t id, const char *reason, int *paused,
                         struct error *err);
+/* store_campaign_set_document - a campaign's subject and document, made after it (digests). */
+int store_campaign_set_document(struct store *st, int64_t id, const char *subject,
+                                const char *document, struct error *err);
 /* store_campaign_set_status - change status (with a reason, or NULL) and audit nothing. */
 int store_campaign_set_status(struct store *st, int64_t id, int status, const char *reason,
                               struct error *err);
@@ -322,6 +436,7 @@ struct delivery_job {
 	char *email, *name;
 	int attempts;              /* this attempt's number (earlier attempts + 1) */
 	int64_t first_attempt;
+	int64_t since;             /* a digest's: what is new to its subscriber; else -1 */
 };
 void delivery_jobs_free(struct delivery_job *jobs, int n);
 enum { CLAIM_SKIP_MAX = 16 };

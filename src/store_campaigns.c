@@ -68,8 +68,8 @@ store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, 
 	static const char q[] = "SELECT id FROM campaigns WHERE spool_name = ?";
 	static const char ins[] =
 		"INSERT INTO campaigns (list_id, kind, subject, topic, source_name, spool_name,"
-		" document, status, send_at, event_starts, created_at, content_hash)"
-		" VALUES (?,?,?,?,?,?,?,'scheduled',?,?,?,?)";
+		" document, status, send_at, event_starts, created_at, content_hash, event_id,"
+		" audience, period) VALUES (?,?,?,?,?,?,?,'scheduled',?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int opened, ok = 0, rc;
 	int64_t at;
@@ -121,6 +121,10 @@ store_campaign_add(struct store *st, const struct campaign_new *c, int64_t *id, 
 		sqlite3_bind_int64(s, 9, c->event_starts);
 	sqlite3_bind_int64(s, 10, now_unix());
 	store_bind_text(s, 11, c->content_hash);
+	if (c->event_id)
+		sqlite3_bind_int64(s, 12, c->event_id);
+	store_bind_text(s, 13, c->to_event_recipients ? "event" : "list");
+	store_bind_text(s, 14, c->period);
 	if (store_step_done(st, s, err, "adding campaign") < 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -298,6 +302,21 @@ store_campaign_set_status(struct store *st, int64_t id, int status, const char *
 }
 
 int
+store_campaign_set_document(struct store *st, int64_t id, const char *subject,
+                            const char *document, struct error *err)
+{
+	static const char sql[] = "UPDATE campaigns SET subject = ?2, document = ?3 WHERE id = ?1";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, subject);
+	store_bind_text(s, 3, document);
+	return store_step_done(st, s, err, "setting a campaign's document");
+}
+
+int
 store_campaign_hold(struct store *st, int64_t id, const char *reason, int *paused,
                     struct error *err)
 {
@@ -341,26 +360,75 @@ store_campaigns_due(struct store *st, int64_t now, int64_t *ids, int max, int *n
 int
 store_campaign_expand(struct store *st, int64_t id, int64_t now, int64_t *n, struct error *err)
 {
-	/* The rule of store_recipients_each (WANTED_MEMBER), as one INSERT ... SELECT. */
-	static const char sql[] =
+	/*
+	 * The rule of store_recipients_each (WANTED_MEMBER), as one INSERT ...
+	 * SELECT: a newsletter to members taking mail at once, a notice to all
+	 * (it is time-bound), a digest to those of its period, each from the
+	 * end of what its last digest covered (since).
+	 */
+	static const char to_list[] =
+		"INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, status,"
+		" next_attempt, updated_at, since)"
+		" SELECT c.id, s.id, s.email, s.name, 'queued', ?2, ?2,"
+		"  CASE WHEN c.kind = 'digest' THEN coalesce(s.digest_through, 0) END"
+		" FROM campaigns c"
+		" JOIN memberships m ON m.list_id = c.list_id"
+		" JOIN subscribers s ON s.id = m.subscriber_id"
+		" WHERE c.id = ?1 AND " WANTED_MEMBER("c.topic", "?2",
+		                                      "CASE c.kind WHEN 'notice' THEN NULL"
+		                                      " WHEN 'digest' THEN c.period"
+		                                      " ELSE 'immediate' END")
+		/* A digest goes only to whom it has something new for (unless sent empty). */
+		" AND (c.kind <> 'digest'"
+		"  OR NOT EXISTS (SELECT 1 FROM digest_items i WHERE i.campaign_id = c.id)"
+		"  OR EXISTS (SELECT 1 FROM digest_items i WHERE i.campaign_id = c.id"
+		"   AND i.listed_at > coalesce(s.digest_through, 0)))"
+		" ORDER BY s.id";
+	/* An update or cancellation goes to whoever got the event's earlier mail. */
+	static const char to_event[] =
 		"INSERT OR IGNORE INTO deliveries (campaign_id, subscriber_id, email, name, status,"
 		" next_attempt, updated_at)"
 		" SELECT c.id, s.id, s.email, s.name, 'queued', ?2, ?2 FROM campaigns c"
 		" JOIN memberships m ON m.list_id = c.list_id"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE c.id = ?1 AND " WANTED_MEMBER("c.topic", "?2") " ORDER BY s.id";
+		" WHERE c.id = ?1 AND m.status = 'active' AND s.status = 'active'"
+		" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"
+		" AND s.id IN (SELECT d.subscriber_id FROM deliveries d"
+		"  JOIN campaigns e ON e.id = d.campaign_id"
+		"  WHERE e.event_id = c.event_id AND e.id <> c.id AND d.status = 'sent')"
+		" ORDER BY s.id";
+	/* What the digest covers is no longer new to those it goes to. */
+	static const char through[] =
+		"UPDATE subscribers SET digest_through = (SELECT created_at FROM campaigns"
+		" WHERE id = ?1) WHERE id IN (SELECT subscriber_id FROM deliveries"
+		" WHERE campaign_id = ?1) AND (SELECT kind FROM campaigns WHERE id = ?1) = 'digest'";
+	static const char audience[] = "SELECT audience FROM campaigns WHERE id = ?";
 	sqlite3_stmt *s;
-	int opened, ok = 0;
+	int opened, ok = 0, by_event = 0, rc;
 
 	if (store_tx_open(st, &opened, err) < 0)
 		return -1;
-	if ((s = store_stmt(st, sql, err)) == NULL)
+	if ((s = store_stmt(st, audience, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = store_row(st, s, err, "reading campaign")) < 0)
+		goto out;
+	if (rc > 0) {
+		by_event = strcmp((const char *)sqlite3_column_text(s, 0), "event") == 0;
+		sqlite3_reset(s);
+	}
+	if ((s = store_stmt(st, by_event ? to_event : to_list, err)) == NULL)
 		goto out;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	if (store_step_done(st, s, err, "expanding campaign") < 0)
 		goto out;
 	*n = sqlite3_changes(st->db);
+	if ((s = store_stmt(st, through, err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_step_done(st, s, err, "recording what the digest covers") < 0)
+		goto out;
 	if (store_campaign_set_status(st, id, CAMPAIGN_SENDING, NULL, err) < 0)
 		goto out;
 	ok = 1;

@@ -32,7 +32,8 @@ store_deliveries_claim(struct store *st, int64_t now, int max, const int64_t *sk
 	/* no ORDER BY: sorting every due row for each claim costs too much */
 	static const char sel[] =
 		"SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.name, d.attempts,"
-		" coalesce(d.first_attempt, ?1), " STILL_WANTED " FROM deliveries d"
+		" coalesce(d.first_attempt, ?1), " STILL_WANTED ", coalesce(d.since, -1)"
+		" FROM deliveries d"
 		" JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'sending'"
 		" WHERE d.status IN ('queued', 'deferred') AND d.next_attempt <= ?1"
 		" AND d.id NOT IN (SELECT delivery_id FROM delivery_journal)"
@@ -81,6 +82,7 @@ store_deliveries_claim(struct store *st, int64_t now, int max, const int64_t *sk
 		j[*n].name = store_col_text(s, 4);
 		j[*n].attempts = sqlite3_column_int(s, 5) + 1;
 		j[*n].first_attempt = sqlite3_column_int64(s, 6);
+		j[*n].since = sqlite3_column_int64(s, 8);
 		(*n)++;
 	}
 	if (rc < 0)

@@ -51,13 +51,15 @@ char *store_col_text(sqlite3_stmt *s, int col);   /* xstrdup of column, NULL for
 /*
  * WANTED_MEMBER - who a campaign goes to now, as SQL over memberships m and
  * subscribers s, for a topic given by the SQL expression TOPIC (NULL: every
- * topic) at time NOW: membership and subscriber active, digest immediate,
- * not paused, not suppressed, and wanting the topic (or every topic).  The
+ * topic) at time NOW: membership and subscriber active, taking mail at the
+ * frequency DIGEST ('immediate', 'weekly', 'monthly'; NULL: any), not
+ * paused, not suppressed, and wanting the topic (or every topic).  The
  * one statement of the rule, used by store_recipients_each and
  * store_campaign_expand.
  */
-#define WANTED_MEMBER(TOPIC, NOW)                                                           \
-	"m.status = 'active' AND s.status = 'active' AND s.digest = 'immediate'"            \
+#define WANTED_MEMBER(TOPIC, NOW, DIGEST)                                                   \
+	"m.status = 'active' AND s.status = 'active'"                                       \
+	" AND ((" DIGEST ") IS NULL OR s.digest = (" DIGEST "))"                            \
 	" AND " NOT_PAUSED(NOW)                                                             \
 	" AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)"            \
 	" AND (" TOPIC " IS NULL"                                                          \
@@ -100,5 +102,9 @@ int store_topics_replace(struct store *st, int64_t id, const char *canonical, st
 /* Run fn inside a transaction unless one is already open (implicit unit of work). */
 int store_tx_open(struct store *st, int *opened, struct error *err);
 int store_tx_close(struct store *st, int opened, int ok, struct error *err);
+
+/* The schema's migrations (store_migrations.c): number N is store_migrations[N - 1]. */
+extern const char *const store_migrations[];
+extern const int store_nmigrations;
 
 #endif

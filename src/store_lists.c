@@ -16,6 +16,8 @@ list_info_free(struct list_info *l)
 	free(l->from);
 	free(l->reply_to);
 	free(l->description);
+	free(l->timezone);
+	free(l->organizer);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -53,7 +55,8 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	" (SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"      \
 	"  WHERE m.list_id = l.id AND m.status = 'active' AND s.status = 'active'"            \
 	"  AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)),"          \
-	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public FROM lists l"
+	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public, l.timezone,"   \
+	" l.organizer FROM lists l"
 
 static void
 list_from_row(sqlite3_stmt *s, struct list_info *l)
@@ -69,6 +72,8 @@ list_from_row(sqlite3_stmt *s, struct list_info *l)
 	l->n_active = sqlite3_column_int64(s, 8);
 	l->n_total = sqlite3_column_int64(s, 9);
 	l->is_public = sqlite3_column_int(s, 10);
+	l->timezone = store_col_text(s, 11);
+	l->organizer = store_col_text(s, 12);
 }
 
 int
@@ -93,7 +98,7 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 /* The columns without the member counts, for lookups on every web request. */
 #define LIST_BRIEF                                                                        \
 	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
-	" l.created_at, 0, 0, l.public FROM lists l"
+	" l.created_at, 0, 0, l.public, l.timezone, l.organizer FROM lists l"
 
 int
 store_list_brief(struct store *st, int64_t id, const char *slug, struct list_info *out,
@@ -112,8 +117,12 @@ store_list_brief(struct store *st, int64_t id, const char *slug, struct list_inf
 		sqlite3_bind_int64(s, 1, id);
 	if ((rc = store_row(st, s, err, "reading list")) < 0)
 		return -1;
-	if (rc == 0)
-		return error_setk(err, ERR_NOTFOUND, "no such list");
+	if (rc == 0) {
+		if (slug)
+			return error_setk(err, ERR_NOTFOUND, "no list '%s' (see: outreach list ls)",
+			                  slug);
+		return error_setk(err, ERR_NOTFOUND, "no list %lld", (long long)id);
+	}
 	list_from_row(s, out);
 	sqlite3_reset(s);
 	return 0;
@@ -160,6 +169,35 @@ store_list_each(struct store *st, int (*fn)(const struct list_info *, void *), v
 		}
 	}
 	return rc;
+}
+
+int
+store_list_set(struct store *st, const char *slug, const struct list_info *l, struct error *err)
+{
+	/* ?N IS NULL keeps a field; '' clears one that may be empty. */
+	static const char sql[] =
+		"UPDATE lists SET name = coalesce(?2, name), from_addr = coalesce(?3, from_addr),"
+		" reply_to = CASE WHEN ?4 IS NULL THEN reply_to ELSE nullif(?4, '') END,"
+		" description = CASE WHEN ?5 IS NULL THEN description ELSE nullif(?5, '') END,"
+		" timezone = CASE WHEN ?6 IS NULL THEN timezone ELSE nullif(?6, '') END,"
+		" organizer = CASE WHEN ?7 IS NULL THEN organizer ELSE nullif(?7, '') END"
+		" WHERE slug = ?1";
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, slug);
+	store_bind_text(s, 2, l->name);
+	store_bind_text(s, 3, l->from);
+	store_bind_text(s, 4, l->reply_to);
+	store_bind_text(s, 5, l->description);
+	store_bind_text(s, 6, l->timezone);
+	store_bind_text(s, 7, l->organizer);
+	if (store_step_done(st, s, err, "changing list") < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return error_setk(err, ERR_NOTFOUND, "no list '%s' (see: outreach list ls)", slug);
+	return 0;
 }
 
 int

@@ -640,14 +640,14 @@ store_seen(struct store *st, const char *email, long long line, long long *first
 }
 
 int
-store_recipients_each(struct store *st, int64_t list_id, const char *topic,
+store_recipients_each(struct store *st, int64_t list_id, const char *topic, const char *digest,
                       int (*fn)(const struct recipient_row *, void *), void *arg,
                       struct error *err)
 {
 	static const char sql[] =
 		"SELECT s.id, s.email, s.name FROM memberships m"
 		" JOIN subscribers s ON s.id = m.subscriber_id"
-		" WHERE m.list_id = ?1 AND " WANTED_MEMBER("?2", "?3") " ORDER BY s.id";
+		" WHERE m.list_id = ?1 AND " WANTED_MEMBER("?2", "?3", "?4") " ORDER BY s.id";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -656,6 +656,7 @@ store_recipients_each(struct store *st, int64_t list_id, const char *topic,
 	sqlite3_bind_int64(s, 1, list_id);
 	store_bind_text(s, 2, topic);
 	sqlite3_bind_int64(s, 3, now_unix());
+	store_bind_text(s, 4, digest);
 	while ((rc = store_row(st, s, err, "selecting recipients")) > 0) {
 		struct recipient_row r = {sqlite3_column_int64(s, 0),
 		                          (const char *)sqlite3_column_text(s, 1),

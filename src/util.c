@@ -254,11 +254,40 @@ has_header_breaker(const char *s)
 	return 0;
 }
 
+#ifdef OUTREACH_TEST_CLOCK
+#include <pthread.h>
+/*
+ * Test builds only (the sanitizer build the tests run): OUTREACH_NOW=UNIX
+ * sets the clock, so a test can stand on either side of a daylight-saving
+ * change or a digest period.  The release binary has no such door.
+ */
+static int64_t clock_offset;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+/* The clock starts at OUTREACH_NOW and runs from there. */
+static void
+clock_init(void)
+{
+	const char *v = getenv("OUTREACH_NOW"), *why;
+	long long t;
+
+	if (v && *v && parse_int(v, 1, INT64_MAX, &t, &why) == 0)
+		clock_offset = (int64_t)t - (int64_t)time(NULL);
+}
+
+int64_t
+now_unix(void)
+{
+	pthread_once(&clock_once, clock_init);
+	return (int64_t)time(NULL) + clock_offset;
+}
+#else
 int64_t
 now_unix(void)
 {
 	return (int64_t)time(NULL);
 }
+#endif
 
 int64_t
 now_mono_ms(void)
@@ -309,4 +338,47 @@ str_trim(char *s)
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		*--end = '\0';
 	return s;
+}
+
+int
+slug_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
 }

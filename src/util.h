@@ -82,4 +82,11 @@ int str_eq(const char *a, const char *b);
 /* str_trim - strip leading and trailing ASCII white space in place; returns s. */
 char *str_trim(char *s);
 
+/* slug_valid - 1 to 64 lower-case letters, digits and '-', not starting with '-'. */
+int slug_valid(const char *s);
+
+/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date; civil_from_days back. */
+int64_t days_from_civil(int64_t y, int m, int d);
+void civil_from_days(int64_t z, int *y, int *m, int *d);
+
 #endif
