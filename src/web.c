@@ -1,7 +1,8 @@
 /*
  * web - the HTTP server: libmicrohttpd with its own thread pool, the request
- * bounds, the security headers, routing to the pages, and the process
- * around it (`outreach web` and the daemon's worker).  See web.h.
+ * bounds, the security headers (and the ETag and 304 of the public feeds),
+ * routing to the pages, and the process around it (`outreach web` and the
+ * daemon's worker).  See web.h.
  *
  * A request's first call sets up its state; a POST body is gathered (at
  * most WEB_BODY_MAX bytes: a larger one is answered 413 as soon as it is
@@ -29,6 +30,7 @@
 
 #include <microhttpd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "url.h"
 #include "web_impl.h"
@@ -36,10 +38,13 @@
 
 enum { DRAIN_MS = 8000, WEB_THREADS = 2, WEB_REQUEST_MEMORY = 32 << 10, REQUEST_SECONDS = 30 };
 
-/* What every answer carries: tokens are in URLs, and nothing here may be framed or cached. */
+/*
+ * What every answer carries: tokens are in URLs, and nothing here may be
+ * framed or cached (Cache-Control: no-store, sent apart, is relaxed only for
+ * the public feeds, which hold no token).
+ */
 static const char *const security_headers[][2] = {
 	{"Referrer-Policy", "no-referrer"},
-	{"Cache-Control", "no-store"},
 	{"X-Content-Type-Options", "nosniff"},
 	{"X-Frame-Options", "DENY"},
 	{"Content-Security-Policy",
@@ -154,14 +159,46 @@ client_ip(struct server *sv, struct MHD_Connection *c, char *out, size_t n)
 	}
 }
 
+/*
+ * etag_matches - whether If-None-Match names tag (a quoted strong tag; a
+ * weak W/ form of it matches too, as RFC 9110 has If-None-Match compare).
+ */
+static int
+etag_matches(const char *inm, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if (inm == NULL)
+		return 0;
+	inm += strspn(inm, " \t");
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	for (const char *p = inm; (p = strstr(p, tag)) != NULL; p += n)
+		if (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == '\t')
+			return 1;
+	return 0;
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *c, struct web_response *rs)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ok;
-	size_t len = rs->body.len;
-	char *body = buf_steal(&rs->body);
+	size_t len;
+	char *body, tag[HASH_HEX_LEN + 3] = "";
 
+	if (rs->etag && rs->status == 200) {
+		char hex[HASH_HEX_LEN + 1];
+
+		hash_sha256_hex(rs->body.data ? rs->body.data : "", rs->body.len, hex);
+		snprintf(tag, sizeof(tag), "\"%.32s\"", hex);
+		/* libmicrohttpd sends a 304 without the body, but with its length (RFC 9110). */
+		if (etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
+		                 tag))
+			rs->status = 304;
+	}
+	len = rs->body.len;
+	body = buf_steal(&rs->body);
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(body);
@@ -169,6 +206,9 @@ send_response(struct MHD_Connection *c, struct web_response *rs)
 	}
 	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
 		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
+	MHD_add_response_header(r, "Cache-Control", rs->cache ? rs->cache : "no-store");
+	if (*tag)
+		MHD_add_response_header(r, "ETag", tag);
 	MHD_add_response_header(r, "Content-Type",
 	                        rs->content_type ? rs->content_type : "text/html; charset=utf-8");
 	if (rs->disposition)
@@ -254,6 +294,12 @@ dispatch(struct server *sv, struct MHD_Connection *c, const char *url, int metho
 		web_page_error(&sv->w, rs, 404, "Not found", "There is no page at this address.");
 		goto out;
 	}
+	/* The feeds only read: a POST is as wrong there as any other method. */
+	if ((page == PAGE_EVENTS_ICS || page == PAGE_OPPORTUNITIES ||
+	     page == PAGE_OPPORTUNITIES_ATOM) && method != WEB_GET && method != WEB_HEAD) {
+		web_method_not_allowed(&sv->w, rs, "GET, HEAD");
+		goto out;
+	}
 	if (method == WEB_OTHER) {
 		web_method_not_allowed(&sv->w, rs, "GET, HEAD, POST");
 		goto out;
@@ -286,10 +332,19 @@ dispatch(struct server *sv, struct MHD_Connection *c, const char *url, int metho
 	case PAGE_ERASE:
 		web_erase(&rq, rs);
 		break;
+	case PAGE_EVENTS_ICS:
+		web_events_ics(&rq, rs);
+		break;
+	case PAGE_OPPORTUNITIES:
+		web_opportunities(&rq, rs);
+		break;
+	case PAGE_OPPORTUNITIES_ATOM:
+		web_opportunities_atom(&rq, rs);
+		break;
 	}
 out:
-	log_debug("web", "%s %s %s -> %d", rq.ip, method == WEB_POST ? "POST" : "GET", url,
-	          rs->status);
+	log_debug("web", "%s %s %s -> %d", rq.ip,
+	          method == WEB_POST ? "POST" : method == WEB_HEAD ? "HEAD" : "GET", url, rs->status);
 	web_form_free(&rq.form);
 	free(rq.action);
 	error_clear(&err);

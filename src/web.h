@@ -1,14 +1,17 @@
 /*
  * web - the subscriber's side of outreach over HTTP: the links in every
  * message (one-click unsubscribe, the preference centre, confirmation of a
- * subscription, data export and erasure) and each public list's sign-up
- * form, served with libmicrohttpd (which lives only in web*.c) from the
- * templates in templates/web/.
+ * subscription, data export and erasure), each public list's sign-up
+ * form, and its feeds (/l/SLUG/events.ics, a calendar to subscribe to;
+ * /l/SLUG/opportunities, a page, and .atom, its feed), served with
+ * libmicrohttpd (which lives only in web*.c) from the templates in
+ * templates/web/.
  *
  * Meant to sit behind a TLS reverse proxy at [web] base_url.  Every page
  * is server-rendered, works without JavaScript, loads nothing from
  * elsewhere and sets no cookie; every response carries no-referrer,
- * no-store, nosniff and a Content-Security-Policy without script.  A GET
+ * nosniff, a Content-Security-Policy without script and no-store (but the
+ * feeds, which hold no token: five minutes' caching and an ETag).  A GET
  * never changes anything; every change is a POST, audited as the
  * subscriber's own (one-click POSTs as such).  Requests are bounded (body
  * 64 KB, headers, connections, time per connection, form fields); bad

@@ -272,19 +272,45 @@ static const struct {
 	{"/x/", PAGE_EXPORT}, {"/e/", PAGE_ERASE}, {"/s/", PAGE_SIGNUP},
 };
 
+/* What may follow /l/SLUG/: a list's public feeds. */
+static const struct {
+	const char *name;
+	int page;
+} list_pages[] = {
+	{"events.ics", PAGE_EVENTS_ICS}, {"opportunities", PAGE_OPPORTUNITIES},
+	{"opportunities.atom", PAGE_OPPORTUNITIES_ATOM},
+};
+
+static const char path_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
+
 int
 web_route(const char *path, char arg[WEB_PATH_PART + 1])
 {
+	const char *p;
+	size_t n;
+
 	arg[0] = '\0';
 	if (strcmp(path, "/healthz") == 0)
 		return PAGE_HEALTH;
+	if (strncmp(path, "/l/", 3) == 0) {
+		p = path + 3;
+		n = strspn(p, path_chars);
+		if (n == 0 || n > WEB_PATH_PART || p[n] != '/')
+			return PAGE_NONE;
+		for (size_t i = 0; i < sizeof(list_pages) / sizeof(list_pages[0]); i++)
+			if (strcmp(p + n + 1, list_pages[i].name) == 0) {
+				memcpy(arg, p, n);
+				arg[n] = '\0';
+				return list_pages[i].page;
+			}
+		return PAGE_NONE;
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		const char *p = path + 3;
-		size_t n;
-
 		if (strncmp(path, routes[i].prefix, 3) != 0)
 			continue;
-		n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		p = path + 3;
+		n = strspn(p, path_chars);
 		if (n == 0 || n > WEB_PATH_PART || p[n] != '\0')
 			return PAGE_NONE;
 		memcpy(arg, p, n);

@@ -56,12 +56,15 @@ enum web_page {
 	PAGE_EXPORT,               /* /x/TOKEN */
 	PAGE_ERASE,                /* /e/TOKEN */
 	PAGE_SIGNUP,               /* /s/SLUG */
+	PAGE_EVENTS_ICS,           /* /l/SLUG/events.ics */
+	PAGE_OPPORTUNITIES,        /* /l/SLUG/opportunities */
+	PAGE_OPPORTUNITIES_ATOM,   /* /l/SLUG/opportunities.atom */
 };
 
 /*
  * web_route - which page path names, with its token or slug copied into
  * arg (letters, digits and '-' only, at most WEB_PATH_PART bytes; else
- * PAGE_NONE).
+ * PAGE_NONE).  A list's feeds are /l/SLUG/ and one of the names above.
  */
 int web_route(const char *path, char arg[WEB_PATH_PART + 1]);
 

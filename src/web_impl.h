@@ -1,7 +1,8 @@
 /*
  * web_impl - private to the web module: what the server (web.c) hands each
- * page handler (web_links.c, web_signup.c, web_data.c), and how a handler
- * answers: a status and a page rendered from templates/web/ (web_page.c).
+ * page handler (web_links.c, web_signup.c, web_data.c, web_feeds.c), and how
+ * a handler answers: a status and a page rendered from templates/web/
+ * (web_page.c), or a feed's own bytes.
  *
  * Handlers run on the server's threads, each with its own database
  * connection; a write is made under the server's write lock, so threads do
@@ -28,12 +29,14 @@ enum web_var {
 	WV_LINK, WV_ACCENT, WV_CONTENT, WV_MESSAGE, WV_ERROR, WV_STATUS, WV_EMAIL,
 	WV_EMAIL_MASKED, WV_NAME, WV_ACTION, WV_PREFS_URL, WV_CSRF, WV_LISTS, WV_TOPICS,
 	WV_DIGEST_IMMEDIATE, WV_DIGEST_WEEKLY, WV_DIGEST_MONTHLY, WV_PAUSE_UNTIL, WV_SUPPRESSED,
+	WV_ITEMS, WV_FEED_URL, WV_CALENDAR_URL, WV_SIGNUP_URL, WV_TIMEZONE,
 	WEB_NVARS
 };
 
 enum web_template {
 	TPL_LAYOUT, TPL_MESSAGE, TPL_ERROR, TPL_UNSUBSCRIBE, TPL_UNSUBSCRIBED, TPL_PREFERENCES,
-	TPL_CONFIRM, TPL_EXPIRED, TPL_SIGNUP, TPL_DATA_EXPORT, TPL_DATA_ERASE, WEB_NTEMPLATES
+	TPL_CONFIRM, TPL_EXPIRED, TPL_SIGNUP, TPL_DATA_EXPORT, TPL_DATA_ERASE, TPL_OPPORTUNITIES,
+	WEB_NTEMPLATES
 };
 
 struct web_templates;
@@ -69,6 +72,8 @@ struct web_response {
 	const char *content_type;  /* NULL: text/html; charset=utf-8 */
 	char *disposition;         /* Content-Disposition, or NULL (owned) */
 	const char *allow;         /* for 405: the methods the page takes */
+	const char *cache;         /* Cache-Control of a public page; NULL: no-store */
+	int etag;                  /* send an ETag of the body; a matching If-None-Match is 304 */
 };
 
 /* web_render - template t as a whole page (inside the layout) with values, as status. */
@@ -108,6 +113,10 @@ void web_confirm(struct web_request *rq, struct web_response *rs);
 void web_signup(struct web_request *rq, struct web_response *rs);
 void web_export(struct web_request *rq, struct web_response *rs);
 void web_erase(struct web_request *rq, struct web_response *rs);
+/* A public list's feeds (web_feeds.c): GET and HEAD only; an unknown or private list is 404. */
+void web_events_ics(struct web_request *rq, struct web_response *rs);
+void web_opportunities(struct web_request *rq, struct web_response *rs);
+void web_opportunities_atom(struct web_request *rq, struct web_response *rs);
 
 /* Templates and the sign-up rate table (web_page.c, web_signup.c). */
 int web_templates_load(const char *dir, struct web_templates **out, struct error *err);

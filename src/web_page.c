@@ -20,12 +20,13 @@ static const char *const var_names[WEB_NVARS] = {
 	"title", "site_name", "list_name", "list_description", "color", "on_color", "link",
 	"accent", "content", "message", "error", "status", "email", "email_masked", "name",
 	"action", "prefs_url", "csrf", "lists", "topics", "digest_immediate", "digest_weekly",
-	"digest_monthly", "pause_until", "suppressed",
+	"digest_monthly", "pause_until", "suppressed", "items", "feed_url", "calendar_url",
+	"signup_url", "timezone",
 };
 
 static const char *const template_files[WEB_NTEMPLATES] = {
 	"layout", "message", "error", "unsubscribe", "unsubscribed", "preferences", "confirm",
-	"expired", "signup", "data-export", "data-erase",
+	"expired", "signup", "data-export", "data-erase", "opportunities",
 };
 
 struct web_templates {

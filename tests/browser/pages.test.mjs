@@ -16,6 +16,8 @@ const { chromium } = require('playwright-core');
 const axePath = require.resolve('axe-core');
 
 const [base, unsubUrl, prefsUrl, signupUrl, shots] = process.argv.slice(2);
+// The same public list's opportunities page (/s/SLUG's list at /l/SLUG/opportunities).
+const oppsUrl = signupUrl.replace('/s/', '/l/') + '/opportunities';
 mkdirSync(shots, { recursive: true });
 
 let n = 0, failed = 0;
@@ -123,6 +125,15 @@ try {
 	await check(page, 'confirmed');
 	await step('confirmed');
 
+	// The list's public opportunities page, with its feed named in the head.
+	r = await page.goto(oppsUrl);
+	ok(r.status() === 200, 'the opportunities page opens');
+	ok(await page.getByRole('heading', { name: 'Open opportunities' }).isVisible(), 'it has its heading');
+	ok(await page.locator('head link[rel="alternate"][type="application/atom+xml"]').count() === 1,
+	   'it names its Atom feed in the head');
+	ok(await page.getByRole('link', { name: /feed reader/ }).isVisible(), 'and links to the feed');
+	await check(page, 'opportunities');
+
 	// A broken link gets a clear page, not a crash.
 	r = await page.goto(unsubUrl.slice(0, -3) + 'aaa');
 	ok(r.status() === 403, 'an altered link is refused (403)');
@@ -130,7 +141,7 @@ try {
 
 	ok(external.length === 0, 'no page loaded anything from elsewhere' + (external.length ? ': ' + external.join(' ') : ''));
 	let scripts = 0;
-	for (const u of [unsubUrl, prefsUrl, signupUrl])
+	for (const u of [unsubUrl, prefsUrl, signupUrl, oppsUrl])
 		scripts += ((await (await page.request.get(u)).text()).match(/<script/gi) || []).length;
 	ok(scripts === 0, 'the pages carry no script of their own');
 	await context.close();

@@ -29,6 +29,10 @@ run init
 run list add metro-north --name "Metro North STEM Network" --from "Metro North <news@metronorth.example>" --description "Schools, colleges and employers north of the city"
 run list add metrowest --name "MetroWest STEM Education Network" --from "MetroWest <news@metrowest.example>"
 run subscriber add ada@school.example --list metro-north --name "Ada Lovelace" --confirmed
+# The opportunities page is checked with entries on it, one closing soon.
+printf 'A paid placement with engineers, grades 11 and 12.\n\n## What you do\n\n- build robots\n- test them\n' > opp.md
+run opportunity add lab-intern --list metro-north --kind internship --title "Summer lab internship" --org "Acme Robotics" --deadline "$(date -d '+3 days' +%F)" --url https://acme.example/jobs/1 --location "Lowell, MA" --description-file opp.md
+run opportunity add camp --list metro-north --kind summer-job --title "STEM camp counselor" --org "City of Salem"
 printf -- '---\nlist: metro-north\nsubject: Forum news\n---\nHello\n' > news.md
 run send news.md
 run run --once
