@@ -34,3 +34,4 @@ printf '\nDemo data is in var/demo/ (database var/demo/outreach.db).\n'
 if [ -f etc/demo/run-demo-mail.sh ]; then
 	. etc/demo/run-demo-mail.sh
 fi
+. etc/demo/run-demo-events.sh
