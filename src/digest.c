@@ -111,7 +111,8 @@ static int
 add_newsletter(const struct newsletter_row *r, void *arg)
 {
 	struct gather *g = arg;
-	struct digest_item it = {"newsletters", g->position++, r->started_at, r->id, NULL, NULL};
+	struct digest_item it = {"newsletters", g->position++, r->started_at, r->id, r->topic,
+	                         NULL, NULL};
 	struct doc doc = {0};
 	struct error e = ERROR_INIT;
 	struct buf md;
@@ -141,7 +142,8 @@ static int
 add_event(const struct event_info *e, void *arg)
 {
 	struct gather *g = arg;
-	struct digest_item it = {"events", g->position++, e->created_at, e->id, NULL, NULL};
+	struct digest_item it = {"events", g->position++, e->created_at, e->id, e->topic, NULL,
+	                         NULL};
 	struct buf md;
 	int rc;
 
@@ -169,7 +171,8 @@ static int
 add_opportunity(const struct opportunity_info *o, void *arg)
 {
 	struct gather *g = arg;
-	struct digest_item it = {"opportunities", g->position++, o->created_at, o->id, NULL, NULL};
+	struct digest_item it = {"opportunities", g->position++, o->created_at, o->id,
+	                         "opportunities", NULL, NULL};
 	struct buf md;
 	int rc;
 
@@ -256,17 +259,18 @@ add_item(const struct digest_item *it, void *arg)
 	return 0;
 }
 
-/* body_markdown - the digest body of campaign for since, and its events. */
+/* body_markdown - the digest body of campaign for since and topics, and its events. */
 static int
 body_markdown(struct store *st, const struct config *cfg, const struct list_info *list,
-              int64_t campaign, int64_t since, struct body *b, struct error *err)
+              int64_t campaign, int64_t since, const char *topics, struct body *b,
+              struct error *err)
 {
 	memset(b, 0, sizeof(*b));
 	b->section = -1;
 	buf_init(&b->md, 1 << 20);
 	buf_init(&b->full, 1 << 20);
 	b->full_left = DIGEST_FULL_TEXT_MAX;
-	if (store_digest_items_each(st, campaign, since, add_item, b, err) < 0)
+	if (store_digest_items_each(st, campaign, since, topics, add_item, b, err) < 0)
 		return -1;
 	if (b->counts[1] == 0 && b->counts[2] == 0 && b->counts[0] == 0)
 		buf_adds(&b->md, "Nothing new this time.\n\n");
@@ -440,7 +444,7 @@ digest_run(struct store *st, const struct config *cfg, const char *list_slug,
 	if (store_opportunity_each(st, list.id, now, DIGEST_CANDIDATES, add_opportunity, &g,
 	                           err) < 0)
 		goto rollback;
-	if (body_markdown(st, cfg, &list, id, 0, &b, err) < 0)
+	if (body_markdown(st, cfg, &list, id, 0, NULL, &b, err) < 0)
 		goto rollback;
 	items = b.counts[0] + b.counts[1] + b.counts[2];
 	if (items == 0 && !send_empty) {
@@ -490,7 +494,7 @@ out:
 
 int
 digest_document(struct store *st, const struct config *cfg, int64_t campaign, int64_t since,
-                char **text, char **ics, struct error *err)
+                const char *topics, char **text, char **ics, struct error *err)
 {
 	struct campaign_info c;
 	struct list_info list = {0};
@@ -509,7 +513,7 @@ digest_document(struct store *st, const struct config *cfg, int64_t campaign, in
 		goto out;
 	}
 	if (store_list_get(st, c.list_slug, &list, err) < 0 ||
-	    body_markdown(st, cfg, &list, campaign, since, &b, err) < 0 ||
+	    body_markdown(st, cfg, &list, campaign, since, topics, &b, err) < 0 ||
 	    events_calendar(st, cfg, &list, &b, ics, err) < 0)
 		goto out;
 	*text = xasprintf("%.*s%s", (int)(end + 5 - c.document), c.document, buf_cstr(&b.md));

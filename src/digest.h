@@ -11,7 +11,8 @@
  * retries or two machines on one database make one.  Each subscriber's
  * digest lists only items new since the last digest queued to it (its
  * watermark), so an item reaches a subscriber in one digest at most, even
- * one who changes from monthly to weekly mid-month.
+ * one who changes from monthly to weekly mid-month; and only items on the
+ * topics it chose.  A digest with nothing for a subscriber is not sent to it.
  */
 #ifndef OUTREACH_DIGEST_H
 #define OUTREACH_DIGEST_H
@@ -44,10 +45,11 @@ int digest_period_key(const char *period, int64_t now, const char *tz, char **ke
 
 /*
  * digest_document - the digest campaign's document as a subscriber whose
- * watermark is since sees it (only items new after since), and the
- * VCALENDAR of its events (NULL when it lists none).
+ * watermark is since and who chose topics ("a;b"; NULL: every topic) sees
+ * it (only items new after since, on those topics), and the VCALENDAR of
+ * its events (NULL when it lists none).
  */
 int digest_document(struct store *st, const struct config *cfg, int64_t campaign, int64_t since,
-                    char **text, char **ics, struct error *err);
+                    const char *topics, char **text, char **ics, struct error *err);
 
 #endif

@@ -23,6 +23,7 @@ enum { COMPOSERS_MAX = 16 };
 struct composer {
 	int64_t campaign_id;
 	int64_t since;             /* a digest's variant (what is new since), else -1 */
+	char *topics;              /* ... and the topics it is for ("a;b"), or NULL */
 	struct compose_campaign *c; /* NULL: the campaign cannot be composed */
 	char *error;
 	int64_t used;
@@ -46,6 +47,8 @@ entry_clear(struct composed *e)
 {
 	free(e->job.email);
 	free(e->job.name);
+	free(e->job.topics);
+	e->job.topics = NULL;
 	free(e->message_id);
 	free(e->error);
 	e->job.email = e->job.name = e->message_id = e->error = NULL;
@@ -55,8 +58,14 @@ entry_clear(struct composed *e)
  * composer_for - the composer of a campaign (of a digest, the variant of
  * its subscribers with this watermark), prepared on first use and cached.
  */
+static int
+same_topics(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
 static struct composer *
-composer_for(struct pipeline *p, int64_t campaign_id, int64_t since)
+composer_for(struct pipeline *p, int64_t campaign_id, int64_t since, const char *topics)
 {
 	struct composer *slot = &p->composers[0];
 	struct campaign_info c;
@@ -66,7 +75,8 @@ composer_for(struct pipeline *p, int64_t campaign_id, int64_t since)
 	char *path, *text = NULL, *ics = NULL;
 
 	for (int i = 0; i < COMPOSERS_MAX; i++) {
-		if (p->composers[i].campaign_id == campaign_id && p->composers[i].since == since) {
+		if (p->composers[i].campaign_id == campaign_id && p->composers[i].since == since &&
+		    same_topics(p->composers[i].topics, topics)) {
 			p->composers[i].used = now_mono_ms();
 			return &p->composers[i];
 		}
@@ -75,9 +85,11 @@ composer_for(struct pipeline *p, int64_t campaign_id, int64_t since)
 	}
 	compose_free(slot->c);
 	free(slot->error);
+	free(slot->topics);
 	memset(slot, 0, sizeof(*slot));
 	slot->campaign_id = campaign_id;
 	slot->since = since;
+	slot->topics = topics ? xstrdup(topics) : NULL;
 	slot->used = now_mono_ms();
 	if (store_campaign_get(p->st, campaign_id, &c, &e) < 0) {
 		slot->error = xstrdup(error_msg(&e));
@@ -86,8 +98,8 @@ composer_for(struct pipeline *p, int64_t campaign_id, int64_t since)
 	}
 	path = xasprintf("campaign %lld", (long long)campaign_id);
 	if (strcmp(c.kind, "digest") == 0) {
-		if (digest_document(p->st, p->cfg, campaign_id, since > 0 ? since : 0, &text, &ics,
-		                    &e) < 0)
+		if (digest_document(p->st, p->cfg, campaign_id, since > 0 ? since : 0, topics, &text,
+		                    &ics, &e) < 0)
 			text = NULL;
 	} else
 		text = xstrdup(c.document);
@@ -112,7 +124,7 @@ compose_entry(struct pipeline *p, struct composed *e)
 {
 	struct delivery_job *j = &e->job;
 	struct compose_recipient r = {j->subscriber_id, j->id, j->email, j->name};
-	struct composer *cp = composer_for(p, j->campaign_id, j->since);
+	struct composer *cp = composer_for(p, j->campaign_id, j->since, j->topics);
 	struct error err = ERROR_INIT;
 
 	if (cp->c == NULL) {
@@ -206,6 +218,7 @@ pipeline_close(struct pipeline *p)
 	for (int i = 0; i < COMPOSERS_MAX; i++) {
 		compose_free(p->composers[i].c);
 		free(p->composers[i].error);
+		free(p->composers[i].topics);
 	}
 	store_close(p->st);
 	pthread_cond_destroy(&p->work);
@@ -247,7 +260,7 @@ pipeline_push(struct pipeline *p, struct delivery_job *job)
 	e = &p->ring[(p->head + p->count) % PIPELINE_MAX];
 	entry_clear(e);
 	e->job = *job;
-	job->email = job->name = NULL;
+	job->email = job->name = job->topics = NULL;
 	p->count++;
 	/*
 	 * Wake an idle composer when the queue runs low, not for every job: it

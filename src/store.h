@@ -167,20 +167,25 @@ struct digest_item {
 	int position;
 	int64_t listed_at;         /* when it was new: it counts for a subscriber once */
 	int64_t ref_id;            /* the campaign, event or opportunity */
+	const char *topic;         /* who it is for (a topic slug), NULL: everyone */
 	const char *markdown;      /* its summary */
 	const char *full_text;     /* a newsletter's whole text, or NULL */
 };
 int store_digest_item_add(struct store *st, int64_t campaign, const struct digest_item *it,
                           struct error *err);
-/* store_digest_items_each - a digest's items new after since, by section and position. */
+/*
+ * store_digest_items_each - a digest's items new after since for someone
+ * who chose topics ("a;b"; NULL or "": every topic), by section and position.
+ */
 int store_digest_items_each(struct store *st, int64_t campaign, int64_t since,
+                            const char *topics,
                             int (*fn)(const struct digest_item *, void *), void *arg,
                             struct error *err);
 
 /* A newsletter as a digest lists it. */
 struct newsletter_row {
 	int64_t id, started_at;
-	const char *subject, *document;
+	const char *subject, *document, *topic;
 };
 /* store_newsletters_between - the list's newsletters that went out after from, up to to. */
 int store_newsletters_between(struct store *st, int64_t list_id, int64_t from, int64_t to,
@@ -437,6 +442,7 @@ struct delivery_job {
 	int attempts;              /* this attempt's number (earlier attempts + 1) */
 	int64_t first_attempt;
 	int64_t since;             /* a digest's: what is new to its subscriber; else -1 */
+	char *topics;              /* a digest's: the topics its subscriber chose ("a;b") */
 };
 void delivery_jobs_free(struct delivery_job *jobs, int n);
 enum { CLAIM_SKIP_MAX = 16 };

@@ -382,7 +382,10 @@ store_campaign_expand(struct store *st, int64_t id, int64_t now, int64_t *n, str
 		" AND (c.kind <> 'digest'"
 		"  OR NOT EXISTS (SELECT 1 FROM digest_items i WHERE i.campaign_id = c.id)"
 		"  OR EXISTS (SELECT 1 FROM digest_items i WHERE i.campaign_id = c.id"
-		"   AND i.listed_at > coalesce(s.digest_through, 0)))"
+		"   AND i.listed_at > coalesce(s.digest_through, 0) AND (i.topic IS NULL"
+		"    OR NOT EXISTS (SELECT 1 FROM subscriber_topics x WHERE x.subscriber_id = s.id)"
+		"    OR EXISTS (SELECT 1 FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id"
+		"     WHERE x.subscriber_id = s.id AND t.slug = i.topic))))"
 		" ORDER BY s.id";
 	/* An update or cancellation goes to whoever got the event's earlier mail. */
 	static const char to_event[] =

@@ -21,6 +21,7 @@ delivery_jobs_free(struct delivery_job *jobs, int n)
 	for (int i = 0; i < n; i++) {
 		free(jobs[i].email);
 		free(jobs[i].name);
+		free(jobs[i].topics);
 	}
 	free(jobs);
 }
@@ -32,7 +33,10 @@ store_deliveries_claim(struct store *st, int64_t now, int max, const int64_t *sk
 	/* no ORDER BY: sorting every due row for each claim costs too much */
 	static const char sel[] =
 		"SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.name, d.attempts,"
-		" coalesce(d.first_attempt, ?1), " STILL_WANTED ", coalesce(d.since, -1)"
+		" coalesce(d.first_attempt, ?1), " STILL_WANTED ", coalesce(d.since, -1),"
+		" CASE WHEN d.since IS NOT NULL THEN (SELECT group_concat(slug, ';') FROM"
+		"  (SELECT t.slug FROM subscriber_topics x JOIN topics t ON t.id = x.topic_id"
+		"   WHERE x.subscriber_id = d.subscriber_id ORDER BY t.slug)) END"
 		" FROM deliveries d"
 		" JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'sending'"
 		" WHERE d.status IN ('queued', 'deferred') AND d.next_attempt <= ?1"
@@ -83,6 +87,7 @@ store_deliveries_claim(struct store *st, int64_t now, int max, const int64_t *sk
 		j[*n].attempts = sqlite3_column_int(s, 5) + 1;
 		j[*n].first_attempt = sqlite3_column_int64(s, 6);
 		j[*n].since = sqlite3_column_int64(s, 8);
+		j[*n].topics = store_col_text(s, 9);
 		(*n)++;
 	}
 	if (rc < 0)

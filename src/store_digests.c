@@ -93,7 +93,7 @@ store_digest_item_add(struct store *st, int64_t campaign, const struct digest_it
 {
 	static const char sql[] =
 		"INSERT INTO digest_items (campaign_id, section, position, listed_at, ref_id, markdown,"
-		" full_text) VALUES (?, ?, ?, ?, ?, ?, ?)";
+		" full_text, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 
 	if (s == NULL)
@@ -105,18 +105,23 @@ store_digest_item_add(struct store *st, int64_t campaign, const struct digest_it
 	sqlite3_bind_int64(s, 5, it->ref_id);
 	store_bind_text(s, 6, it->markdown);
 	store_bind_text(s, 7, it->full_text);
+	store_bind_text(s, 8, it->topic);
 	return store_step_done(st, s, err, "recording a digest item");
 }
 
 int
-store_digest_items_each(struct store *st, int64_t campaign, int64_t since,
+store_digest_items_each(struct store *st, int64_t campaign, int64_t since, const char *topics,
                         int (*fn)(const struct digest_item *, void *), void *arg,
                         struct error *err)
 {
+	/* ";a;b;" holds ";t;" when t is among the chosen topics. */
 	static const char sql[] =
-		"SELECT section, position, listed_at, ref_id, markdown, full_text FROM digest_items"
-		" WHERE campaign_id = ?1 AND listed_at > ?2 ORDER BY CASE section"
-		" WHEN 'newsletters' THEN 0 WHEN 'events' THEN 1 ELSE 2 END, position";
+		"SELECT section, position, listed_at, ref_id, topic, markdown, full_text"
+		" FROM digest_items WHERE campaign_id = ?1 AND listed_at > ?2"
+		" AND (topic IS NULL OR coalesce(?3, '') = ''"
+		"  OR instr(';' || ?3 || ';', ';' || topic || ';') > 0)"
+		" ORDER BY CASE section WHEN 'newsletters' THEN 0 WHEN 'events' THEN 1 ELSE 2 END,"
+		" position";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -124,11 +129,13 @@ store_digest_items_each(struct store *st, int64_t campaign, int64_t since,
 		return -1;
 	sqlite3_bind_int64(s, 1, campaign);
 	sqlite3_bind_int64(s, 2, since);
+	store_bind_text(s, 3, topics);
 	while ((rc = store_row(st, s, err, "reading a digest's items")) > 0) {
 		struct digest_item it = {
 			(const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
 			sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
 			(const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+			(const char *)sqlite3_column_text(s, 6),
 		};
 
 		if ((rc = fn(&it, arg)) != 0) {
@@ -145,7 +152,7 @@ store_newsletters_between(struct store *st, int64_t list_id, int64_t from, int64
                           struct error *err)
 {
 	static const char sql[] =
-		"SELECT id, started_at, subject, document FROM campaigns WHERE list_id = ?1"
+		"SELECT id, started_at, subject, document, topic FROM campaigns WHERE list_id = ?1"
 		" AND kind = 'newsletter' AND status IN ('sending', 'sent') AND started_at > ?2"
 		" AND started_at <= ?3 ORDER BY started_at, id";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
@@ -160,6 +167,7 @@ store_newsletters_between(struct store *st, int64_t list_id, int64_t from, int64
 		struct newsletter_row r = {
 			sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
 			(const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+			(const char *)sqlite3_column_text(s, 4),
 		};
 
 		if ((rc = fn(&r, arg)) != 0) {

@@ -416,6 +416,7 @@ const char *const store_migrations[] = {
 	"  position INTEGER NOT NULL,"
 	"  listed_at INTEGER NOT NULL,"
 	"  ref_id INTEGER,"
+	"  topic TEXT,"
 	"  markdown TEXT NOT NULL,"
 	"  full_text TEXT,"
 	"  PRIMARY KEY (campaign_id, section, position));",

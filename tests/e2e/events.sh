@@ -35,6 +35,7 @@ like "$err" "unknown time zone 'Mars/Olympus'" "naming it"
 for a in teacher parent; do run subscriber add $a@school.example --list metro-north --confirmed; done
 run subscriber add weekly@school.example --list metro-north --confirmed --digest weekly
 run subscriber add monthly@school.example --list metro-north --confirmed --digest monthly
+run subscriber add forums@school.example --list metro-north --confirmed --digest weekly --topics forums
 run subscriber add news-only@school.example --list metro-north --confirmed --topics newsletter
 
 # Events and opportunities in; every bad one refused with its reason, nothing stored.
@@ -174,7 +175,11 @@ run run --once
 for _ in $(seq 30); do [ -n "$(got weekly@school.example 'weekly digest')" ] && break; sleep 0.1; done
 d=$(got weekly@school.example 'weekly digest')
 ok "$([ -n "$d" ]; echo $?)" "the weekly subscriber gets the digest"
-is "$(grep -l 'weekly digest' sink/* | xargs grep -h '^X-Rcpt-Args:' | sort -u | tr -d '\r')" "X-Rcpt-Args: <weekly@school.example>" "and only the weekly subscriber"
+is "$(grep -l 'weekly digest' sink/* | xargs grep -h '^X-Rcpt-Args:' | sort -u | tr -d '\r' | tr '\n' ' ')" "X-Rcpt-Args: <forums@school.example> X-Rcpt-Args: <weekly@school.example> " "and only the weekly subscribers"
+f=$(got forums@school.example 'weekly digest')
+ftext=$(sed -n '/^$/,$p' "$f" | python3 -c 'import sys,quopri; print(quopri.decodestring(sys.stdin.buffer.read()).decode("utf-8","replace"))')
+like "$ftext" 'Annual STEM Forum' "one who chose forums gets the forum"
+unlike "$ftext" 'Summer lab internship' "and not the internship, a topic not chosen"
 text=$(sed -n '/^$/,$p' "$d" | python3 -c 'import sys,quopri; print(quopri.decodestring(sys.stdin.buffer.read()).decode("utf-8","replace"))')
 like "$text" 'Annual STEM Forum' "it lists the forum"
 like "$text" 'Summer lab internship' "and the internship"
