@@ -10,12 +10,14 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := libcurl sqlite3 libcmark libcrypto libssl inih yaml-0.1 libical libidn2 \
+PKGS      := libcurl sqlite3 libcmark-gfm libcrypto libssl inih yaml-0.1 libical libidn2 \
              libmicrohttpd
 # pkg-config runs once, when a build first needs it (not for `make deps`, which
 # installs what it would look for); build/pkgs.ok stops the build with its error.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
-PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -letpan -lpthread -lm)$(PKG_LIBS)
+# Debian ships no libcmark-gfm-extensions.pc (libcmark-gfm.pc names it too): named here.
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lcmark-gfm-extensions -letpan \
+             -lpthread -lm)$(PKG_LIBS)
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-format-nonliteral
 CFLAGS    ?= -O2 -g

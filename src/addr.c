@@ -278,6 +278,9 @@ ldh_name(const char *s, size_t n, const char **why)
 {
 	size_t start = 0;
 
+	/* Empty also when IDNA maps a name of ignorable characters (U+034F) to nothing. */
+	if (n == 0)
+		return FAIL(why, "empty domain");
 	if (n > ADDR_DOMAIN_MAX)
 		return FAIL(why, "domain longer than 253 octets");
 	if (s[0] == '.')
@@ -451,10 +454,28 @@ addr_valid(const char *s, const char **why)
 	return addr_normalize(s, NULL, why);
 }
 
-int
-addr_accept(const char *s, char **out, const char **why)
+/* listed - whether name is one of the comma- or space-separated names of list, in any case. */
+static int
+listed(const char *list, const char *name)
 {
-	const char *dummy;
+	size_t n = strlen(name);
+
+	for (const char *p = list ? list : ""; *p;) {
+		size_t k;
+
+		p += strspn(p, ", \t");
+		k = strcspn(p, ", \t");
+		if (k == n && k > 0 && strncasecmp(p, name, n) == 0)
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+int
+addr_accept(const char *s, const char *allow_dotless, char **out, const char **why)
+{
+	const char *dummy, *domain;
 	char *a;
 
 	if (why == NULL)
@@ -469,6 +490,12 @@ addr_accept(const char *s, char **out, const char **why)
 		free(a);
 		return FAIL(why, "non-ASCII local part: delivering it needs SMTPUTF8, which outreach "
 		            "does not use");
+	}
+	domain = addr_domain(a);
+	if (domain[0] != '[' && strchr(domain, '.') == NULL && !listed(allow_dotless, domain)) {
+		free(a);
+		return FAIL(why, "domain without a dot: no mail reaches it (a local name may be "
+		            "listed in [sender] allow_dotless_domains)");
 	}
 	if (out)
 		*out = a;

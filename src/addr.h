@@ -33,10 +33,12 @@ int addr_normalize(const char *s, char **out, const char **why);
 /*
  * addr_accept - addr_normalize for an address outreach will mail: the
  * doors (add, import, sign-up) refuse, with a reason, what no relay it
- * talks to can deliver: a quoted local part, or a non-ASCII one (that
- * needs SMTPUTF8).
+ * talks to can deliver: a quoted local part, a non-ASCII one (that needs
+ * SMTPUTF8), or a domain with no dot ("mr.lee@woburn-hs", a typo) unless it
+ * is one of allow_dotless (names separated by commas or spaces, any case;
+ * [sender] allow_dotless_domains).
  */
-int addr_accept(const char *s, char **out, const char **why);
+int addr_accept(const char *s, const char *allow_dotless, char **out, const char **why);
 
 /* addr_valid - addr_normalize without the copy. */
 int addr_valid(const char *s, const char **why);

@@ -59,7 +59,7 @@ fail:
 
 int
 campaign_composer(const struct config *cfg, const struct doc *doc, const struct list_info *list,
-                  int64_t campaign_id, const char *kind, const char *calendar,
+                  int64_t campaign_id, const char *kind, const struct campaign_extra *x,
                   struct compose_campaign **out, struct error *err)
 {
 	unsigned char key[SECRET_LEN];
@@ -76,6 +76,8 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	cl.from = list->from;
 	cl.reply_to = list->reply_to;
 	cl.organizer = list->organizer;
+	cl.address = list->address;
+	cl.logo = list->logo;
 	cl.allow_html = list->allow_html;
 	p.kind = kind == NULL ? COMPOSE_LIST_MAIL :
 	         strcmp(kind, "confirm") == 0 ? COMPOSE_CONFIRM :
@@ -88,7 +90,11 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	p.key = key;
 	p.campaign_id = campaign_id;
 	p.date = doc->send_at_utc ? doc->send_at_utc : now_unix();
-	p.calendar = calendar;
+	p.calendar = x ? x->calendar : NULL;
+	p.files = x ? x->files : NULL;
+	p.warn = x ? x->warn : NULL;
+	p.warn_arg = x ? x->warn_arg : NULL;
+	p.test = x ? x->test : 0;
 	rc = compose_prepare(&p, out, err);
 	explicit_bzero(key, sizeof(key));
 	return rc;

@@ -20,15 +20,23 @@
  */
 int campaign_check(struct store *st, const struct config *cfg, const struct doc *doc,
                    struct list_info *list, struct error *err);
+/* What a composer may need beyond the document: all optional (x may be NULL). */
+struct campaign_extra {
+	const char *calendar;      /* a VCALENDAR to attach (a digest's events) */
+	const struct compose_files *files; /* where the document's local files come from */
+	compose_warn_fn warn;      /* told what the reader will not see as written */
+	void *warn_arg;
+	int test;                  /* a test copy (send --test) */
+};
+
 /*
  * campaign_composer - compose_prepare for doc on list, with the site key;
  * kind is the campaign's ("newsletter", "notice", "digest", "confirm",
- * "probe", "export", "erase"; NULL for list mail); calendar a VCALENDAR to
- * attach (a digest's upcoming events) or NULL.
+ * "probe", "export", "erase"; NULL for list mail).
  */
 int campaign_composer(const struct config *cfg, const struct doc *doc,
                       const struct list_info *list, int64_t campaign_id, const char *kind,
-                      const char *calendar, struct compose_campaign **out,
+                      const struct campaign_extra *x, struct compose_campaign **out,
                       struct error *err);
 
 #endif

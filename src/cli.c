@@ -19,17 +19,22 @@ static const struct command commands[] = {
 	{"init", cmd_init, "", "create the database, spool, outbox and secret key (idempotent)",
 	 NULL},
 	{"list add", cmd_list_add, "SLUG --name NAME --from \"Name <addr>\" [--reply-to ADDR] "
-	 "[--description TEXT] [--allow-html] [--private]", "create a list",
+	 "[--description TEXT] [--address \"postal address\"] [--logo FILE.png] [--allow-html] "
+	 "[--private]", "create a list",
 	 "A list is public unless --private: it has a sign-up form at /s/SLUG under\n"
-	 "[web] base_url."},
+	 "[web] base_url.  --address is the postal address every message's footer shows\n"
+	 "(CAN-SPAM asks for one); --logo an image (png, jpg, gif, webp; at most 1 MB)\n"
+	 "shown at the top of every message."},
 	{"list ls", cmd_list_ls, "", "show every list with its member counts", NULL},
 	{"list show", cmd_list_show, "SLUG", "show one list", NULL},
 	{"list set", cmd_list_set, "SLUG [--name N] [--from F] [--reply-to A] [--description D] "
-	 "[--timezone TZ] [--organizer \"Name <addr>\"]", "change a list",
+	 "[--timezone TZ] [--organizer \"Name <addr>\"] [--address A] [--logo FILE]",
+	 "change a list",
 	 "--timezone is the list's (digest periods, dates in digests and feeds, deadlines;\n"
 	 "default [digest] timezone); --organizer names the ORGANIZER of its invites\n"
-	 "(default its From).  An empty value clears --reply-to, --description,\n"
-	 "--timezone or --organizer."},
+	 "(default its From): a person who reads replies, since calendars send accept\n"
+	 "and decline there.  An empty value clears --reply-to, --description,\n"
+	 "--timezone, --organizer, --address or --logo."},
 	{"event add", cmd_event_add, "SLUG --list L --kind meeting|forum|workshop --title T "
 	 "--starts \"YYYY-MM-DD HH:MM\" [--ends ...] [--tz ZONE] [--location L] [--url U] "
 	 "[--topic T] [--description-file F.md]", "add an event",
@@ -100,13 +105,21 @@ static const struct command commands[] = {
 	 "unchanged."},
 	{"preview", cmd_preview, "FILE.md [--to EMAIL] [--format eml|html|text] [--outbox]",
 	 "show the message a subscriber (or a sample one) would get",
-	 "--outbox composes every wanted recipient's copy into the Maildir outbox instead\n"
-	 "(no delivery is recorded: this is a preview)."},
+	 "--outbox composes every wanted recipient's copy into the Maildir outbox (with an\n"
+	 "SMTP transport, into preview/ beside the database) instead: no delivery is\n"
+	 "recorded.  Images and attachments are read from beside FILE.md.  Warnings\n"
+	 "(raw HTML shown as text, an image without alt text) name FILE:LINE."},
 	{"template check", cmd_template_check, "NAME",
 	 "check templates/NAME.html and NAME.txt", NULL},
-	{"send", cmd_send, "FILE.md [--wait]", "check a document and queue it for sending",
-	 "Prints the campaign id once the daemon has taken it, or 'queued' when no daemon\n"
-	 "runs.  --wait follows the delivery to the end."},
+	{"send", cmd_send, "FILE.md [--wait] [--test ADDR[,ADDR...]]",
+	 "check a document and queue it for sending",
+	 "Prints the campaign id.  With no daemon running the campaign is made at once;\n"
+	 "--wait then delivers it in the foreground (as run --once would), else follows\n"
+	 "the daemon's delivery to the end.  Images and attachments are read from beside\n"
+	 "FILE.md and kept with the campaign.  --test sends a copy marked [TEST], whose\n"
+	 "links belong to nobody, to each address (subscribers or not) through the real\n"
+	 "transport, and makes no campaign.  A notice for an event that has started is\n"
+	 "refused."},
 	{"status", cmd_status, "[CAMPAIGN]", "the daemon, the spool and the campaigns", NULL},
 	{"campaign ls", cmd_campaign_ls, "", "every campaign with its progress", NULL},
 	{"campaign show", cmd_campaign_show, "ID", "one campaign and its delivery counts", NULL},

@@ -55,11 +55,24 @@ int cli_main(int argc, char **argv);
 /* Checks shared by handlers: -1 with cli->err set. */
 int cli_check_slug(struct cli *cli, const char *what, const char *slug);
 int cli_check_text(struct cli *cli, const char *what, const char *value);
+/* no_reply - whether addr looks like one nobody reads (noreply@, do-not-reply@, ...). */
+int no_reply(const char *addr);
 void cli_format_time(int64_t t, char *out, size_t n);
 int cli_print_audit(const struct audit_row *r, void *arg);
 
 struct doc;
 struct list_info;
+/*
+ * cli_composer - the composer of a coordinator's document at path: its
+ * local images and attachments read from beside it (and kept in the store
+ * when keep_files, for the daemon to compose with later), warnings printed
+ * as FILE:LINE and counted into *warnings (may be NULL); a test copy when
+ * test.
+ */
+struct compose_campaign;
+int cli_composer(struct cli *cli, const char *path, const struct doc *doc,
+                 const struct list_info *list, int keep_files, int test, int *warnings,
+                 struct compose_campaign **c);
 /* cli_load_document - parse a coordinator's file and check it as a campaign. */
 int cli_load_document(struct cli *cli, const char *path, struct doc *doc, struct list_info *list);
 

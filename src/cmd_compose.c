@@ -11,7 +11,9 @@
 #include "campaign.h"
 #include "cli.h"
 #include "compose.h"
+#include "files.h"
 #include "frontmatter.h"
+#include "hash.h"
 #include "maildir.h"
 
 /* cli_load_document - parse path and check it as a campaign; errors name FILE:LINE. */
@@ -26,6 +28,38 @@ cli_load_document(struct cli *cli, const char *path, struct doc *doc, struct lis
 		return -1;
 	}
 	return 0;
+}
+
+/* print_warning - a warning for the coordinator, as FILE:LINE: warning: what. */
+static void
+print_warning(const char *file, size_t line, const char *what, void *arg)
+{
+	int *n = arg;
+
+	fprintf(stderr, "%s:%zu: warning: %s\n", file, line, what);
+	if (n)
+		(*n)++;
+}
+
+int
+cli_composer(struct cli *cli, const char *path, const struct doc *doc,
+             const struct list_info *list, int keep_files, int test, int *warnings,
+             struct compose_campaign **c)
+{
+	char hash[HASH_HEX_LEN + 1], *dir;
+	const char *slash = strrchr(path, '/');
+	struct files fl;
+	struct compose_files cf = {files_load, &fl};
+	struct campaign_extra x = {NULL, &cf, print_warning, warnings, test};
+	int rc;
+
+	/* The document's files are beside it; on sending, kept by its SHA-256. */
+	hash_sha256_hex(doc->text, strlen(doc->text), hash);
+	dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	fl = (struct files){cli->store, dir, hash, keep_files};
+	rc = campaign_composer(&cli->cfg, doc, list, 0, NULL, &x, c, &cli->err);
+	free(dir);
+	return rc;
 }
 
 struct deliver_state {
@@ -68,9 +102,9 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 	struct compose_campaign *c = NULL;
 	struct doc doc = {0};
 	struct buf a, b;
-	char *email = NULL, **pos;
+	char *email = NULL, *outbox = NULL, **pos;
 	const char *why;
-	int npos, rc;
+	int npos, rc, member = 0;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
@@ -88,22 +122,37 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 			error_set(&cli->err, "--to '%s': %s", to, why);
 			goto out;
 		}
-		if (store_subscriber_get(cli->store, email, &sub, &cli->err) < 0)
+		if (store_subscriber_get(cli->store, email, &sub, &cli->err) == 0) {
+			rcpt.subscriber_id = sub.id;
+			rcpt.email = sub.email;
+			rcpt.name = sub.name;
+			for (size_t i = 0; i < sub.n_memberships; i++)
+				member |= strcmp(sub.memberships[i].list_slug, list.slug) == 0;
+		} else if (error_kind(&cli->err) == ERR_NOTFOUND) {
+			error_clear(&cli->err);
+			rcpt.email = email;
+			rcpt.name = NULL;
+		} else
 			goto out;
-		rcpt.subscriber_id = sub.id;
-		rcpt.email = sub.email;
-		rcpt.name = sub.name;
+		if (!member)
+			fprintf(stderr, "note: %s is not on %s: this is the message it would get if it "
+			        "were (its links lead nowhere)\n", email, list.slug);
 	}
-	if (campaign_composer(&cli->cfg, &doc, &list, 0, NULL, NULL, &c, &cli->err) < 0)
+	if (cli_composer(cli, pos[0], &doc, &list, 0, 0, NULL, &c) < 0)
 		goto out;
 	if (deliver) {
 		struct deliver_state ds = {cli, c, NULL, {0}, {0}, 0, 0};
 
-		if (strncmp(cli->cfg.transport_url, "maildir:", 8) != 0) {
-			error_set(&cli->err, "--outbox needs a maildir: transport");
-			goto out;
+		/* Into the outbox of a maildir: transport, else a Maildir of previews beside the db. */
+		if (strncmp(cli->cfg.transport_url, "maildir:", 8) == 0)
+			outbox = xstrdup(cli->cfg.transport_url + 8);
+		else {
+			const char *slash = strrchr(cli->cfg.db_path, '/');
+
+			outbox = slash ? xasprintf("%.*s/preview", (int)(slash - cli->cfg.db_path),
+			                           cli->cfg.db_path) : xstrdup("preview");
 		}
-		ds.outbox = cli->cfg.transport_url + 8;
+		ds.outbox = outbox;
 		buf_init(&ds.msg, COMPOSE_MAX_MESSAGE);
 		buf_init(&ds.from, 1024);
 		if (maildir_create(ds.outbox, &cli->err) == 0 &&
@@ -138,6 +187,7 @@ out:
 	list_info_free(&list);
 	doc_free(&doc);
 	free(email);
+	free(outbox);
 	return rc;
 }
 

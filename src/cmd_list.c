@@ -1,27 +1,33 @@
 /*
  * cmd_list - list add, set, ls, show, rm.
  */
+#define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "cli.h"
+#include "compose.h"
 #include "events.h"
+#include "files.h"
 #include "ical.h"
 
 int
 cmd_list_add(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL, *why;
+	const char *address = NULL, *logo = NULL;
 	int allow_html = 0, private = 0;
 	const struct cli_opt opts[] = {
 		{"name", &name, NULL}, {"from", &from, NULL}, {"reply-to", &reply_to, NULL},
 		{"description", &description, NULL}, {"allow-html", NULL, &allow_html},
-		{"private", NULL, &private}, {NULL, NULL, NULL},
+		{"private", NULL, &private}, {"address", &address, NULL}, {"logo", &logo, NULL},
+		{NULL, NULL, NULL},
 	};
 	struct list_info l = {0};
-	char *from_name = NULL, *from_addr = NULL, *reply = NULL, **pos;
+	char *from_name = NULL, *from_addr = NULL, *reply = NULL, *logo_hash = NULL, **pos;
 	int npos, rc;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
@@ -29,7 +35,8 @@ cmd_list_add(struct cli *cli, int argc, char **argv)
 	if (name == NULL || from == NULL)
 		return error_set(&cli->err, "--name and --from are required"), CLI_USAGE;
 	if (cli_check_slug(cli, "list", pos[0]) < 0 || cli_check_text(cli, "--name", name) < 0 ||
-	    (description && cli_check_text(cli, "--description", description) < 0))
+	    (description && cli_check_text(cli, "--description", description) < 0) ||
+	    (address && cli_check_text(cli, "--address", address) < 0))
 		return CLI_FAIL;
 	if (addr_parse_mailbox(from, &from_name, &from_addr, &why) < 0) {
 		error_set(&cli->err, "--from '%s': %s", from, why);
@@ -47,7 +54,12 @@ cmd_list_add(struct cli *cli, int argc, char **argv)
 	l.description = (char *)description;
 	l.allow_html = allow_html;
 	l.is_public = !private;
-	if (cli_store(cli) && store_list_add(cli->store, &l, &cli->err) == 0) {
+	l.address = (char *)address;
+	if (cli_store(cli) == NULL ||
+	    (logo && files_keep_path(cli->store, logo, COMPOSE_IMAGE_MAX, &logo_hash, &cli->err) < 0))
+		goto out;
+	l.logo = logo_hash;
+	if (store_list_add(cli->store, &l, &cli->err) == 0) {
 		printf("created list %s\n", pos[0]);
 		rc = CLI_OK;
 	}
@@ -55,30 +67,48 @@ out:
 	free(from_name);
 	free(from_addr);
 	free(reply);
+	free(logo_hash);
 	return rc;
+}
+
+int
+no_reply(const char *addr)
+{
+	static const char *const words[] = {"noreply", "no-reply", "no_reply", "donotreply",
+	                                    "do-not-reply", "do_not_reply", "mailer-daemon"};
+	size_t n = strcspn(addr, "@");
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) <= n && strncasecmp(addr, words[i], strlen(words[i])) == 0)
+			return 1;
+	return 0;
 }
 
 int
 cmd_list_set(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL;
-	const char *timezone = NULL, *organizer = NULL, *why;
+	const char *timezone = NULL, *organizer = NULL, *address = NULL, *logo = NULL, *why;
 	const struct cli_opt opts[] = {
 		{"name", &name, NULL}, {"from", &from, NULL}, {"reply-to", &reply_to, NULL},
 		{"description", &description, NULL}, {"timezone", &timezone, NULL},
-		{"organizer", &organizer, NULL}, {NULL, NULL, NULL},
+		{"organizer", &organizer, NULL}, {"address", &address, NULL}, {"logo", &logo, NULL},
+		{NULL, NULL, NULL},
 	};
 	struct list_info l = {0};
-	char *a = NULL, *b = NULL, *reply = NULL, **pos;
+	char *a = NULL, *b = NULL, *reply = NULL, *logo_hash = NULL, **pos;
 	int npos, rc;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
-	if (!name && !from && !reply_to && !description && !timezone && !organizer)
+	if (!name && !from && !reply_to && !description && !timezone && !organizer && !address &&
+	    !logo)
 		return error_set(&cli->err, "nothing to set: give --name, --from, --reply-to, "
-		                 "--description, --timezone or --organizer"), CLI_USAGE;
+		                 "--description, --timezone, --organizer, --address or --logo"),
+		       CLI_USAGE;
 	if ((name && cli_check_text(cli, "--name", name) < 0) ||
-	    (description && cli_check_text(cli, "--description", description) < 0))
+	    (description && cli_check_text(cli, "--description", description) < 0) ||
+	    (address && cli_check_text(cli, "--address", address) < 0))
 		return CLI_FAIL;
 	rc = CLI_FAIL;
 	if (from && addr_parse_mailbox(from, &a, &b, &why) < 0) {
@@ -108,14 +138,24 @@ cmd_list_set(struct cli *cli, int argc, char **argv)
 	l.description = (char *)description;
 	l.timezone = (char *)timezone;
 	l.organizer = (char *)organizer;
-	if (cli_store(cli) && store_list_set(cli->store, pos[0], &l, &cli->err) == 0) {
+	l.address = (char *)address;
+	if (cli_store(cli) == NULL ||
+	    (logo && *logo && files_keep_path(cli->store, logo, COMPOSE_IMAGE_MAX, &logo_hash,
+	                                      &cli->err) < 0))
+		goto out;
+	l.logo = logo_hash ? logo_hash : (char *)logo;
+	if (store_list_set(cli->store, pos[0], &l, &cli->err) == 0) {
 		printf("updated list %s\n", pos[0]);
 		rc = CLI_OK;
 	}
+	if (rc == CLI_OK && organizer && b && no_reply(b))
+		fprintf(stderr, "warning: the organizer %s looks like an address nobody reads; "
+		        "calendar replies (accept, decline) go to it\n", b);
 out:
 	free(a);
 	free(b);
 	free(reply);
+	free(logo_hash);
 	return rc;
 }
 
@@ -160,6 +200,8 @@ cmd_list_show(struct cli *cli, int argc, char **argv)
 	printf("time zone:   %s%s\n", list_timezone(&cli->cfg, &l), l.timezone ? "" :
 	       " ([digest] timezone)");
 	printf("organizer:   %s\n", l.organizer ? l.organizer : "(its From)");
+	printf("address:     %s\n", l.address ? l.address : "(none: set one, the law asks for it)");
+	printf("logo:        %s\n", l.logo ? "yes" : "(none)");
 	printf("raw html:    %s\n", l.allow_html ? "allowed" : "escaped");
 	if (l.is_public)
 		printf("sign-up:     %s/s/%s\n", cli->cfg.web_base_url, l.slug);

@@ -8,13 +8,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "campaign.h"
 #include "cli.h"
+#include "compose.h"
 #include "daemon.h"
+#include "deliver.h"
 #include "frontmatter.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "ical.h"
 #include "log.h"
 #include "spool.h"
+#include "transport.h"
 #include "web.h"
 
 enum { SEND_INGEST_WAIT_MS = 15000 };
@@ -47,6 +53,21 @@ sleep_ms(int ms)
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
+}
+
+/* test_done - one test copy's outcome, said. */
+static void
+test_done(const struct transport_result *r, void *arg)
+{
+	int *failed = arg;
+
+	if (r->outcome == TRANSPORT_SENT)
+		printf("test copy to %s: %s\n", (const char *)r->ctx, r->reply);
+	else {
+		fprintf(stderr, "test copy to %s: not accepted: %s\n", (const char *)r->ctx, r->reply);
+		(*failed)++;
+	}
+	free(r->ctx);
 }
 
 /* wait_done - follow a campaign until nothing is left to do; a bar on a terminal. */
@@ -104,23 +125,137 @@ wait_done(struct cli *cli, int64_t id)
 	}
 }
 
+/* ingest_now - with no daemon, make the spool file a campaign here (under the daemon's lock). */
+static int
+ingest_now(struct cli *cli, const char *name, int64_t *id)
+{
+	struct deliver *d = NULL;
+	int lockfd = -1, rc = -1;
+	long n;
+
+	*id = 0;
+	if (daemon_lock(cli->cfg.db_path, &lockfd, &cli->err) < 0) {
+		/* A daemon started meanwhile: it takes the file. */
+		error_clear(&cli->err);
+		return 0;
+	}
+	if (deliver_open(&cli->cfg, &d, &cli->err) == 0 && deliver_ingest(d, &n, &cli->err) == 0)
+		rc = 0;
+	deliver_close(d);
+	close(lockfd);
+	if (rc == 0 && store_campaign_by_spool(cli->store, name, id, &cli->err) < 0) {
+		error_clear(&cli->err);
+		*id = 0;
+	}
+	return rc;
+}
+
+/*
+ * send_test - a clearly marked copy ("[TEST]" subject, links that belong to
+ * nobody) to each of addrs, through the real transport, with no campaign.
+ */
+static int
+send_test(struct cli *cli, struct compose_campaign *c, const char *addrs)
+{
+	struct transport *t = NULL;
+	struct buf msg, from;
+	char *list = xstrdup(addrs), *save = NULL;
+	int rc = CLI_FAIL, pending = 0, failed = 0;
+
+	buf_init(&msg, COMPOSE_MAX_MESSAGE);
+	buf_init(&from, 1024);
+	if (transport_open(&cli->cfg, &t, &cli->err) < 0)
+		goto out;
+	for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		struct compose_recipient r = {0, 0, NULL, NULL};
+		const char *why;
+		char *email = NULL;
+
+		if (addr_accept(str_trim(a), cli->cfg.allow_dotless, &email, &why) < 0) {
+			error_set(&cli->err, "--test '%s': %s", a, why);
+			goto out;
+		}
+		r.email = email;
+		if (compose_message(c, &r, &msg, &from, &cli->err) < 0 ||
+		    transport_submit(t, email, buf_cstr(&from), email, buf_steal(&msg), msg.len,
+		                     &cli->err) < 0) {
+			free(email);
+			goto out;
+		}
+		pending++;
+		/* One at a time: a test goes to a handful of people, and each outcome is said. */
+		transport_release(t);
+		while (pending > 0)
+			if (transport_poll(t, 200, -1, test_done, &failed, &cli->err) < 0)
+				goto out;
+			else
+				pending = transport_in_flight(t);
+	}
+	rc = failed ? CLI_FAIL : CLI_OK;
+	if (failed)
+		error_set(&cli->err, "%d test cop%s not accepted (see above)", failed,
+		          failed == 1 ? "y was" : "ies were");
+out:
+	transport_close(t);
+	buf_free(&msg);
+	buf_free(&from);
+	free(list);
+	return rc;
+}
+
 int
 cmd_send(struct cli *cli, int argc, char **argv)
 {
-	int wait = 0;
-	const struct cli_opt opts[] = {{"wait", NULL, &wait}, {NULL, NULL, NULL}};
+	int wait = 0, warnings = 0;
+	const char *test = NULL;
+	const struct cli_opt opts[] = {
+		{"wait", NULL, &wait}, {"test", &test, NULL}, {NULL, NULL, NULL},
+	};
 	struct list_info list = {0};
+	struct compose_campaign *c = NULL;
 	struct doc doc = {0};
 	char *name = NULL, **pos, hash[HASH_HEX_LEN + 1];
-	int npos, rc;
+	int npos, rc, daemon_up;
 	int64_t id = 0, at, deadline;
 
 	if ((rc = cli_options(cli, argc, argv, opts, 1, 1, &pos, &npos)) != CLI_OK)
 		return rc;
 	if (cli_load_document(cli, pos[0], &doc, &list) < 0)
 		return CLI_FAIL;
-	warn_links(&cli->cfg);
 	rc = CLI_FAIL;
+	/* A notice for what has begun would be dropped by the runner: refuse it now. */
+	if (doc.has_event && doc.event.starts_utc <= now_unix()) {
+		struct buf when;
+
+		buf_init(&when, 256);
+		if (ical_format_local(doc.event.starts_utc, doc.event.tz.value, &when) < 0)
+			buf_adds(&when, "(an unknown time zone)");
+		error_setk(&cli->err, ERR_INPUT, "%s:%d: event.starts: the event started on %s; a "
+		           "notice for it is not sent", doc.path, doc.event.starts.line,
+		           buf_cstr(&when));
+		buf_free(&when);
+		goto out;
+	}
+	/* Composed once here, so every error and warning is the coordinator's to see now. */
+	if (cli_composer(cli, pos[0], &doc, &list, test == NULL, test != NULL, &warnings, &c) < 0)
+		goto out;
+	if (doc.has_event) {
+		char *on = NULL, *oa = NULL;
+		const char *why;
+
+		if (addr_parse_mailbox(list.organizer ? list.organizer : list.from, &on, &oa,
+		                       &why) == 0 && no_reply(oa))
+			fprintf(stderr, "%s: warning: the invite's organizer %s looks like an address "
+			        "nobody reads; calendar replies go to it (outreach list set %s "
+			        "--organizer \"Name <addr>\")\n", doc.path, oa, list.slug);
+		free(on);
+		free(oa);
+	}
+	if (test) {
+		rc = send_test(cli, c, test);
+		goto out;
+	}
+	warn_links(&cli->cfg);
 	hash_sha256_hex(doc.text, strlen(doc.text), hash);
 	if (store_campaign_by_content(cli->store, hash, now_unix() - SPOOL_DEDUP_WINDOW, &id, &at,
 	                              &cli->err) == 0) {
@@ -137,10 +272,30 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	if (spool_init(cli->cfg.spool_dir, &cli->err) < 0 ||
 	    spool_submit(cli->cfg.spool_dir, doc.text, strlen(doc.text), &name, &cli->err) < 0)
 		goto out;
-	if (daemon_lock_holder(cli->cfg.db_path) == 0) {
-		printf("queued %s (no daemon is running: start `outreach daemon`, or "
-		       "`outreach run --once`)\n", name);
-		rc = CLI_OK;
+	daemon_up = daemon_lock_holder(cli->cfg.db_path) > 0;
+	if (!daemon_up) {
+		if (ingest_now(cli, name, &id) < 0)
+			goto out;
+		if (id == 0) {
+			printf("queued %s\n", name);
+			rc = CLI_OK;
+			goto out;
+		}
+		if (!wait) {
+			printf("campaign %lld (no daemon is running: `outreach run --once` sends it, or "
+			       "start `outreach daemon`)\n", (long long)id);
+			rc = CLI_OK;
+			goto out;
+		}
+		/* --wait with nobody to wait for: deliver here, as run --once would. */
+		printf("campaign %lld; no daemon is running: delivering in the foreground\n",
+		       (long long)id);
+		fflush(stdout);
+		if (daemon_run_once(&cli->cfg, &cli->err) < 0) {
+			rc = error_kind(&cli->err) == ERR_TEMP ? CLI_TEMPFAIL : CLI_FAIL;
+			goto out;
+		}
+		rc = wait_done(cli, id) < 0 ? CLI_FAIL : CLI_OK;
 		goto out;
 	}
 	deadline = now_mono_ms() + SEND_INGEST_WAIT_MS;
@@ -175,13 +330,13 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	if (wait && wait_done(cli, id) < 0)
 		rc = CLI_FAIL;
 out:
+	compose_free(c);
 	free(name);
 	list_info_free(&list);
 	doc_free(&doc);
 	return rc;
 }
 
-/* print_waiting - why deliveries wait and when they go, if any do. */
 static void
 print_waiting(const struct campaign_info *c, const char *indent)
 {

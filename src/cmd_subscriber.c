@@ -63,7 +63,7 @@ cmd_sub_add(struct cli *cli, int argc, char **argv)
 	if (list == NULL)
 		return error_set(&cli->err, "--list is required"), CLI_USAGE;
 	rc = CLI_FAIL;
-	if (addr_accept(pos[0], &email, &why) < 0) {
+	if (addr_accept(pos[0], cli->cfg.allow_dotless, &email, &why) < 0) {
 		error_setk(&cli->err, ERR_INPUT, "invalid address '%s': %s", pos[0], why);
 		goto out;
 	}
@@ -240,8 +240,8 @@ cmd_sub_import(struct cli *cli, int argc, char **argv)
 			fclose(in);
 		return CLI_FAIL;
 	}
-	rc = import_csv(cli->store, in, pos[0], list, confirmed, dry_run, print_reject, pos[0],
-	                &stats, &cli->err);
+	rc = import_csv(cli->store, &cli->cfg, in, pos[0], list, confirmed, dry_run, print_reject,
+	                pos[0], &stats, &cli->err);
 	if (in != stdin)
 		fclose(in);
 	if (rc < 0)

@@ -25,13 +25,15 @@
 enum var {
 	V_SUBJECT, V_PREHEADER, V_LIST_NAME, V_LIST_DESCRIPTION, V_DATE, V_YEAR, V_COLOR,
 	V_ACCENT, V_BODY, V_NAME, V_EMAIL, V_UNSUBSCRIBE_URL, V_PREFERENCES_URL, V_CONFIRM_URL,
-	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, V_CONFIRM_BY_REPLY, V_DATA_URL, NVARS
+	V_EVENT_TITLE, V_EVENT_WHEN, V_EVENT_LOCATION, V_CONFIRM_BY_REPLY, V_DATA_URL, V_GREETING,
+	V_LIST_ADDRESS, V_LOGO_SRC, NVARS
 };
 
 static const char *const var_names[NVARS] = {
 	"subject", "preheader", "list_name", "list_description", "date", "year", "color",
 	"accent", "body", "name", "email", "unsubscribe_url", "preferences_url", "confirm_url",
-	"event_title", "event_when", "event_location", "confirm_by_reply", "data_url",
+	"event_title", "event_when", "event_location", "confirm_by_reply", "data_url", "greeting",
+	"list_address", "logo_src",
 };
 
 enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20, PLANS_MAX = 8 };
@@ -39,7 +41,7 @@ enum { TEMPLATE_MAX_BYTES = 256 << 10, PART_MAX = 4 << 20, PLANS_MAX = 8 };
 /* The values that differ from one recipient to the next: the holes in a plan. */
 static const unsigned char personal[NVARS] = {
 	[V_NAME] = 1, [V_EMAIL] = 1, [V_UNSUBSCRIBE_URL] = 1, [V_PREFERENCES_URL] = 1,
-	[V_CONFIRM_URL] = 1, [V_DATA_URL] = 1,
+	[V_CONFIRM_URL] = 1, [V_DATA_URL] = 1, [V_GREETING] = 1,
 };
 
 /*
@@ -66,7 +68,8 @@ struct plan {
 	unsigned empty;            /* bit v: personal value v is empty */
 	struct part_plan text, html;
 };
-enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, URL_DATA, NURLS };
+/* The strings a recipient's values own: its links, and its greeting. */
+enum { URL_UNSUBSCRIBE, URL_PREFERENCES, URL_CONFIRM, URL_DATA, URL_GREETING, NURLS };
 
 struct compose_campaign {
 	unsigned char key[SECRET_LEN];
@@ -75,17 +78,24 @@ struct compose_campaign {
 	char *date, *year, *event_when;
 	/* Copies of what the values point at: the document and list may go away. */
 	char *subject, *list_name, *list_description, *color, *accent, *event_title;
-	char *event_location;
+	char *event_location, *list_address, *logo_src;
+	char *greeting;                /* "Dear {{name}}," or text; NULL: no greeting */
 	const char *values[NVARS];     /* campaign-wide values; per-recipient ones are set later */
 	struct buf common_headers;     /* From, Reply-To, Subject, MIME-Version, List-Id, ... */
 	struct buf calendar_part;      /* the encoded text/calendar part, with its headers */
+	struct buf related_part;       /* the images the HTML shows, encoded, with their headers */
+	struct buf attach_part;        /* the attached files, encoded, with their headers */
+	size_t files_bytes;            /* their sizes, together */
+	int n_images;
 	char boundary_mixed[MIME_BOUNDARY_LEN + 1];
 	char boundary_alt[MIME_BOUNDARY_LEN + 1];
+	char boundary_related[MIME_BOUNDARY_LEN + 1];
 	char *base_url;                /* without a trailing '/' */
 	char *domain, *bounce_local, *request_local;
 	int64_t campaign_id, list_id;
 	int kind;                      /* enum compose_kind */
 	int confirm_by_reply;
+	int test;                      /* a test copy: its links belong to nobody */
 	struct buf scratch_html, scratch_text, token;
 	char *last_message_id;
 	struct plan *plans[PLANS_MAX]; /* the encoded bodies, by which personal values are empty */
@@ -161,12 +171,41 @@ add_inline_styles(const char *html, const char *link_color, struct buf *out)
 	return buf_failed(out) ? -1 : 0;
 }
 
-/* preheader_of - the first words of the text body, shown by clients beside the subject. */
+/*
+ * lead_paragraph - where the text body's first paragraph of prose starts:
+ * past headings, image placeholders and a salutation line ("Dear partners,"),
+ * which say nothing beside the subject.  The text itself if there is none.
+ */
+static const char *
+lead_paragraph(const char *text)
+{
+	const char *p = text;
+
+	for (;;) {
+		const char *end;
+		size_t len;
+
+		p += strspn(p, "\n");
+		if (*p == '\0')
+			return text;
+		end = strstr(p, "\n\n");
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (!(*p == '#' || strncmp(p, "[image", 6) == 0 ||
+		      (memchr(p, '\n', len) == NULL && len < 80 && p[len - 1] == ',')))
+			return p;
+		p += len;
+	}
+}
+
+/*
+ * preheader_of - the first sentence of the text body's first paragraph of
+ * prose (at most about 140 bytes), shown by clients beside the subject.
+ */
 static char *
 preheader_of(const char *text)
 {
 	struct buf b;
-	const char *p = text;
+	const char *p = lead_paragraph(text);
 	int space = 0;
 
 	buf_init(&b, 512);
@@ -182,6 +221,10 @@ preheader_of(const char *text)
 			buf_addc(&b, ' ');
 		space = 0;
 		buf_addc(&b, *p++);
+		/* A sentence ends at ". ", "! " or "? " (not at "e.g." inside a word). */
+		if ((c == '.' || c == '!' || c == '?') && (*p == ' ' || *p == '\n' || *p == '\0') &&
+		    b.len > 20)
+			break;
 	}
 	/* Do not cut a UTF-8 character in half. */
 	while (*p && ((unsigned char)*p & 0xc0) == 0x80 && b.len < 150)
@@ -326,18 +369,202 @@ out:
 	return rc;
 }
 
+/* salutation - whether the body already greets ("Dear partners,", "Hello all"). */
+static int
+salutation(const char *body)
+{
+	static const char *const openers[] = {"dear ", "hello", "hi ", "hi,", "good morning",
+	                                      "good afternoon", "good evening", "greetings",
+	                                      "to all", "friends,", "colleagues,"};
+
+	body += strspn(body, " \t\r\n");
+	for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++)
+		if (strncasecmp(body, openers[i], strlen(openers[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* greeting_for - the greeting of a recipient named name (NULL: none), freshly allocated. */
+static char *
+greeting_for(const char *greeting, const char *name)
+{
+	const char *hole;
+	struct buf b;
+
+	if (greeting == NULL)
+		return NULL;
+	if ((hole = strstr(greeting, "{{name}}")) == NULL)
+		return xstrdup(greeting);
+	/* "Dear {{name}}," with no name to put in: no greeting rather than "Dear ,". */
+	if (name == NULL || *name == '\0')
+		return NULL;
+	buf_init(&b, 1024);
+	buf_add(&b, greeting, (size_t)(hole - greeting));
+	buf_adds(&b, name);
+	buf_adds(&b, hole + 8);
+	return buf_steal(&b);
+}
+
+/* has_scheme - whether url starts with a scheme ("https:", "cid:"): not a local file. */
+static int
+has_scheme(const char *url)
+{
+	size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+	return n > 0 && url[n] == ':' && !(n == 1 && (url[2] == '\\' || url[2] == '/'));
+}
+
+/* add_file - one file as a MIME part into part: inline (with cid) or attached, as file. */
+static int
+add_file(struct compose_campaign *c, struct buf *part, const char *boundary, const char *type,
+         const char *data, size_t len, const char *cid, const char *file, size_t max,
+         struct error *err)
+{
+	const char *base = strrchr(file, '/');
+	struct buf name;
+	int rc = 0;
+
+	if (len > max)
+		return error_setk(err, ERR_INPUT, "%s is %zu KB, over the %zu KB a %s may be", file,
+		                  len >> 10, max >> 10, cid ? "shown image" : "attached file");
+	if ((c->files_bytes += len) > COMPOSE_FILES_MAX)
+		return error_setk(err, ERR_INPUT, "the message's files come to more than %d MB",
+		                  COMPOSE_FILES_MAX >> 20);
+	/* The name as a quoted MIME parameter: only printable ASCII, no quotes or backslashes. */
+	buf_init(&name, 256);
+	for (const char *s = base ? base + 1 : file; *s && name.len < 120; s++)
+		buf_addc(&name, (*s > ' ' && *s < 0x7f && *s != '"' && *s != '\\') ? *s : '_');
+	buf_addf(part, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+	         "Content-Transfer-Encoding: base64\r\n", boundary, type, buf_cstr(&name));
+	if (cid)
+		buf_addf(part, "Content-ID: <%s>\r\nContent-Disposition: inline; "
+		         "filename=\"%s\"\r\n\r\n", cid, buf_cstr(&name));
+	else
+		buf_addf(part, "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+		         buf_cstr(&name));
+	if (mime_base64(part, data, len) < 0 || buf_adds(part, "\r\n") != BUF_OK)
+		rc = error_set(err, "%s: too large to carry", file);
+	buf_free(&name);
+	return rc;
+}
+
+/* What the Markdown renderer's callbacks need, and the first error they met. */
+struct render_ctx {
+	struct compose_campaign *c;
+	const struct compose_params *p;
+	struct error err;
+};
+
+static void
+render_warn(size_t line, const char *what, void *arg)
+{
+	struct render_ctx *r = arg;
+
+	if (r->p->warn)
+		r->p->warn(r->p->doc->path, (size_t)r->p->doc->body_line + line - 1, what,
+		           r->p->warn_arg);
+}
+
+/* render_image - a local image becomes an inline part and its cid: URL. */
+static char *
+render_image(const char *url, void *arg)
+{
+	struct render_ctx *r = arg;
+	struct compose_campaign *c = r->c;
+	char *type = NULL, *data = NULL, *cid;
+	size_t len;
+
+	if (has_scheme(url) || error_kind(&r->err) != ERR_NONE)
+		return NULL;
+	if (r->p->files == NULL) {
+		error_setk(&r->err, ERR_INPUT, "image %s: a local file, which only `outreach send` "
+		           "and `preview` can take along", url);
+		return NULL;
+	}
+	if (r->p->files->load(r->p->files->arg, url, &type, &data, &len, &r->err) < 0)
+		return NULL;
+	if (strncmp(type, "image/", 6) != 0) {
+		error_setk(&r->err, ERR_INPUT, "image %s is %s, not an image", url, type);
+		free(type);
+		free(data);
+		return NULL;
+	}
+	cid = xasprintf("img%d.%s@%s", ++c->n_images, c->boundary_related, c->domain);
+	if (add_file(c, &c->related_part, c->boundary_related, type, data, len, cid, url,
+	             COMPOSE_IMAGE_MAX, &r->err) < 0) {
+		free(cid);
+		cid = NULL;
+	} else {
+		char *src = xasprintf("cid:%s", cid);
+
+		free(cid);
+		cid = src;
+	}
+	free(type);
+	free(data);
+	return cid;
+}
+
+/* add_attachments - the document's attach: files, and the list's logo (inline). */
+static int
+add_attachments(struct compose_campaign *c, const struct compose_params *p, struct error *err)
+{
+	const struct doc *d = p->doc;
+	char *type = NULL, *data = NULL;
+	size_t len;
+
+	for (int i = 0; i < d->n_attach; i++) {
+		int rc;
+
+		if (p->files == NULL)
+			return error_setk(err, ERR_INPUT, "%s:%d: attach: %s: a local file, which only "
+			                  "`outreach send` and `preview` can take along", d->path,
+			                  d->attach[i].line, d->attach[i].value);
+		if (p->files->load(p->files->arg, d->attach[i].value, &type, &data, &len, err) < 0)
+			return error_prefix(err, "%s:%d: attach", d->path, d->attach[i].line);
+		rc = add_file(c, &c->attach_part, c->boundary_mixed, type, data, len, NULL,
+		              d->attach[i].value, COMPOSE_ATTACH_MAX, err);
+		free(type);
+		free(data);
+		type = data = NULL;
+		if (rc < 0)
+			return error_prefix(err, "%s:%d: attach", d->path, d->attach[i].line);
+	}
+	if (p->list->logo && p->files) {
+		char *name = xasprintf("file:%s", p->list->logo), *cid;
+		int rc = p->files->load(p->files->arg, name, &type, &data, &len, err);
+
+		free(name);
+		if (rc < 0)
+			return error_prefix(err, "list %s: logo", p->list->slug);
+		cid = xasprintf("logo.%s@%s", c->boundary_related, c->domain);
+		rc = add_file(c, &c->related_part, c->boundary_related, type, data, len, cid,
+		              "logo", COMPOSE_IMAGE_MAX, err);
+		free(type);
+		free(data);
+		if (rc < 0) {
+			free(cid);
+			return error_prefix(err, "list %s: logo", p->list->slug);
+		}
+		c->logo_src = xasprintf("cid:%s", cid);
+		free(cid);
+	}
+	return 0;
+}
+
 static int
 build_common_headers(struct compose_campaign *c, const struct compose_params *p,
                      const char *from_name, const char *from_addr, struct error *err)
 {
 	struct buf *h = &c->common_headers;
 	char *list_id = xasprintf("%s.%s", p->list->slug, p->cfg->sender_domain);
+	char *subject = xasprintf("%s%s", p->test ? "[TEST] " : "", p->doc->subject.value);
 	int rc = 0;
 
 	if (mime_header_mailbox(h, "From", from_name, from_addr) < 0 ||
 	    (p->list->reply_to && !c->confirm_by_reply &&
 	     mime_header_mailbox(h, "Reply-To", NULL, p->list->reply_to) < 0) ||
-	    mime_header(h, "Subject", p->doc->subject.value) < 0 ||
+	    mime_header(h, "Subject", subject) < 0 ||
 	    mime_header_raw(h, "MIME-Version", "1.0") < 0 ||
 	    mime_header_mailbox(h, "List-Id", p->list->name, list_id) < 0 ||
 	    mime_header_raw(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click") < 0 ||
@@ -345,6 +572,7 @@ build_common_headers(struct compose_campaign *c, const struct compose_params *p,
 		rc = error_set(err, "%s:%d: subject: cannot be encoded as a header", p->doc->path,
 		               p->doc->subject.line);
 	free(list_id);
+	free(subject);
 	return rc;
 }
 
@@ -367,12 +595,16 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	c->confirm_by_reply = p->kind == COMPOSE_CONFIRM && p->cfg->confirm_by_reply;
 	buf_init(&c->common_headers, 64 << 10);
 	buf_init(&c->calendar_part, PART_MAX);
+	buf_init(&c->related_part, COMPOSE_MAX_MESSAGE);
+	buf_init(&c->attach_part, COMPOSE_MAX_MESSAGE);
 	buf_init(&c->scratch_html, PART_MAX);
 	buf_init(&c->scratch_text, PART_MAX);
 	buf_init(&c->token, TOKEN_MAX);
 	buf_init(&c->piece, PART_MAX);
 	mime_boundary(c->boundary_mixed);
 	mime_boundary(c->boundary_alt);
+	mime_boundary(c->boundary_related);
+	c->test = p->test;
 	c->base_url = xstrdup(p->cfg->web_base_url);
 	n = strlen(c->base_url);
 	while (n > 0 && c->base_url[n - 1] == '/')
@@ -390,17 +622,36 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 			error_prefix(err, "%s:%d: template", d->path, d->template_name.line);
 		goto fail;
 	}
-	if (markdown_render(d->body, d->body_len, p->list->allow_html, &html, &c->body_text, err) <
-	    0) {
-		error_prefix(err, "%s:%d: body", d->path, d->body_line);
-		goto fail;
+	{
+		struct render_ctx rx = {c, p, ERROR_INIT};
+		struct markdown_opts mo = {p->list->allow_html, render_warn, render_image, &rx};
+		int rc = markdown_render(d->body, d->body_len, &mo, &html, &c->body_text, err);
+
+		if (rc == 0 && error_kind(&rx.err) != ERR_NONE) {
+			error_setk(err, error_kind(&rx.err), "%s", error_msg(&rx.err));
+			rc = -1;
+		}
+		error_clear(&rx.err);
+		if (rc < 0) {
+			error_prefix(err, "%s:%d: body", d->path, d->body_line);
+			goto fail;
+		}
 	}
+	if (add_attachments(c, p, err) < 0)
+		goto fail;
+	/* The greeting the document asks for; by default none when the body greets already. */
+	if (d->greeting.value)
+		c->greeting = strcasecmp(d->greeting.value, "none") == 0 ? NULL
+		                                                      : xstrdup(d->greeting.value);
+	else if (p->kind == COMPOSE_LIST_MAIL && !salutation(d->body))
+		c->greeting = xstrdup("Dear {{name}},");
 	if (add_inline_styles(html, p->cfg->brand_color, &styled) < 0) {
 		error_set(err, "%s:%d: body: rendered HTML too large", d->path, d->body_line);
 		goto fail;
 	}
 	c->body_html = buf_steal(&styled);
-	c->preheader = preheader_of(c->body_text);
+	c->preheader = d->preheader.value ? xstrdup(d->preheader.value)
+	                                  : preheader_of(c->body_text);
 	c->date = format_date(p->date, d->has_event ? d->event.tz.value : NULL);
 	{
 		time_t t = (time_t)p->date;
@@ -419,7 +670,7 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 		int rc;
 
 		buf_init(&when, 512);
-		ical_format_local(d->event.starts_utc, d->event.tz.value, &when);
+		ical_format_range(d->event.starts_utc, d->event.ends_utc, d->event.tz.value, &when);
 		c->event_when = buf_steal(&when);
 		/* RFC 5546: a REQUEST or CANCEL names its ORGANIZER; the list's, else its From. */
 		if (p->list->organizer &&
@@ -463,6 +714,9 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	c->values[V_EVENT_WHEN] = c->event_when;
 	c->values[V_EVENT_LOCATION] = c->event_location;
 	c->values[V_CONFIRM_BY_REPLY] = c->confirm_by_reply ? "yes" : NULL;
+	c->list_address = p->list->address ? xstrdup(p->list->address) : NULL;
+	c->values[V_LIST_ADDRESS] = c->list_address;
+	c->values[V_LOGO_SRC] = c->logo_src;
 	free(from_name);
 	free(from_addr);
 	free(html);
@@ -497,6 +751,9 @@ compose_free(struct compose_campaign *c)
 	free(c->accent);
 	free(c->event_title);
 	free(c->event_location);
+	free(c->list_address);
+	free(c->logo_src);
+	free(c->greeting);
 	free(c->base_url);
 	free(c->domain);
 	free(c->bounce_local);
@@ -504,6 +761,8 @@ compose_free(struct compose_campaign *c)
 	free(c->last_message_id);
 	buf_free(&c->common_headers);
 	buf_free(&c->calendar_part);
+	buf_free(&c->related_part);
+	buf_free(&c->attach_part);
 	buf_free(&c->scratch_html);
 	buf_free(&c->scratch_text);
 	buf_free(&c->token);
@@ -536,6 +795,7 @@ personal_values(struct compose_campaign *c, const struct compose_recipient *r,
 {
 	urls[URL_UNSUBSCRIBE] = xasprintf("%s/u/%s", c->base_url,
 	                    make_token(c, TOKEN_UNSUBSCRIBE, r->subscriber_id, c->campaign_id, 0));
+	urls[URL_GREETING] = greeting_for(c->greeting, r->name);
 	urls[URL_PREFERENCES] = xasprintf("%s/p/%s", c->base_url,
 	                    make_token(c, TOKEN_PREFERENCES, r->subscriber_id, 0, 0));
 	if (c->kind == COMPOSE_CONFIRM)
@@ -554,6 +814,7 @@ personal_values(struct compose_campaign *c, const struct compose_recipient *r,
 	values[V_PREFERENCES_URL] = urls[URL_PREFERENCES];
 	values[V_CONFIRM_URL] = urls[URL_CONFIRM];
 	values[V_DATA_URL] = urls[URL_DATA];
+	values[V_GREETING] = urls[URL_GREETING];
 }
 
 /* render_parts - both bodies for r, whole, into the scratch buffers; URLs in urls[]. */
@@ -710,7 +971,8 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 	char *urls[NURLS] = {NULL}, *unsub = NULL, *msgid = NULL, *reply = NULL;
 	unsigned char rnd[6];
 	const char *mixed = c->boundary_mixed, *alt = c->boundary_alt, *values[NVARS];
-	int calendar = c->calendar_part.len > 0, rc = -1;
+	int calendar = c->calendar_part.len > 0 || c->attach_part.len > 0, rc = -1;
+	int related = c->related_part.len > 0;
 	struct plan *plan;
 
 	buf_reset(msg);
@@ -750,6 +1012,11 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 	if (calendar)
 		buf_addf(msg, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
 		              "--%s\r\n", mixed, mixed);
+	/* The images the HTML shows travel beside it (RFC 2387), referred to by cid:. */
+	if (related)
+		buf_addf(msg, "Content-Type: multipart/related; type=\"multipart/alternative\";"
+		              "\r\n boundary=\"%s\"\r\n\r\n--%s\r\n", c->boundary_related,
+		         c->boundary_related);
 	buf_addf(msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
 	              "--%s\r\n"
 	              "Content-Type: text/plain; charset=utf-8\r\n"
@@ -762,10 +1029,19 @@ compose_message(struct compose_campaign *c, const struct compose_recipient *r, s
 	if (write_part(c, &plan->html, values, msg) < 0)
 		goto too_big;
 	buf_addf(msg, "\r\n--%s--\r\n", alt);
+	if (related) {
+		buf_adds(msg, "\r\n");
+		buf_add(msg, c->related_part.data, c->related_part.len);
+		buf_addf(msg, "--%s--\r\n", c->boundary_related);
+	}
 	if (calendar) {
 		buf_adds(msg, "\r\n");
-		buf_add(msg, c->calendar_part.data, c->calendar_part.len);
-		buf_addf(msg, "\r\n--%s--\r\n", mixed);
+		buf_add(msg, c->attach_part.data, c->attach_part.len);
+		if (c->calendar_part.len) {
+			buf_add(msg, c->calendar_part.data, c->calendar_part.len);
+			buf_adds(msg, "\r\n");
+		}
+		buf_addf(msg, "--%s--\r\n", mixed);
 	}
 	/* One check for every add above: a message cut short must never go out. */
 	if (buf_failed(msg))

@@ -33,7 +33,29 @@ struct compose_list {
 	const char *from;          /* "Display Name <addr>" or "addr" */
 	const char *reply_to;      /* or NULL */
 	const char *organizer;     /* "Name <addr>" of invites, or NULL: the From */
+	const char *address;       /* postal address for the footer, or NULL */
+	const char *logo;          /* the logo's file hash (loaded as "file:HASH"), or NULL */
 	int allow_html;
+};
+
+/*
+ * Where a message's files come from: the images its Markdown shows by a
+ * local path, its attachments, the list's logo ("file:HASH").  load gives
+ * the content type and bytes (allocated) of name.
+ */
+struct compose_files {
+	int (*load)(void *arg, const char *name, char **type, char **data, size_t *len,
+	            struct error *err);
+	void *arg;
+};
+
+/* compose_warn_fn - something the reader will not see as written: file:line, what. */
+typedef void (*compose_warn_fn)(const char *file, size_t line, const char *what, void *arg);
+
+enum {
+	COMPOSE_IMAGE_MAX = 1 << 20,       /* an image shown in the message */
+	COMPOSE_ATTACH_MAX = 5 << 20,      /* an attached file */
+	COMPOSE_FILES_MAX = 7 << 20,       /* all of a message's files together */
 };
 
 /*
@@ -56,6 +78,10 @@ struct compose_params {
 	int64_t campaign_id;       /* 0 for a preview */
 	int64_t date;              /* the campaign's date, Unix time */
 	const char *calendar;      /* a VCALENDAR (METHOD:PUBLISH) to attach, or NULL (digests) */
+	const struct compose_files *files; /* NULL: a local image or attachment is an error */
+	compose_warn_fn warn;      /* NULL: warnings are dropped */
+	void *warn_arg;
+	int test;                  /* a test copy: "[TEST]" subject, links to a harmless page */
 };
 
 struct compose_recipient {

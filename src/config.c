@@ -322,6 +322,10 @@ static const struct config_key keys[] = {
 
 	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain), check_domain,
 	 "Domain for Message-IDs and the VERP return path (bounces+TOKEN@domain)."},
+	{"sender", "allow_dotless_domains", T_STRING, "localhost", 0, 0, NULL, OFF(allow_dotless),
+	 NULL,
+	 "Domains without a dot that subscribers' addresses may have (names separated by\n"
+	 "commas); any other such address (mr.lee@woburn-hs) is refused as a typo."},
 	{"sender", "bounce_local", T_STRING, "bounces", 0, 0, NULL, OFF(bounce_local),
 	 check_local_part,
 	 "Local part of the return path that bounces come back to."},

@@ -74,6 +74,7 @@ struct config {
 	char *brand_name;          /* [brand] name */
 	char *brand_color;         /* [brand] color */
 	char *brand_accent;        /* [brand] accent */
+	char *allow_dotless;       /* [sender] allow_dotless_domains */
 	char *digest_timezone;     /* [digest] timezone: a list's when it sets none */
 	char *templates_dir;       /* [brand] templates, resolved (config_resolve_templates) */
 	char *templates_looked;    /* where it was looked for when not found, else NULL */

@@ -175,6 +175,8 @@ static const struct key top_keys[] = {
 	{"topic", offsetof(struct doc, topic), check_topic},
 	{"template", offsetof(struct doc, template_name), check_template},
 	{"send_at", offsetof(struct doc, send_at), check_line},
+	{"greeting", offsetof(struct doc, greeting), check_line},
+	{"preheader", offsetof(struct doc, preheader), check_line},
 	{NULL, 0, NULL}
 };
 
@@ -306,6 +308,52 @@ scalar_value(const yaml_event_t *ev, check_fn check, char *why, size_t n)
 
 static int mapping(struct fm *p, const struct key *keys, void *base, const char *prefix);
 
+/* attach_value - "attach:" at line kline: one file name, or a list of them. */
+static int
+attach_value(struct fm *p, const yaml_event_t *vev, int kline)
+{
+	struct doc *d = p->d;
+	yaml_event_t ev;
+	char why[128];
+	const char *bad;
+
+	if (d->attach_line)
+		return error_set(p->err, "%s:%d: attach: set twice (first on line %d)", d->path,
+		                 kline, d->attach_line);
+	d->attach_line = kline;
+	if (vev->type == YAML_SCALAR_EVENT) {
+		if ((bad = scalar_value(vev, check_line, why, sizeof(why))) != NULL)
+			return error_set(p->err, "%s:%d: attach: %s", d->path, kline, bad);
+		d->attach[0].value = xstrdup((const char *)vev->data.scalar.value);
+		d->attach[0].line = kline;
+		d->n_attach = 1;
+		return 0;
+	}
+	if (vev->type != YAML_SEQUENCE_START_EVENT)
+		return error_set(p->err, "%s:%d: attach: a file name, or a list of them ([a.pdf, "
+		                 "b.pdf])", d->path, kline);
+	for (;;) {
+		int line;
+
+		if (next(p, &ev) < 0)
+			return -1;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		line = mark_line(p, &ev.start_mark);
+		bad = d->n_attach == DOC_MAX_ATTACH ? "more files than 10" :
+		      scalar_value(&ev, check_line, why, sizeof(why));
+		if (bad == NULL) {
+			d->attach[d->n_attach].value = xstrdup((const char *)ev.data.scalar.value);
+			d->attach[d->n_attach++].line = line;
+		}
+		yaml_event_delete(&ev);
+		if (bad)
+			return error_set(p->err, "%s:%d: attach: %s", d->path, line, bad);
+	}
+}
+
 /* event_value - "event:" at line kline, whose value starts with vev. */
 static int
 event_value(struct fm *p, const yaml_event_t *vev, int kline)
@@ -338,7 +386,7 @@ mapping(struct fm *p, const struct key *keys, void *base, const char *prefix)
 		const struct key *k;
 		struct doc_value *slot;
 		const char *name, *bad;
-		int kline, rc;
+		int kline, rc, is_attach;
 
 		if (next(p, &kev) < 0)
 			return -1;
@@ -353,8 +401,9 @@ mapping(struct fm *p, const struct key *keys, void *base, const char *prefix)
 			return error_set(p->err, "%s:%d: keys must be plain words", path, kline);
 		}
 		name = (const char *)kev.data.scalar.value;
+		is_attach = strcmp(name, "attach") == 0;
 		k = find_key(keys, name);
-		if (k == NULL && !(keys == top_keys && strcmp(name, "event") == 0)) {
+		if (k == NULL && !(keys == top_keys && (strcmp(name, "event") == 0 || is_attach))) {
 			error_set(p->err, "%s:%d: unknown key '%s%s'", path, kline, prefix,
 			          shown(name, b, sizeof(b)));
 			yaml_event_delete(&kev);
@@ -364,7 +413,7 @@ mapping(struct fm *p, const struct key *keys, void *base, const char *prefix)
 		if (next(p, &vev) < 0)
 			return -1;
 		if (k == NULL) {
-			rc = event_value(p, &vev, kline);
+			rc = is_attach ? attach_value(p, &vev, kline) : event_value(p, &vev, kline);
 			yaml_event_delete(&vev);
 			if (rc < 0)
 				return -1;
@@ -689,6 +738,8 @@ doc_free(struct doc *d)
 {
 	free_values(top_keys, d);
 	free_values(event_keys, &d->event);
+	for (int i = 0; i < d->n_attach; i++)
+		free(d->attach[i].value);
 	free(d->path);
 	free(d->text);
 	memset(d, 0, sizeof(*d));

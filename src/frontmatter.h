@@ -3,7 +3,8 @@
  * "---" lines (parsed with libyaml), then the CommonMark body.
  *
  *   list, subject (required); kind: newsletter | notice; topic; template;
- *   send_at: "YYYY-MM-DD HH:MM Area/City"; event: {title, starts, ends, tz,
+ *   send_at: "YYYY-MM-DD HH:MM Area/City"; greeting: text with {{name}}, or
+ *   none; preheader; attach: [file, ...]; event: {title, starts, ends, tz,
  *   location, description, uid, sequence, method: request | cancel}
  *
  * Every value keeps the line it came from, so later checks (does the list
@@ -21,7 +22,7 @@
 #include "util.h"
 
 enum doc_kind { DOC_NEWSLETTER, DOC_NOTICE };
-enum { DOC_MAX_BYTES = 1 << 20, DOC_MAX_SUBJECT = 998 - 9 };
+enum { DOC_MAX_BYTES = 1 << 20, DOC_MAX_SUBJECT = 998 - 9, DOC_MAX_ATTACH = 10 };
 
 struct doc_value {
 	char *value;               /* NULL when absent */
@@ -40,6 +41,9 @@ struct doc {
 	char *path;                /* for messages */
 	char *text;                /* the whole file, owned */
 	struct doc_value list, subject, kind_text, topic, template_name, send_at;
+	struct doc_value greeting, preheader;
+	struct doc_value attach[DOC_MAX_ATTACH]; /* files to attach, as written */
+	int n_attach, attach_line;
 	int kind;                  /* enum doc_kind; newsletter when absent */
 	int64_t send_at_utc;       /* 0: as soon as possible */
 	int has_event;

@@ -287,6 +287,49 @@ ical_format_local(int64_t utc, const char *tzid, struct buf *out)
 }
 
 int
+ical_format_range(int64_t starts, int64_t ends, const char *tzid, struct buf *out)
+{
+	icaltimezone *z = zone(tzid);
+	struct icaltimetype a, b;
+	size_t len0 = out->len;
+	int same_day, same_half;
+
+	if (z == NULL)
+		return -1;
+	a = local_time(starts, z);
+	b = local_time(ends, z);
+	same_day = a.year == b.year && a.month == b.month && a.day == b.day;
+	if (!same_day) {
+		/* "Monday, May 3, 2027, 9:00 AM EDT - Tuesday, May 4, 2027, 1:00 PM EDT" */
+		if (ical_format_local(starts, tzid, out) < 0 || buf_adds(out, " - ") != BUF_OK ||
+		    ical_format_local(ends, tzid, out) < 0) {
+			buf_truncate(out, len0);
+			return -1;
+		}
+		return 0;
+	}
+	/* "Thursday, March 4, 2027, 4:00-5:30 PM EST": the day once, AM/PM once if shared. */
+	if (ical_format_local(starts, tzid, out) < 0) {
+		buf_truncate(out, len0);
+		return -1;
+	}
+	same_half = (a.hour < 12) == (b.hour < 12);
+	{
+		/* Cut "4:00 PM EST" after the start's time and put the range in. */
+		const char *s = buf_cstr(out) + len0;
+		const char *ampm = strstr(s, a.hour < 12 ? " AM " : " PM ");
+		size_t at = ampm ? (size_t)(ampm - s) + len0 : out->len;
+		char *tail = xstrdup(ampm ? ampm + 4 : "");
+
+		buf_truncate(out, at);
+		buf_addf(out, "%s\xe2\x80\x93%d:%02d %s %s", same_half ? "" : (a.hour < 12 ? " AM" : " PM"),
+		         b.hour % 12 ? b.hour % 12 : 12, b.minute, b.hour < 12 ? "AM" : "PM", tail);
+		free(tail);
+	}
+	return buf_failed(out) ? -1 : 0;
+}
+
+int
 ical_format_iso_local(int64_t utc, const char *tzid, struct buf *out)
 {
 	icaltimezone *z = zone(tzid);

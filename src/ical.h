@@ -28,6 +28,12 @@ int ical_zone_valid(const char *tzid);
  * in zone tzid.  -1 (out as it was) for an unknown zone or a full buffer.
  */
 int ical_format_local(int64_t utc, const char *tzid, struct buf *out);
+/*
+ * ical_format_range - append an event's times as people write them:
+ * "Thursday, March 4, 2027, 4:00\u20135:30 PM EST" (one day), or both ends in
+ * full across days.  -1 for an unknown zone.
+ */
+int ical_format_range(int64_t starts, int64_t ends, const char *tzid, struct buf *out);
 /* ical_format_iso_local - append Unix time as "YYYY-MM-DD HH:MM" in zone tzid (-1: unknown). */
 int ical_format_iso_local(int64_t utc, const char *tzid, struct buf *out);
 

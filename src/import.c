@@ -26,6 +26,7 @@ struct importer {
 	size_t nfields;
 	int64_t list_id;
 	int confirmed;
+	const char *allow_dotless; /* [sender] allow_dotless_domains */
 	const char *file;
 	char *source;
 	import_reject_fn reject;
@@ -150,7 +151,7 @@ import_row(struct importer *im, struct error *err)
 	digest = column(im, COL_DIGEST);
 	status = column(im, COL_STATUS);
 	suppressed = column(im, COL_SUPPRESSED);
-	if (addr_accept(raw_email, &email, &why) < 0) {
+	if (addr_accept(raw_email, im->allow_dotless, &email, &why) < 0) {
 		reject_row(im, line, "invalid address '%s': %s", raw_email, why);
 		return 0;
 	}
@@ -253,7 +254,8 @@ out:
 }
 
 int
-import_csv(struct store *st, FILE *in, const char *file, const char *list_slug,
+import_csv(struct store *st, const struct config *cfg, FILE *in, const char *file,
+           const char *list_slug,
            int confirmed, int dry_run, import_reject_fn reject, void *arg,
            struct import_stats *stats, struct error *err)
 {
@@ -268,6 +270,7 @@ import_csv(struct store *st, FILE *in, const char *file, const char *list_slug,
 	im.st = st;
 	im.list_id = list.id;
 	im.confirmed = confirmed;
+	im.allow_dotless = cfg->allow_dotless;
 	im.file = file;
 	im.source = xasprintf("import:%s", file);
 	im.reject = reject;

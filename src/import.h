@@ -8,7 +8,8 @@
  * With dry_run the transaction is rolled back, so the counts are exact.
  * file names the input in messages ("FILE:LINE: reason") and in the
  * membership's source ("import:FILE").
- * Export writes the columns import reads (email,name,topics,digest,status),
+ * Export writes the columns import reads (email,name,topics,digest,status,
+ * suppressed),
  * with cells a spreadsheet would run as formulas neutralised (csv.h), and
  * import restores them, so an export imports back unchanged.
  */
@@ -17,6 +18,7 @@
 
 #include <stdio.h>
 
+#include "config.h"
 #include "store.h"
 
 enum { IMPORT_MAX_FIELD = 4096, IMPORT_MAX_NAME = 256 };
@@ -29,7 +31,8 @@ struct import_stats {
 
 typedef void (*import_reject_fn)(unsigned long line, const char *reason, void *arg);
 
-int import_csv(struct store *st, FILE *in, const char *file, const char *list_slug,
+int import_csv(struct store *st, const struct config *cfg, FILE *in, const char *file,
+               const char *list_slug,
                int confirmed, int dry_run, import_reject_fn reject, void *arg,
                struct import_stats *stats, struct error *err);
 int export_csv(struct store *st, const char *list_slug, int status, FILE *out,

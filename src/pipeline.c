@@ -15,6 +15,7 @@
 #include "campaign.h"
 #include "compose.h"
 #include "digest.h"
+#include "files.h"
 #include "frontmatter.h"
 #include "log.h"
 
@@ -103,9 +104,18 @@ composer_for(struct pipeline *p, int64_t campaign_id, int64_t since, const char 
 			text = NULL;
 	} else
 		text = xstrdup(c.document);
-	if (text == NULL || doc_parse(path, text, strlen(text), &doc, &e) < 0 ||
-	    campaign_check(p->st, p->cfg, &doc, &list, &e) < 0 ||
-	    campaign_composer(p->cfg, &doc, &list, campaign_id, c.kind, ics, &slot->c, &e) < 0) {
+	{
+		/* The document's files as its `send` kept them; the list's logo. */
+		struct files fl = {p->st, NULL, c.content_hash, 0};
+		struct compose_files cf = {files_load, &fl};
+		struct campaign_extra x = {ics, &cf, NULL, NULL, 0};
+
+		if (text == NULL || doc_parse(path, text, strlen(text), &doc, &e) < 0 ||
+		    campaign_check(p->st, p->cfg, &doc, &list, &e) < 0 ||
+		    campaign_composer(p->cfg, &doc, &list, campaign_id, c.kind, &x, &slot->c, &e) < 0)
+			text = NULL;
+	}
+	if (slot->c == NULL) {
 		slot->error = xstrdup(error_msg(&e));
 		log_warn("deliver", "campaign %lld cannot be composed: %s", (long long)campaign_id,
 		         slot->error);

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NMIGRATIONS store_nmigrations
 
@@ -48,8 +49,9 @@ digest_name(int digest)
 int
 digest_parse(const char *s)
 {
+	/* Any case: a coordinator's CSV may say "Weekly". */
 	for (int i = 0; i < DIGEST_NMODES; i++)
-		if (strcmp(s, digest_names[i]) == 0)
+		if (strcasecmp(s, digest_names[i]) == 0)
 			return i;
 	return -1;
 }

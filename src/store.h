@@ -65,6 +65,8 @@ struct list_info {
 	char *slug, *name, *from, *reply_to, *description;
 	char *timezone;            /* NULL: [digest] timezone */
 	char *organizer;           /* "Name <addr>" for invites; NULL: the From */
+	char *address;             /* postal address for footers, or NULL */
+	char *logo;                /* the logo's file hash, or NULL */
 	int allow_html;
 	int is_public;             /* has a public sign-up form (/s/SLUG) */
 	int64_t created_at;
@@ -191,6 +193,21 @@ struct newsletter_row {
 int store_newsletters_between(struct store *st, int64_t list_id, int64_t from, int64_t to,
                               int (*fn)(const struct newsletter_row *, void *), void *arg,
                               struct error *err);
+
+/* --- files: logos, images and attachments (store_files.c) --- */
+enum { FILE_MAX_BYTES = 5 << 20 };
+/* store_file_put - keep data (its SHA-256 hex in hash) as content_type; again is a no-op. */
+int store_file_put(struct store *st, const char *hash, const char *content_type,
+                   const void *data, size_t len, struct error *err);
+/* store_file_get - the file with hash (ERR_NOTFOUND if none); *type and *data are allocated. */
+int store_file_get(struct store *st, const char *hash, char **type, char **data, size_t *len,
+                   struct error *err);
+/* store_file_ref - the document doc_hash means file_hash by name. */
+int store_file_ref(struct store *st, const char *doc_hash, const char *name,
+                   const char *file_hash, struct error *err);
+/* store_file_by_ref - what the document doc_hash means by name (ERR_NOTFOUND if nothing). */
+int store_file_by_ref(struct store *st, const char *doc_hash, const char *name, char **hash,
+                      struct error *err);
 
 /* --- topics --- */
 struct topic_info {
@@ -365,6 +382,7 @@ struct campaign_info {
 	int64_t n_deliveries;
 	int64_t next_attempt;      /* the earliest waiting delivery's, 0 if none waits */
 	char *last_error;          /* the latest reply of a deferred delivery, or NULL */
+	char *content_hash;        /* its document's SHA-256, or NULL */
 };
 void campaign_info_free(struct campaign_info *c);
 

@@ -58,6 +58,7 @@ campaign_info_free(struct campaign_info *c)
 	free(c->document);
 	free(c->status_reason);
 	free(c->last_error);
+	free(c->content_hash);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -136,7 +137,7 @@ out:
 #define CAMPAIGN_COLUMNS                                                                      \
 	"SELECT c.id, c.list_id, l.slug, c.kind, c.subject, c.topic, c.source_name, c.document," \
 	" c.status_reason, c.status, c.send_at, c.created_at, c.started_at, c.finished_at,"      \
-	" c.event_starts FROM campaigns c JOIN lists l ON l.id = c.list_id"
+	" c.event_starts, c.content_hash FROM campaigns c JOIN lists l ON l.id = c.list_id"
 
 static int
 campaign_counts(struct store *st, struct campaign_info *c, struct error *err)
@@ -216,6 +217,7 @@ campaign_from_row(sqlite3_stmt *s, struct campaign_info *c)
 	c->started_at = sqlite3_column_int64(s, 12);
 	c->finished_at = sqlite3_column_int64(s, 13);
 	c->event_starts = sqlite3_column_int64(s, 14);
+	c->content_hash = store_col_text(s, 15);
 }
 
 int

@@ -18,6 +18,8 @@ list_info_free(struct list_info *l)
 	free(l->description);
 	free(l->timezone);
 	free(l->organizer);
+	free(l->address);
+	free(l->logo);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -26,7 +28,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 {
 	static const char sql[] =
 		"INSERT INTO lists (slug, name, from_addr, reply_to, description, allow_html,"
-		" created_at, public) VALUES (?,?,?,?,?,?,?,?)";
+		" created_at, public, address, logo) VALUES (?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -40,6 +42,8 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	sqlite3_bind_int(s, 6, l->allow_html);
 	sqlite3_bind_int64(s, 7, now_unix());
 	sqlite3_bind_int(s, 8, l->is_public);
+	store_bind_text(s, 9, l->address);
+	store_bind_text(s, 10, l->logo);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -56,7 +60,7 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	"  WHERE m.list_id = l.id AND m.status = 'active' AND s.status = 'active'"            \
 	"  AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)),"          \
 	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public, l.timezone,"   \
-	" l.organizer FROM lists l"
+	" l.organizer, l.address, l.logo FROM lists l"
 
 static void
 list_from_row(sqlite3_stmt *s, struct list_info *l)
@@ -74,6 +78,8 @@ list_from_row(sqlite3_stmt *s, struct list_info *l)
 	l->is_public = sqlite3_column_int(s, 10);
 	l->timezone = store_col_text(s, 11);
 	l->organizer = store_col_text(s, 12);
+	l->address = store_col_text(s, 13);
+	l->logo = store_col_text(s, 14);
 }
 
 int
@@ -98,7 +104,7 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 /* The columns without the member counts, for lookups on every web request. */
 #define LIST_BRIEF                                                                        \
 	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
-	" l.created_at, 0, 0, l.public, l.timezone, l.organizer FROM lists l"
+	" l.created_at, 0, 0, l.public, l.timezone, l.organizer, l.address, l.logo FROM lists l"
 
 int
 store_list_brief(struct store *st, int64_t id, const char *slug, struct list_info *out,
@@ -180,7 +186,9 @@ store_list_set(struct store *st, const char *slug, const struct list_info *l, st
 		" reply_to = CASE WHEN ?4 IS NULL THEN reply_to ELSE nullif(?4, '') END,"
 		" description = CASE WHEN ?5 IS NULL THEN description ELSE nullif(?5, '') END,"
 		" timezone = CASE WHEN ?6 IS NULL THEN timezone ELSE nullif(?6, '') END,"
-		" organizer = CASE WHEN ?7 IS NULL THEN organizer ELSE nullif(?7, '') END"
+		" organizer = CASE WHEN ?7 IS NULL THEN organizer ELSE nullif(?7, '') END,"
+		" address = CASE WHEN ?8 IS NULL THEN address ELSE nullif(?8, '') END,"
+		" logo = CASE WHEN ?9 IS NULL THEN logo ELSE nullif(?9, '') END"
 		" WHERE slug = ?1";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 
@@ -193,6 +201,8 @@ store_list_set(struct store *st, const char *slug, const struct list_info *l, st
 	store_bind_text(s, 5, l->description);
 	store_bind_text(s, 6, l->timezone);
 	store_bind_text(s, 7, l->organizer);
+	store_bind_text(s, 8, l->address);
+	store_bind_text(s, 9, l->logo);
 	if (store_step_done(st, s, err, "changing list") < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
@@ -325,6 +335,11 @@ store_topics_resolve(struct store *st, const char *list, char **canonical, struc
 	size_t n = 0, cap = 0, len = 0;
 	char *outp;
 	int ok = 0;
+
+	/* Topic slugs are lower-case: "Meetings" is meetings. */
+	for (char *c = copy; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 
 	while (*p) {
 		size_t span = strcspn(p, ",; \t");

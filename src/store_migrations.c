@@ -420,6 +420,25 @@ const char *const store_migrations[] = {
 	"  markdown TEXT NOT NULL,"
 	"  full_text TEXT,"
 	"  PRIMARY KEY (campaign_id, section, position));",
+	/*
+	 * 11: what coordinators add to a message.  A list has a postal address
+	 * for its footers and a logo; files (logos, images a document shows,
+	 * attachments) are kept by their SHA-256, and file_refs says which file
+	 * a document (by its own SHA-256) meant by each name it used, so mail
+	 * composed later carries what the coordinator had on disk when sending.
+	 */
+	"ALTER TABLE lists ADD COLUMN address TEXT;"
+	"ALTER TABLE lists ADD COLUMN logo TEXT;"
+	"CREATE TABLE files ("
+	"  hash TEXT PRIMARY KEY,"
+	"  content_type TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE file_refs ("
+	"  doc_hash TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  file_hash TEXT NOT NULL REFERENCES files(hash),"
+	"  PRIMARY KEY (doc_hash, name)) WITHOUT ROWID;",
 };
 
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

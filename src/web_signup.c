@@ -206,7 +206,7 @@ web_signup(struct web_request *rq, struct web_response *rs)
 		}
 		buf_addf(&topics, "%s%s", topics.len ? "," : "", v);
 	}
-	if (email == NULL || addr_accept(email, &addr, &why) < 0) {
+	if (email == NULL || addr_accept(email, rq->w->cfg->allow_dotless, &addr, &why) < 0) {
 		char *msg = xasprintf("That address cannot be used: %s.",
 		                      email && *email ? why : "an address is needed");
 

@@ -59,11 +59,12 @@ for p in m.walk():
 is "$uid2" "$(printf '%s' "$uid1" | tr -d '\r')" "the event UID is stable"
 
 # Non-ASCII list name and From, torture Markdown, long subject.
-cp "$TOP/tests/data/torture.md" torture.md
+cp "$TOP/tests/data/torture.md" "$TOP/tests/data/logo.png" "$TOP/tests/data/flyer.pdf" .
 "$BIN" preview torture.md --to jurgen@school.example > torture.eml
 is "$?" 0 "preview the torture file"
-res=$($CHECK torture.eml --subject "Torture test: ünïcödé, emoji 🚀, and a very long subject line that goes on and on well past seventy-eight columns so it must be folded")
-is "$res" "ok: multipart/alternative text/plain text/html" "torture message parses strictly"
+res=$($CHECK torture.eml --structure "multipart/mixed multipart/related multipart/alternative text/plain text/html image/png application/pdf" --subject "Torture test: ünïcödé, emoji 🚀, and a very long subject line that goes on and on well past seventy-eight columns so it must be folded")
+is "$res" "ok: multipart/mixed multipart/related multipart/alternative text/plain text/html image/png application/pdf" \
+	"torture message (a table, raw HTML, an image, an attachment) parses strictly"
 run preview torture.md --format html
 ok "$(printf '%s' "$out" | grep -q '<script>'; [ $? -ne 0 ]; echo $?)" "raw <script> is not passed through"
 ok "$(printf '%s' "$out" | grep -q 'javascript:'; [ $? -ne 0 ]; echo $?)" "javascript: links are dropped"

@@ -2,6 +2,11 @@
 """check_mime.py - check a composed message with Python's strict email parser.
 
 usage: check_mime.py FILE.eml [--expect-calendar] [--subject S] [--to-name N]
+                     [--structure "TYPE TYPE..."]
+
+--structure names every part's content type in order (the default is the
+alternative of text and HTML, with the calendar when --expect-calendar).
+Every inline image must have a Content-ID that the HTML part refers to.
 
 Prints TAP-free findings one per line and exits 1 on the first problem set:
 every defect the strict policy raises or records, bare LF or CR, lines over
@@ -23,6 +28,7 @@ def main():
     expect_calendar = "--expect-calendar" in args
     subject = args[args.index("--subject") + 1] if "--subject" in args else None
     to_name = args[args.index("--to-name") + 1] if "--to-name" in args else None
+    structure = args[args.index("--structure") + 1].split() if "--structure" in args else None
     raw = open(path, "rb").read()
 
     if re.search(rb"(?<!\r)\n", raw):
@@ -71,6 +77,8 @@ def main():
     want = ["multipart/alternative", "text/plain", "text/html"]
     if expect_calendar:
         want = ["multipart/mixed"] + want + ["text/calendar"]
+    if structure is not None:
+        want = structure
     if types != want:
         fail(f"structure is {types}, want {want}")
     for p in parts:
@@ -82,6 +90,13 @@ def main():
                 fail("calendar part is not method=REQUEST")
             if "BEGIN:VEVENT" not in text or "UID:" not in text:
                 fail("calendar part has no VEVENT with UID")
+    html = "".join(p.get_content() for p in parts if p.get_content_type() == "text/html")
+    for p in parts:
+        if p.get_content_maintype() != "image" or p.get_content_disposition() != "inline":
+            continue
+        cid = str(p["Content-ID"] or "").strip("<>")
+        if not cid or f'src="cid:{cid}"' not in html:
+            fail(f"inline image {p.get_filename()} has Content-ID {cid!r}, not used in the HTML")
     print("ok: " + " ".join(types))
 
 main()

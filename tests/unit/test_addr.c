@@ -71,6 +71,7 @@ static const struct {
 	{"@example.org", 0, "empty local part"},
 	{"\"\"@example.org", 0, "empty local part"},
 	{"user@", 0, "empty domain"},
+	{"user@\xcd\x8f", 0, "empty domain"}, /* a default-ignorable that IDNA maps to nothing */
 	{"<a@b.example>", 0, "invalid character '<' in local part"},
 
 	/* Local part. */
@@ -327,6 +328,41 @@ test_domain(void **state)
 			fail_msg("'%s': got '%s', want '%s'", d[i].in, addr_domain(d[i].in), d[i].want);
 }
 
+/* What the doors accept: no dotless domain but those allowed, in any case. */
+static void
+test_accept(void **state)
+{
+	static const struct {
+		const char *in, *allow, *want; /* want: the address, or the reason's start */
+	} accepts[] = {
+		{"mr.lee@woburn-hs", "localhost", "domain without a dot"},
+		{"mr.lee@woburn-hs.org", "localhost", "mr.lee@woburn-hs.org"},
+		{"local@localhost", "localhost", "local@localhost"},
+		{"local@LocalHost", "localhost", "local@localhost"},
+		{"staff@intranet", "localhost, intranet", "staff@intranet"},
+		{"staff@intranet", "localhost,intranet", "staff@intranet"},
+		{"staff@intra", "intranet", "domain without a dot"},
+		{"staff@intranetx", "intranet", "domain without a dot"},
+		{"staff@intranet", "", "domain without a dot"},
+		{"staff@intranet", NULL, "domain without a dot"},
+		{"op@[192.0.2.1]", "localhost", "op@[192.0.2.1]"},
+		{"\"a b\"@x.example", "localhost", "quoted local part"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(accepts) / sizeof(accepts[0]); i++) {
+		const char *why = NULL;
+		char *out = NULL;
+		int rc = addr_accept(accepts[i].in, accepts[i].allow, &out, &why);
+
+		if (rc == 0 && strcmp(out, accepts[i].want) != 0)
+			fail_msg("'%s': got '%s', want '%s'", accepts[i].in, out, accepts[i].want);
+		if (rc != 0 && strncmp(why, accepts[i].want, strlen(accepts[i].want)) != 0)
+			fail_msg("'%s': got '%s', want '%s...'", accepts[i].in, why, accepts[i].want);
+		free(out);
+	}
+}
+
 /* Callers that only want a yes or no may pass why = NULL. */
 static void
 test_null_why(void **state)
@@ -350,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_mailbox),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_null_why),
+		cmocka_unit_test(test_accept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

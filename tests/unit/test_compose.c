@@ -40,9 +40,11 @@ static const char notice[] =
 static struct compose_campaign *
 prepare(struct config *cfg, struct doc *d, const char *text)
 {
-	static const struct compose_list list = {1, "net", "R\xc3\xa9seau STEM", "desc",
-	                                         "R\xc3\xa9seau STEM <news@net.example>", NULL, 0};
-	struct compose_params p;
+	static const struct compose_list list = {
+		.id = 1, .slug = "net", .name = "R\xc3\xa9seau STEM", .description = "desc",
+		.from = "R\xc3\xa9seau STEM <news@net.example>",
+	};
+	struct compose_params p = {0};
 	struct compose_campaign *c;
 	struct error err = ERROR_INIT;
 	const char *top = getenv("OUTREACH_TOP");

@@ -488,7 +488,7 @@ test_invite_errors(void **state)
 		{"no length", "u@x", "UTC", "t", "a@x", 200, 200, 1 << 20,
 		 "the event must end after it starts"},
 		{"buffer too small", "u@x", "America/New_York", "t", "a@x", 100, 200, 100,
-		 "the invite is larger than 100 bytes"},
+		 "the calendar is larger than 100 bytes"},
 	};
 
 	(void)state;
