@@ -6,7 +6,11 @@ step "Preview the newsletter as one member gets it" \
 $o preview etc/demo/newsletter.md --to maria.santos@everett-schools.example --format text
 step "Queue the newsletter and the meeting notice (with its invite)" "send etc/demo/newsletter.md"
 $o send etc/demo/newsletter.md
-$o send etc/demo/notice.md
+# The meeting is always three weeks ahead: a notice for a past event is refused.
+day=$(date -d '+21 days' +%F)
+sed -e "s/2027-03-04/$day/g" -e "s/Thursday, March 4/$(date -d "$day" '+%A, %B %-d')/g" \
+	etc/demo/notice.md > var/demo/notice.md
+$o send var/demo/notice.md
 step "Deliver what is due (cron-style; \`outreach daemon\` does this continuously)" "run --once"
 $o run --once 2>/dev/null
 $o status

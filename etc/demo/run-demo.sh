@@ -16,10 +16,13 @@ step "Create the two networks' lists" "list add ..."
 $o list add metro-north --name "Metro North STEM Network" \
 	--from "Metro North STEM Network <news@metronorth.example>" \
 	--reply-to coordinator@metronorth.example \
-	--description "Schools, colleges, employers and workforce boards north of Boston"
+	--description "Schools, colleges, employers and workforce boards north of Boston" \
+	--address "Metro North STEM Network, 100 Main Street, Somerville, MA 02145" \
+	--logo etc/demo/metro-north-logo.png
 $o list add metrowest --name "MetroWest STEM Education Network" \
 	--from "MetroWest STEM <hello@metrowest.example>" \
-	--description "The STEM education alliance of the MetroWest region"
+	--description "The STEM education alliance of the MetroWest region" \
+	--address "MetroWest STEM Education Network, 20 Union Avenue, Framingham, MA 01702"
 step "Import members (rows with problems are reported, the rest imported)" \
 	"subscriber import etc/demo/metro-north.csv --list metro-north --confirmed"
 $o subscriber import etc/demo/metro-north.csv --list metro-north --confirmed || true
