@@ -491,43 +491,91 @@ brules_smtp_code(const char *s)
 	return 0;
 }
 
-/* Status codes that name a reason by themselves (RFC 3463, RFC 7372, RFC 7505). */
+/*
+ * Status codes that name a reason by themselves (RFC 3463, RFC 7372, RFC
+ * 7505).  A decisive code says what happened plainly enough to outweigh the
+ * server's free text: the mailbox or domain is not there, has moved or is
+ * disabled, is full, or the sender's address or host was what was refused.
+ * The others ("7.1 delivery not authorized", "4.4 unable to route") are
+ * used so loosely that the words around them say more.
+ */
 static const struct {
 	const char *code;          /* subject.detail, without the class digit */
 	const char *reason;
+	int decisive;
 } codes[] = {
-	{"1.1", "userunknown"}, {"1.2", "hostunknown"}, {"1.3", "userunknown"},
-	{"1.4", "userunknown"}, {"1.5", "userunknown"}, {"1.6", "hasmoved"},
-	{"1.7", "rejected"}, {"1.8", "rejected"}, {"1.10", "notaccept"},
-	{"2.1", "suspend"}, {"2.2", "mailboxfull"}, {"2.3", "exceedlimit"},
-	{"2.4", "systemerror"}, {"3.0", "systemerror"}, {"3.1", "systemfull"},
-	{"3.2", "systemerror"}, {"3.3", "systemerror"}, {"3.4", "mesgtoobig"},
-	{"3.5", "systemerror"}, {"4.1", "expired"}, {"4.2", "expired"},
-	{"4.3", "systemerror"}, {"4.4", "hostunknown"}, {"4.5", "toomanyconn"},
-	{"4.6", "networkerror"}, {"4.7", "expired"}, {"5.0", "syntaxerror"},
-	{"5.1", "syntaxerror"}, {"5.2", "syntaxerror"}, {"5.3", "exceedlimit"},
-	{"5.4", "syntaxerror"}, {"6.0", "contenterror"}, {"6.1", "contenterror"},
-	{"7.0", "securityerror"}, {"7.1", "blocked"}, {"7.2", "systemerror"},
-	{"7.6", "securityerror"}, {"7.7", "securityerror"}, {"7.8", "securityerror"},
-	{"7.9", "securityerror"}, {"7.10", "failedstarttls"}, {"7.11", "failedstarttls"},
-	{"7.13", "suspend"}, {"7.14", "securityerror"}, {"7.17", "hasmoved"},
-	{"7.18", "hasmoved"}, {"7.20", "authfailure"}, {"7.21", "authfailure"},
-	{"7.22", "authfailure"}, {"7.23", "authfailure"}, {"7.24", "authfailure"},
-	{"7.25", "requireptr"}, {"7.26", "authfailure"}, {"7.27", "rejected"},
-	{"7.28", "speeding"}, {"7.29", "authfailure"}, {"7.30", "securityerror"},
+	{"1.1", "userunknown", 1}, {"1.2", "hostunknown", 1}, {"1.3", "userunknown", 1},
+	{"1.4", "userunknown", 0}, {"1.5", "userunknown", 0}, {"1.6", "hasmoved", 1},
+	{"1.7", "rejected", 1}, {"1.8", "rejected", 1}, {"1.10", "notaccept", 1},
+	{"2.1", "suspend", 1}, {"2.2", "mailboxfull", 1}, {"2.3", "exceedlimit", 0},
+	{"2.4", "systemerror", 0}, {"3.0", "systemerror", 0}, {"3.1", "systemfull", 0},
+	{"3.2", "systemerror", 0}, {"3.3", "systemerror", 0}, {"3.4", "mesgtoobig", 1},
+	{"3.5", "systemerror", 0}, {"4.1", "expired", 0}, {"4.2", "expired", 0},
+	{"4.3", "systemerror", 0}, {"4.4", "hostunknown", 0}, {"4.5", "toomanyconn", 0},
+	{"4.6", "networkerror", 0}, {"4.7", "expired", 0}, {"5.0", "syntaxerror", 0},
+	{"5.1", "syntaxerror", 0}, {"5.2", "syntaxerror", 0}, {"5.3", "exceedlimit", 0},
+	{"5.4", "syntaxerror", 0}, {"6.0", "contenterror", 0}, {"6.1", "contenterror", 0},
+	{"7.0", "securityerror", 0}, {"7.1", "blocked", 0}, {"7.2", "systemerror", 0},
+	{"7.6", "securityerror", 0}, {"7.7", "securityerror", 0}, {"7.8", "securityerror", 0},
+	{"7.9", "securityerror", 0}, {"7.10", "failedstarttls", 0}, {"7.11", "failedstarttls", 0},
+	{"7.13", "suspend", 0}, {"7.14", "securityerror", 0}, {"7.17", "hasmoved", 0},
+	{"7.18", "hasmoved", 0}, {"7.20", "authfailure", 0}, {"7.21", "authfailure", 0},
+	{"7.22", "authfailure", 0}, {"7.23", "authfailure", 0}, {"7.24", "authfailure", 0},
+	{"7.25", "requireptr", 0}, {"7.26", "authfailure", 0}, {"7.27", "rejected", 0},
+	{"7.28", "speeding", 0}, {"7.29", "authfailure", 0}, {"7.30", "securityerror", 0},
 };
+
+/* status_code - the row for a status code, or -1. */
+static int
+status_code(const char *status)
+{
+	if (status == NULL || strlen(status) < 5 || status[1] != '.')
+		return -1;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(status + 2, codes[i].code) == 0)
+			return (int)i;
+	return -1;
+}
 
 const char *
 brules_status_reason(const char *status)
 {
-	if (status == NULL || strlen(status) < 5 || status[1] != '.')
-		return NULL;
-	if (status[0] == '2')
+	int i;
+
+	if (status && status[0] == '2' && status[1] == '.')
 		return "delivered";
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(status + 2, codes[i].code) == 0)
-			return codes[i].reason;
-	return NULL;
+	return (i = status_code(status)) >= 0 ? codes[i].reason : NULL;
+}
+
+/* status_decisive - whether a failure code outweighs the words around it. */
+static int
+status_decisive(const char *status)
+{
+	int i = status_code(status);
+
+	return i >= 0 && (status[0] == '4' || status[0] == '5') && codes[i].decisive;
+}
+
+/*
+ * Reasons that put the blame on the sending host, its domain or the message
+ * rather than on the recipient's mailbox.  A server that refuses a sender
+ * for its rate or a blocklist and puts 5.1.1 on the reply has used the code
+ * loosely; its words say what happened.
+ */
+static int
+blames_sender(const char *reason)
+{
+	static const char *const sender[] = {
+		"blocked", "speeding", "toomanyconn", "exceedlimit", "authfailure", "requireptr",
+		"norelaying", "badreputation", "spamdetected", "virusdetected", "failedstarttls",
+		"rejected", "policyviolation", "notcompliantrfc", "mesgtoobig", "securityerror",
+		"syntaxerror", NULL,
+	};
+
+	for (size_t i = 0; sender[i]; i++)
+		if (strcmp(reason, sender[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -545,47 +593,17 @@ brules_reason_class(const char *reason, const char *status)
 	for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
 		if (strcmp(reason, hard[i]) == 0)
 			return BOUNCE_HARD;
+	/*
+	 * "5.2.1 mailbox disabled" in the report itself is permanent: the
+	 * mailbox takes no mail and will not again.  Words alone ("suspended",
+	 * "inactive") may be temporary and stay soft.
+	 */
+	if (status && strcmp(reason, "suspend") == 0 && strcmp(status, "5.2.1") == 0)
+		return BOUNCE_HARD;
+	/* Nothing recognised: a permanent failure code is all there is to go by. */
+	if (status && status[0] == '5' && strcmp(reason, "undefined") == 0)
+		return BOUNCE_HARD;
 	return BOUNCE_SOFT;
-}
-
-/* last_of - the offset of the last match of pattern in folded text, or -1. */
-static long
-last_of(const char *folded, const char *pattern)
-{
-	long best = -1;
-	const char *a = pattern, *bar;
-	char pat[64];
-
-	for (;;) {
-		size_t n;
-		const char *p;
-
-		bar = strchr(a, '|');
-		n = bar ? (size_t)(bar - a) : strlen(a);
-		if (n > 0 && n < sizeof(pat)) {
-			memcpy(pat, a, n);
-			pat[n] = '\0';
-			for (p = strstr(folded, pat); p; p = strstr(p + 1, pat))
-				if (p - folded > best)
-					best = p - folded;
-		}
-		if (bar == NULL)
-			return best;
-		a = bar + 1;
-	}
-}
-
-int
-brules_smtp_phase(const char *folded)
-{
-	long rcpt = last_of(folded, "rcpt to|rcpt command|after rcpt|in reply to rcpt|"
-	                            "recipient address rejected");
-	long data = last_of(folded, "end of data|>>> data|after data|in reply to data|"
-	                            "data command|in response to data|after the data");
-
-	if (rcpt < 0 && data < 0)
-		return 0;
-	return data > rcpt ? 'D' : 'R';
 }
 
 static int
@@ -906,7 +924,6 @@ brules_whole_init(struct brules_whole *w, const char *folded, const char *raw)
 	memset(w, 0, sizeof(*w));
 	w->folded = folded;
 	w->raw = raw;
-	w->phase = -1;
 }
 
 static const struct bounce_rule *
@@ -941,15 +958,29 @@ rule_in(const struct buf *t, int weak)
 	return t->len > 0 ? brules_match(t->data, weak) : NULL;
 }
 
+/* same_class - whether two status codes agree on permanent or temporary. */
+static int
+same_class(const char *a, const char *b)
+{
+	return a[0] != '\0' && a[0] == b[0];
+}
+
+/* generic - "5.0.0": a class and nothing more. */
+static int
+generic(const char *st)
+{
+	return st[0] == '\0' || strcmp(st + 1, ".0.0") == 0;
+}
+
 int
 brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct brules_whole *w,
              char st[BRULES_STATUS_MAX], const char **why)
 {
-	const struct bounce_rule *rule = NULL;
-	const char *reason = NULL;
+	const struct bounce_rule *own = NULL, *rule = NULL;
+	const char *reason = NULL, *sreason;
 	char tst[BRULES_STATUS_MAX];
 	struct buf fd, fc;
-	int code, class, phase;
+	int code, given, shared;
 
 	/* Without a Diagnostic-Code, the text about the recipient is its own words. */
 	if (diag == NULL || *diag == '\0') {
@@ -962,56 +993,75 @@ brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct b
 	buf_init(&fc, BRULES_TEXT_MAX);
 	brules_fold(diag, strlen(diag), &fd);
 	brules_fold(ctx, strlen(ctx), &fc);
+
+	/*
+	 * The status: the report's own field; the enhanced code in the server's
+	 * reply when the field says less ("Status: 5.0.0" beside "550 5.7.1")
+	 * or is missing; the whole text's code only when the text concerns
+	 * this recipient alone.
+	 */
 	st[0] = '\0';
 	if (dsn_status)
 		snprintf(st, BRULES_STATUS_MAX, "%s", dsn_status);
-	/* "Status: 5.0.0" says less than the "550 5.7.1" it quotes. */
 	if ((brules_status(diag, tst) == 0 || brules_status(ctx, tst) == 0) &&
-	    (st[0] == '\0' || (strcmp(st + 1, ".0.0") == 0 && tst[0] == st[0])))
+	    (st[0] == '\0' || (generic(st) && same_class(st, tst))))
 		snprintf(st, BRULES_STATUS_MAX, "%s", tst);
-	/* The text's code speaks for a recipient only when it is the only one. */
-	if (st[0] == '\0' || (w->single && strcmp(st + 1, ".0.0") == 0 &&
-	                       whole_status(w)[0] == st[0]))
+	if (w->single && (st[0] == '\0' || (generic(st) && same_class(st, whole_status(w)))))
 		snprintf(st, BRULES_STATUS_MAX, "%s", whole_status(w));
-	/* The server's words, its code, then what the reporting MTA says around them. */
-	if ((rule = rule_in(&fd, 0)) != NULL)
+	given = st[0] != '\0';
+
+	/*
+	 * The reason.  A decisive status code is what a standard report says
+	 * in so many words and outweighs the server's prose, unless the prose
+	 * blames the sender (a rate limit or blocklist sent with 5.1.1).  Other
+	 * codes come after the recipient's own words and before the words the
+	 * reporting MTA wraps around them.  The whole notification speaks for a
+	 * recipient when it concerns that recipient alone, or when nothing of
+	 * the recipient's own says anything: in a report on several, one
+	 * recipient's "user unknown" is not another's.
+	 */
+	if ((own = rule_in(&fd, 0)) == NULL)
+		own = rule_in(&fc, 0);
+	sreason = brules_status_reason(st);
+	if (status_decisive(st)) {
+		reason = sreason;
+		if (own && (blames_sender(own->reason) ||
+		            brules_reason_class(own->reason, st) == brules_reason_class(sreason, st)))
+			reason = (rule = own)->reason;
+	} else if ((rule = rule_in(&fd, 0)) != NULL) {
 		reason = rule->reason;
-	if (reason == NULL)
-		reason = brules_status_reason(st);
-	if (reason == NULL && ((rule = rule_in(&fc, 0)) != NULL || (rule = whole_rule(w, 0)) != NULL))
+	} else if (sreason) {
+		reason = sreason;
+	} else if ((rule = rule_in(&fc, 0)) != NULL) {
+		reason = rule->reason;
+	}
+	shared = w->single || (own == NULL && generic(st));
+	if (reason == NULL && shared && (rule = whole_rule(w, 0)) != NULL)
 		reason = rule->reason;
 	if (reason == NULL && ((rule = rule_in(&fd, 1)) != NULL || (rule = rule_in(&fc, 1)) != NULL ||
-	                       (rule = whole_rule(w, 1)) != NULL))
+	                       (shared && (rule = whole_rule(w, 1)) != NULL)))
 		reason = rule->reason;
+	if (reason == NULL)
+		rule = NULL;
+
+	/* No enhanced code anywhere: the basic reply code gives the class digit. */
 	if (st[0] == '\0') {
-		if ((code = brules_smtp_code(diag)) == 0 && (code = brules_smtp_code(ctx)) == 0) {
+		if ((code = brules_smtp_code(diag)) == 0 && (code = brules_smtp_code(ctx)) == 0 &&
+		    shared) {
 			whole_status(w);
 			code = w->code;
 		}
+		given = code != 0;
 		snprintf(st, BRULES_STATUS_MAX, "%c%s", code / 100 == 4 ? '4' : '5',
 		         rule ? rule->status + 1 : ".0.0");
 	}
 	if (reason == NULL)
 		reason = "undefined";
-	class = rule && reason == rule->reason ? rule->class : brules_reason_class(reason, st);
-	/* A temporary failure is never a dead address, whatever the words say. */
-	if (st[0] == '4' && class == BOUNCE_HARD)
-		class = BOUNCE_SOFT;
-	/* "User unknown" after DATA: the address was accepted at RCPT TO. */
-	if (strcmp(reason, "userunknown") == 0) {
-		if ((phase = brules_smtp_phase(buf_cstr(&fd))) == 0)
-			phase = brules_smtp_phase(buf_cstr(&fc));
-		if (phase == 0 && w->phase < 0)
-			w->phase = brules_smtp_phase(w->folded);
-		if (phase == 'D' || (phase == 0 && w->phase == 'D')) {
-			reason = "filtered";
-			class = BOUNCE_SOFT;
-		}
-	}
 	buf_free(&fd);
 	buf_free(&fc);
 	*why = reason;
-	return class;
+	/* A status made up here from a rule says nothing the rule did not. */
+	return brules_reason_class(reason, given ? st : (st[0] == '4' ? "4" : NULL));
 }
 
 /* lower_has - whether any of list occurs in s, any case (s cut at 255 bytes). */
