@@ -54,7 +54,7 @@ struct scan {
 	struct bounce_report *r;
 	int parts;
 	int auto_replied, autoreply_hdr, apple_unsub, from_daemon, from_robot;
-	int report_dsn, report_arf, has_returned;
+	int report_dsn, report_arf, has_returned, jmrp;
 	struct buf failed;         /* X-Failed-Recipients */
 	struct buf ignore;         /* the bounce's own and the original sender's addresses */
 	struct buf ret_rcpts;      /* the returned message's To and Cc */
@@ -63,7 +63,9 @@ struct scan {
 	struct buf field;          /* scratch: the field being read */
 	struct dsn_rec *dsn;
 	size_t n_dsn, cap_dsn;
-	char *arf_type, *arf_rcpt;
+	char *arf_type;
+	struct buf arf_rcpts;      /* Original-Rcpt-To and the like: who complained */
+	struct buf redacted;       /* Redacted-Address values: what stands for a hidden name */
 };
 
 enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
@@ -318,6 +320,11 @@ returned_field(struct scan *s, const char *name, const char *v)
 		set_once(&s->r->original_message_id, strip_id(v));
 	else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0)
 		each_addr(s, v, &s->ret_rcpts, 0);
+	else if (strcmp(name, "x-hmxmroriginalrecipient") == 0) {
+		/* Microsoft's junk-mail reports: no ARF part, the recipient stamped here. */
+		s->jmrp = 1;
+		each_addr(s, v, &s->arf_rcpts, 0);
+	}
 	else if (strcmp(name, "from") == 0 || strcmp(name, "sender") == 0 ||
 	         strcmp(name, "return-path") == 0 || strcmp(name, "reply-to") == 0)
 		each_addr(s, v, &s->ignore, 1);
@@ -467,7 +474,10 @@ arf_parse(struct scan *s, const char *p, size_t n)
 			set_once(&s->arf_type, xstrdup(v));
 		else if (strcmp(name, "original-rcpt-to") == 0 ||
 		         strcmp(name, "removal-recipient") == 0)
-			set_once(&s->arf_rcpt, recipient_of(v));
+			/* May appear any number of times (RFC 5965 3.2): each one complained. */
+			each_addr(s, v, &s->arf_rcpts, 0);
+		else if (strcmp(name, "redacted-address") == 0 && *v)
+			list_add(&s->redacted, v);
 		else if (strcmp(name, "original-mail-from") == 0)
 			each_addr(s, v, &s->ignore, 1);
 	}
@@ -641,6 +651,33 @@ part_header(const char *p, size_t n)
 	return rc == FIELD_BLANK && mime_only ? q : p;
 }
 
+/*
+ * forwarded_report - whether an attached message is itself a feedback
+ * report (a provider or a postmaster forwarding one), to be read as the
+ * report rather than as the returned message.  Only feedback reports: an
+ * attached delivery report is far more often the returned message of a
+ * double bounce, whose own recipient is not the one that failed here.
+ */
+static int
+forwarded_report(const struct scan *s, const struct mailmime *m)
+{
+	struct mailmime_content *ct;
+	clistiter *it;
+
+	if (s->report_arf || s->has_returned || m == NULL || m->mm_type != MAILMIME_MULTIPLE ||
+	    (ct = m->mm_content_type) == NULL || ct->ct_subtype == NULL ||
+	    strcasecmp(ct->ct_subtype, "report") != 0 || ct->ct_parameters == NULL)
+		return 0;
+	for (it = clist_begin(ct->ct_parameters); it; it = clist_next(it)) {
+		struct mailmime_parameter *pa = clist_content(it);
+
+		if (pa && pa->pa_name && pa->pa_value && strcasecmp(pa->pa_name, "report-type") == 0 &&
+		    strcasecmp(pa->pa_value, "feedback-report") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 walk(struct scan *s, struct mailmime *m, int depth)
 {
@@ -657,7 +694,7 @@ walk(struct scan *s, struct mailmime *m, int depth)
 			walk(s, clist_content(it), depth + 1);
 		break;
 	case MAILMIME_MESSAGE:
-		if (depth == 0) {
+		if (depth == 0 || forwarded_report(s, m->mm_data.mm_message.mm_msg_mime)) {
 			walk(s, m->mm_data.mm_message.mm_msg_mime, depth + 1);
 		} else if (m->mm_mime_start) {
 			/* A returned message: its header matters, its body does not. */
@@ -994,22 +1031,78 @@ ses_json(struct scan *s, struct brules_whole *w)
 	return 1;
 }
 
+/*
+ * redacted - whether addr is a stand-in for a hidden one: a feedback loop
+ * that redacts (RFC 6590) writes "redacted@isp", "xxxxxx@isp" or what its
+ * Redacted-Address field names, and such an address must never be taken
+ * for a subscriber's.
+ */
+static int
+redacted(const struct scan *s, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : strlen(addr), i;
+	char low[BRULES_ADDR_MAX];
+
+	for (i = 0; i < n && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)addr[i]);
+	low[i] = '\0';
+	if (strstr(low, "redacted") || strcmp(low, "removed") == 0 || strcmp(low, "hidden") == 0 ||
+	    strcmp(low, "anonymous") == 0 || strcmp(low, "anonymized") == 0 ||
+	    strcmp(low, "anonymised") == 0 || strcmp(low, "masked") == 0)
+		return 1;
+	/* One mask character over and over: "xxxxxxxx", "*****". */
+	for (i = 1; i < n && low[i] == low[0]; i++)
+		;
+	if (n >= 3 && i == n && strchr("x*#.-_", low[0]))
+		return 1;
+	for (i = 0; s->redacted.len > 0 && i < s->redacted.len;
+	     i += strlen(s->redacted.data + i) + 1) {
+		const char *v = s->redacted.data + i;
+		size_t vl = strcspn(v, "@");
+
+		if (vl > 0 && vl == n && strncasecmp(v, addr, vl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * complaint - one row per address that complained: the report's
+ * Original-Rcpt-To lines (or Microsoft's header) name them; else the
+ * returned message's To, when it names one address; else nobody.  A
+ * redacted address is no address: the row then has none, and the caller
+ * finds the subscriber by the VERP token or the returned Message-ID.
+ */
 static void
 complaint(struct scan *s)
 {
-	const char *addr = s->arf_rcpt;
+	struct bounce_report *r = s->r;
+	struct buf who;
 	struct bounce_rcpt *rc;
+	size_t i;
 
-	if (addr == NULL && s->ret_rcpts.len > 0)
-		addr = s->ret_rcpts.data;
-	if (addr == NULL && s->apple_unsub)
-		addr = s->r->from;
-	s->r->is_arf = 1;
-	if ((rc = add_rcpt(s->r, addr)) != NULL) {
+	buf_init(&who, LIST_MAX);
+	for (i = 0; i < s->arf_rcpts.len; i += strlen(s->arf_rcpts.data + i) + 1)
+		if (!redacted(s, s->arf_rcpts.data + i))
+			list_add(&who, s->arf_rcpts.data + i);
+	if (who.len == 0 && s->ret_rcpts.len > 0 && strlen(s->ret_rcpts.data) + 1 == s->ret_rcpts.len &&
+	    !redacted(s, s->ret_rcpts.data))
+		list_add(&who, s->ret_rcpts.data);
+	/* Apple Mail's unsubscribe request comes from the subscriber itself. */
+	if (who.len == 0 && s->apple_unsub && r->from)
+		list_add(&who, r->from);
+	if (who.len == 0)
+		buf_add(&who, "", 1);
+	r->is_arf = 1;
+	for (i = 0; i < who.len; i += strlen(who.data + i) + 1) {
+		if ((rc = add_rcpt(r, who.data[i] ? who.data + i : NULL)) == NULL)
+			break;
 		rc->class = BOUNCE_COMPLAINT;
 		rc->reason = xstrdup("feedback");
 		rc->diagnostic = s->arf_type ? xstrdup(s->arf_type) : NULL;
 	}
+	buf_free(&who);
 }
 
 static void
@@ -1033,7 +1126,14 @@ verdict(struct scan *s)
 	bounce = s->failed.len > 0 || s->report_dsn || brules_bounce_subject(r->subject);
 	autoreply = s->auto_replied || s->autoreply_hdr || brules_autoreply_subject(r->subject) ||
 	            (!s->from_daemon && brules_autoreply_text(w.folded));
-	if (s->report_arf || s->apple_unsub) {
+	/*
+	 * Complaints: a feedback report, Apple Mail's unsubscribe request, and
+	 * the plain forwards Microsoft's and Amazon SES's complaint loops send
+	 * ("complaint about message from 192.0.2.1" with the message attached).
+	 */
+	if (s->report_arf || s->apple_unsub || s->jmrp ||
+	    (s->has_returned && r->subject &&
+	     strncasecmp(r->subject, "complaint about message from ", 29) == 0)) {
 		complaint(s);
 	} else if (ses_json(s, &w)) {
 		;
@@ -1081,6 +1181,17 @@ split_text(struct scan *s)
 
 	if (s->text.len == 0)
 		return;
+	/*
+	 * A feedback report forwarded as plain text, or whose MIME structure a
+	 * relay flattened, still has its fields at line starts; Feedback-Type
+	 * with one more of the RFC 5965 fields is not ordinary prose.
+	 */
+	if (!s->report_arf && line_starts_ci(s->text.data, s->text.len, "feedback-type:") &&
+	    (line_starts_ci(s->text.data, s->text.len, "user-agent:") ||
+	     line_starts_ci(s->text.data, s->text.len, "version:") ||
+	     line_starts_ci(s->text.data, s->text.len, "original-rcpt-to:") ||
+	     line_starts_ci(s->text.data, s->text.len, "original-mail-from:")))
+		arf_parse(s, s->text.data, s->text.len);
 	off = brules_returned_start(s->text.data, s->text.len, &body);
 	if (off < s->text.len) {
 		returned_header(s, s->text.data + body, s->text.len - body);
@@ -1152,7 +1263,8 @@ scan_free(struct scan *s)
 		dsn_free(&s->dsn[i]);
 	free(s->dsn);
 	free(s->arf_type);
-	free(s->arf_rcpt);
+	buf_free(&s->arf_rcpts);
+	buf_free(&s->redacted);
 	buf_free(&s->failed);
 	buf_free(&s->ignore);
 	buf_free(&s->ret_rcpts);
@@ -1201,6 +1313,8 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.ignore, LIST_MAX);
 	buf_init(&s.ret_rcpts, LIST_MAX);
 	buf_init(&s.own_rcpts, LIST_MAX);
+	buf_init(&s.arf_rcpts, LIST_MAX);
+	buf_init(&s.redacted, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
 	read_header(&s, msg, len, top_field);
 	mlen = len;

@@ -399,6 +399,57 @@ static const char status_misused[] = DSN_HEAD("")
 	"Version: 1\n"                                                                         \
 	"Original-Mail-From: <bounces+Sub-31@news.example.org>\n"
 
+/* One report for one message that reached two of the provider's users. */
+static const char arf_two[] = ARF_HEAD
+	"Original-Rcpt-To: <reader@isp.example>\n"
+	"Original-Rcpt-To: <writer@isp.example>\n"
+	"Arrival-Date: Mon, 3 Mar 2025 10:00:00 +0000\n"
+	"\n"
+	"--FB\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"From: news@news.example.org\n"
+	"To: Readers <list@news.example.org>\n"
+	"Message-ID: <issue-31@news.example.org>\n"
+	"Subject: Issue 31\n"
+	"\n"
+	"--FB--\n";
+
+/* RFC 6590 redaction: the provider hides who complained. */
+static const char arf_redacted[] =
+	"From: Feedback Loop <fbl@isp.example>\n"
+	"To: abuse@news.example.org\n"
+	"Subject: Email Feedback Report for IP 192.0.2.3\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"FB\"\n"
+	"\n"
+	"--FB\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"This is an email abuse report.\n"
+	"--FB\n"
+	"Content-Type: message/feedback-report\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"User-Agent: SomeFBL/2.1\n"
+	"Version: 1\n"
+	"Original-Rcpt-To: <[redacted]@isp.example>\n"
+	"Redacted-Address: redacted\n"
+	"\n"
+	"--FB\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Return-Path: <bounces+Sub-32@news.example.org>\n"
+	"Received: from mx.news.example.org by mx.isp.example\n"
+	"\tfor <redacted@isp.example>; Mon, 3 Mar 2025 10:00:00 +0000\n"
+	"From: news@news.example.org\n"
+	"To: redacted@isp.example\n"
+	"Message-ID: <issue-32@news.example.org>\n"
+	"Subject: Issue 32\n"
+	"\n"
+	"Hello\n"
+	"--FB--\n";
+
 /* No Original-Rcpt-To: the complained-about message says whom it went to. */
 static const char arf_to[] = ARF_HEAD
 	"\n"
@@ -413,6 +464,117 @@ static const char arf_to[] = ARF_HEAD
 	"\n"
 	"Hello\n"
 	"--FB--\n";
+
+/* Microsoft's junk-mail reporting program: no ARF part, the recipient in a header. */
+static const char jmrp[] =
+	"From: staff@hotmail.example\n"
+	"To: fbl@news.example.org\n"
+	"Subject: complaint about message from 192.0.2.3\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"JM\"\n"
+	"\n"
+	"--JM\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"This is a Junk Mail Reporting Program notification.\n"
+	"--JM\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"X-HmXmrOriginalRecipient: <reader@hotmail.example>\n"
+	"Return-Path: bounces+sub-34@news.example.org\n"
+	"From: news@news.example.org\n"
+	"To: reader@hotmail.example\n"
+	"Message-ID: <issue-34@news.example.org>\n"
+	"\n"
+	"Hello\n"
+	"--JM--\n";
+
+/* A feedback report whose MIME structure a relay flattened into plain text. */
+static const char arf_flat[] =
+	"From: abuse-reports@isp.example\n"
+	"To: abuse@news.example.org\n"
+	"Subject: FW: Abuse report\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"This is an email abuse report for an email message received from IP 192.0.2.3.\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"User-Agent: SomeFBL/2.1\n"
+	"Version: 1\n"
+	"Original-Mail-From: <bounces+sub-35@news.example.org>\n"
+	"Original-Rcpt-To: <reader@isp.example>\n"
+	"\n"
+	"Received: from mx.news.example.org by mx.isp.example\n"
+	"Message-ID: <issue-35@news.example.org>\n"
+	"From: news@news.example.org\n"
+	"To: reader@isp.example\n"
+	"\n"
+	"Hello\n";
+
+/* A postmaster forwarding the provider's report as an attachment. */
+static const char arf_forwarded[] =
+	"From: Postmaster <postmaster@isp.example>\n"
+	"To: abuse@news.example.org\n"
+	"Subject: Fwd: Email Feedback Report\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"OUT\"\n"
+	"\n"
+	"--OUT\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"See the report below.\n"
+	"--OUT\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: fbl@isp.example\n"
+	"Subject: Email Feedback Report\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"IN\"\n"
+	"\n"
+	"--IN\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"An abuse report.\n"
+	"--IN\n"
+	"Content-Type: message/feedback-report\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"Version: 1\n"
+	"Original-Rcpt-To: reader@isp.example\n"
+	"\n"
+	"--IN\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"Return-Path: <bounces+sub-36@news.example.org>\n"
+	"Message-ID: <issue-36@news.example.org>\n"
+	"To: reader@isp.example\n"
+	"\n"
+	"--IN--\n"
+	"\n"
+	"--OUT--\n";
+
+/* A DSN with Action: delayed but only a text part saying so besides. */
+static const char postfix_delay[] = DSN_HEAD("")
+	"####################################################################\n"
+	"# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+	"####################################################################\n"
+	"\n"
+	"Your message could not be delivered for more than 4 hour(s).\n"
+	"It will be retried until it is 5 day(s) old.\n"
+	"\n"
+	"<ada@school.example>: host mx.school.example[192.0.2.9] said: 452 4.2.2\n"
+	"    Mailbox full (in reply to RCPT TO command)\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Final-Recipient: rfc822; ada@school.example\n"
+	"Action: delayed\n"
+	"Status: 4.2.2\n"
+	"Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\n"
+	"Will-Retry-Until: Mon, 10 Mar 2025 10:00:00 +0000 (UTC)\n"
+	"\n"
+	"--BB--\n";
 
 /* vpopmail behind qmail: the reason in qmail's own words, the address on its line. */
 static const char qmail_vpop[] =
@@ -599,9 +761,25 @@ static const struct {
 	 "sub-4711", NULL, NULL},
 	{"address code on a rate limit", status_misused, 0, 0, BOUNCE_SOFT, 1, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_SOFT, "5.1.1"}}, "sub-4711", NULL, NULL},
+	{"ARF, two Original-Rcpt-To", arf_two, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 2,
+	 {{"reader@isp.example", BOUNCE_COMPLAINT, NULL}, {"writer@isp.example", BOUNCE_COMPLAINT, NULL}},
+	 "sub-31", "<issue-31@news.example.org>", NULL},
+	{"ARF, redacted", arf_redacted, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
+	 {{"", BOUNCE_COMPLAINT, NULL}}, "sub-32", "<issue-32@news.example.org>", NULL},
 	{"ARF, recipient from the returned To", arf_to, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
 	 {{"Reader@isp.example", BOUNCE_COMPLAINT, NULL}}, "sub-31", "<issue-33@news.example.org>",
 	 NULL},
+	{"Microsoft JMRP complaint", jmrp, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
+	 {{"reader@hotmail.example", BOUNCE_COMPLAINT, NULL}}, "sub-34",
+	 "<issue-34@news.example.org>", NULL},
+	{"ARF flattened into text", arf_flat, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
+	 {{"reader@isp.example", BOUNCE_COMPLAINT, NULL}}, "sub-35", "<issue-35@news.example.org>",
+	 NULL},
+	{"ARF forwarded as an attachment", arf_forwarded, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
+	 {{"reader@isp.example", BOUNCE_COMPLAINT, NULL}}, "sub-36", "<issue-36@news.example.org>",
+	 NULL},
+	{"Postfix delay DSN", postfix_delay, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_OTHER, "4.2.2"}}, "sub-4711", NULL, NULL},
 	{"qmail and vpopmail", qmail_vpop, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_HARD, "5.1.1"}}, "sub-50", "<issue-50@news.example.org>",
 	 NULL},
