@@ -792,7 +792,7 @@ ctx_text(struct buf *b, const struct brules_hit *h, const char *text)
 }
 
 static void
-from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh)
+from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh, int delay)
 {
 	struct bounce_report *r = s->r;
 
@@ -830,9 +830,11 @@ from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t
 			free(rc->reason);
 			rc->reason = xstrdup("delivered");
 			rc->class = BOUNCE_OTHER;
-		} else if (d->action && strncasecmp(d->action, "delay", 5) == 0) {
+		} else if ((d->action && strncasecmp(d->action, "delay", 5) == 0) ||
+		           (d->action == NULL && delay && rc->status[0] == '4')) {
 			/* Still being retried: nothing to act on yet. */
 			rc->class = BOUNCE_OTHER;
+			r->is_delay = 1;
 		}
 	}
 }
@@ -1105,6 +1107,29 @@ complaint(struct scan *s)
 	buf_free(&who);
 }
 
+/*
+ * delayed_text - a free-text delay warning: its recipients are still being
+ * tried.  One whose own words carry a permanent reply ("550 5.1.1") failed
+ * for good all the same, and keeps its class.
+ */
+static void
+delayed_text(struct bounce_report *r)
+{
+	char st[BRULES_STATUS_MAX];
+
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		const char *d = r->rcpts[i].diagnostic;
+
+		if (d && ((brules_status(d, st) == 0 && st[0] == '5') || brules_smtp_code(d) / 100 == 5))
+			continue;
+		r->rcpts[i].class = BOUNCE_OTHER;
+		/* A status made up without a code is temporary here. */
+		if (r->rcpts[i].status && r->rcpts[i].status[0] == '5')
+			r->rcpts[i].status[0] = '4';
+		r->is_dsn = r->is_delay = 1;
+	}
+}
+
 static void
 verdict(struct scan *s)
 {
@@ -1113,7 +1138,7 @@ verdict(struct scan *s)
 	struct buf folded;
 	struct brules_whole w;
 	size_t nh, i;
-	int bounce, autoreply;
+	int bounce, autoreply, delay;
 
 	buf_init(&folded, TEXT_MAX);
 	brules_fold(buf_cstr(&s->text), s->text.len, &folded);
@@ -1124,6 +1149,13 @@ verdict(struct scan *s)
 	 * answer mail and go on holiday too.  It takes failure words as well.
 	 */
 	bounce = s->failed.len > 0 || s->report_dsn || brules_bounce_subject(r->subject);
+	/*
+	 * A mail system saying it is still trying sends no bounce yet, even
+	 * when it marks the warning auto-replied as Exim does.
+	 */
+	delay = s->failed.len == 0 && brules_delay(r->subject, w.folded);
+	if (delay && (s->from_daemon || s->report_dsn))
+		bounce = 1;
 	autoreply = s->auto_replied || s->autoreply_hdr || brules_autoreply_subject(r->subject) ||
 	            (!s->from_daemon && brules_autoreply_text(w.folded));
 	/*
@@ -1138,7 +1170,7 @@ verdict(struct scan *s)
 	} else if (ses_json(s, &w)) {
 		;
 	} else if (s->n_dsn > 0) {
-		from_dsn(s, &w, hits, nh);
+		from_dsn(s, &w, hits, nh, delay);
 	} else if (!bounce && autoreply) {
 		struct bounce_rcpt *rc = add_rcpt(r, r->from);
 
@@ -1151,12 +1183,16 @@ verdict(struct scan *s)
 	           (s->from_daemon && (brules_match(w.folded, 0) || brules_match(w.folded, 1))) ||
 	           ((s->from_robot || (s->has_returned && nh > 0)) && brules_match(w.folded, 0))) {
 		from_text(s, &w, hits, nh);
+		if (delay)
+			delayed_text(r);
 	}
 	r->class = r->is_arf ? BOUNCE_COMPLAINT : r->is_autoreply ? BOUNCE_AUTOREPLY : BOUNCE_OTHER;
 	for (i = 0; i < r->n_rcpts; i++)
 		if (r->rcpts[i].class == BOUNCE_HARD ||
 		    (r->rcpts[i].class == BOUNCE_SOFT && r->class != BOUNCE_HARD))
 			r->class = r->rcpts[i].class;
+	if (r->class == BOUNCE_HARD || r->class == BOUNCE_SOFT)
+		r->is_delay = 0;
 	buf_free(&folded);
 	free(hits);
 }

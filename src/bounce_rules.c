@@ -689,6 +689,49 @@ brules_bounce_subject(const char *subject)
 	return r;
 }
 
+int
+brules_delay(const char *subject, const char *folded)
+{
+	/*
+	 * How MTAs say they are still trying: sendmail ("will keep trying",
+	 * "THIS IS A WARNING MESSAGE ONLY"), Postfix ("will be retried until"),
+	 * Exim ("has not yet been delivered", "delivery attempts will
+	 * continue"), Gmail ("has been delayed", "will retry for 47 more
+	 * hours"), Exchange ("delivery is delayed", "hasn't been delivered
+	 * yet").
+	 */
+	static const char *const delay[] = {
+		"will retry|will be retried|will keep trying|will continue to try|will try again|"
+		"will be tried again|will continue trying|still being retried|still trying|"
+		"will be attempted|will continue to be attempted|not yet been delivered|"
+		"hasn't been delivered yet|has not been delivered yet|not been delivered yet|"
+		"still undelivered|delivery attempts will continue|warning message only|"
+		"this is a warning only|only a warning|do not need to resend|don't need to resend|"
+		"no need to resend|has been delayed|have been delayed|is delayed|was delayed|"
+		"delivery delayed|delayed delivery",
+		NULL,
+	};
+	/* Words of a final failure: a notice that says them is no warning. */
+	static const char *const final[] = {
+		"permanent error|permanent failure|failed permanently|permanent fatal|fatal error|"
+		"given up|giving up|gave up|will not be retried|won't be retried|no further attempts|"
+		"will not retry|won't retry",
+		NULL,
+	};
+	struct buf b;
+	int said = 0;
+
+	if (subject) {
+		fold_small(subject, &b);
+		/* "Delivery Status Notification (Delay)", "Delayed Mail", "Warning: message delayed". */
+		said = pattern_match(buf_cstr(&b), NULL, "delay*|still being retried|not yet delivered");
+		buf_free(&b);
+	}
+	if (folded == NULL)
+		return said;
+	return (said || any_of(folded, delay)) && !any_of(folded, final);
+}
+
 /* line_end - the offset just past the line starting at i. */
 static size_t
 line_end(const char *t, size_t n, size_t i)

@@ -77,6 +77,13 @@ int brules_autoreply_text(const char *folded);
 int brules_bounce_subject(const char *subject);
 
 /*
+ * brules_delay - whether a notice (its decoded Subject and folded text,
+ * either NULL) is a delay warning: delivery is still being tried, nothing
+ * has failed for good.  Words of a final failure in the text say no.
+ */
+int brules_delay(const char *subject, const char *folded);
+
+/*
  * brules_from_daemon - whether a From value names a mail system rather than
  * a person; brules_from_robot - a list manager that refuses posts;
  * brules_role_addr - whether an address is a mail system's own mailbox

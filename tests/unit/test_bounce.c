@@ -553,6 +553,51 @@ static const char arf_forwarded[] =
 	"\n"
 	"--OUT--\n";
 
+/* Exim's warning while it keeps trying: no bounce yet. */
+static const char exim_delay[] =
+	"From: Mail Delivery System <Mailer-Daemon@mail.example.net>\n"
+	"To: bounces+sub-40@news.example.org\n"
+	"Subject: Warning: message 1tXyZa-000123-AB delayed 24 hours\n"
+	"Auto-Submitted: auto-replied\n"
+	"\n"
+	"This message was created automatically by mail delivery software.\n"
+	"A message that you sent has not yet been delivered to one or more of its\n"
+	"recipients after more than 24 hours on the queue on mail.example.net.\n"
+	"\n"
+	"The message identifier is:     1tXyZa-000123-AB\n"
+	"\n"
+	"The address to which the message has not yet been delivered is:\n"
+	"\n"
+	"  ada@school.example\n"
+	"    host mx.school.example [192.0.2.9]: 451 4.3.0 Temporary local problem\n"
+	"\n"
+	"No action is required on your part. Delivery attempts will continue for\n"
+	"some time, and this warning may be repeated at intervals if the message\n"
+	"remains undelivered. Eventually the mail delivery software will give up,\n"
+	"and when that happens, the message will be returned to you.\n";
+
+/* Gmail's delay notice: text only, no delivery-status part. */
+static const char google_delay[] =
+	"From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>\n"
+	"To: bounces+sub-41@news.example.org\n"
+	"Subject: Delivery Status Notification (Delay)\n"
+	"\n"
+	"This is an automatically generated Delivery Status Notification\n"
+	"\n"
+	"THIS IS A WARNING MESSAGE ONLY.\n"
+	"\n"
+	"YOU DO NOT NEED TO RESEND YOUR MESSAGE.\n"
+	"\n"
+	"Delivery to the following recipient has been delayed:\n"
+	"\n"
+	"     ada@school.example\n"
+	"\n"
+	"Message will be retried for 2 more day(s)\n"
+	"\n"
+	"Technical details of temporary failure:\n"
+	"The recipient server did not accept our requests to connect.\n"
+	"[mx.school.example. (10): Connection timed out]\n";
+
 /* A DSN with Action: delayed but only a text part saying so besides. */
 static const char postfix_delay[] = DSN_HEAD("")
 	"####################################################################\n"
@@ -778,6 +823,10 @@ static const struct {
 	{"ARF forwarded as an attachment", arf_forwarded, 0, 0, BOUNCE_COMPLAINT, 0, 1, 0, 1,
 	 {{"reader@isp.example", BOUNCE_COMPLAINT, NULL}}, "sub-36", "<issue-36@news.example.org>",
 	 NULL},
+	{"Exim delay warning", exim_delay, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_OTHER, NULL}}, "sub-40", NULL, NULL},
+	{"Gmail delay notice", google_delay, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
+	 {{"ada@school.example", BOUNCE_OTHER, NULL}}, "sub-41", NULL, NULL},
 	{"Postfix delay DSN", postfix_delay, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_OTHER, "4.2.2"}}, "sub-4711", NULL, NULL},
 	{"qmail and vpopmail", qmail_vpop, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
@@ -860,6 +909,9 @@ check_row(size_t i, const char *msg, size_t len, const char *variant)
 	    r.is_autoreply != rows[i].is_autoreply)
 		BAD("got dsn/arf/autoreply %d/%d/%d, want %d/%d/%d", r.is_dsn, r.is_arf,
 		    r.is_autoreply, rows[i].is_dsn, rows[i].is_arf, rows[i].is_autoreply);
+	/* The delay warnings, and only they, are rows named for a delay. */
+	if (r.is_delay != (strstr(rows[i].name, "delay") != NULL))
+		BAD("got is_delay %d, want %d", r.is_delay, strstr(rows[i].name, "delay") != NULL);
 	if (r.n_rcpts != rows[i].n_rcpts)
 		BAD("got %zu recipients, want %zu", r.n_rcpts, rows[i].n_rcpts);
 	for (size_t k = 0; k < r.n_rcpts && k < rows[i].n_rcpts && k < 3; k++) {
