@@ -58,6 +58,7 @@ struct scan {
 	struct buf failed;         /* X-Failed-Recipients */
 	struct buf ignore;         /* the bounce's own and the original sender's addresses */
 	struct buf ret_rcpts;      /* the returned message's To and Cc */
+	struct buf ret_for;        /* its Received fields' "for <addr>": the envelope recipient */
 	struct buf own_rcpts;      /* the bounce's own To, Cc, Delivered-To... */
 	struct buf text;           /* human-readable notification text */
 	struct buf field;          /* scratch: the field being read */
@@ -312,6 +313,30 @@ top_field(struct scan *s, const char *name, const char *v)
 	}
 }
 
+/*
+ * received_for - the address in a Received field's "for <addr>" clause: the
+ * envelope recipient an MTA on the way accepted the message for, which is
+ * who the returned message was for even when its To names a list.
+ */
+static void
+received_for(struct scan *s, const char *v)
+{
+	char a[BRULES_ADDR_MAX];
+	const char *p;
+
+	for (p = v; (p = strstr(p, "for ")) != NULL; p += 4) {
+		if (p > v && p[-1] != ' ')
+			continue;
+		p += 4;
+		while (*p == ' ' || *p == '<')
+			p++;
+		/* The address must come right after "for", before any other word. */
+		if (brules_addr_in(p, strcspn(p, " ;>"), a) > 0)
+			list_add(&s->ret_for, a);
+		return;
+	}
+}
+
 /* returned_field - one field of the returned message's header. */
 static void
 returned_field(struct scan *s, const char *name, const char *v)
@@ -320,6 +345,8 @@ returned_field(struct scan *s, const char *name, const char *v)
 		set_once(&s->r->original_message_id, strip_id(v));
 	else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0)
 		each_addr(s, v, &s->ret_rcpts, 0);
+	else if (strcmp(name, "received") == 0)
+		received_for(s, v);
 	else if (strcmp(name, "x-hmxmroriginalrecipient") == 0) {
 		/* Microsoft's junk-mail reports: no ARF part, the recipient stamped here. */
 		s->jmrp = 1;
@@ -852,14 +879,15 @@ from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_
 		add_cut(&cands, s->failed.data, s->failed.len);
 	/*
 	 * Failed addresses are listed at the start of a line or in <>, or are
-	 * what the returned message was sent to; other addresses in the text
-	 * are help desks and senders.  Lesser evidence counts when that finds
-	 * none.
+	 * whom the returned message was sent to (its To and Cc, and the "for
+	 * <addr>" of its Received fields); other addresses in the text are help
+	 * desks, forwarding targets and senders.  Lesser evidence counts when
+	 * that finds none.
 	 */
 	for (i = 0; i < nh && s->failed.len == 0; i++)
 		if (!list_has(&s->ignore, hits[i].addr) &&
 		    ((hits[i].lead && !brules_role_addr(hits[i].addr)) ||
-		     list_has(&s->ret_rcpts, hits[i].addr)))
+		     list_has(&s->ret_rcpts, hits[i].addr) || list_has(&s->ret_for, hits[i].addr)))
 			list_add(&cands, hits[i].addr);
 	for (i = 0; i < nh && cands.len == 0; i++)
 		if (!list_has(&s->ignore, hits[i].addr) && !brules_role_addr(hits[i].addr))
@@ -869,6 +897,9 @@ from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_
 			list_add(&cands, hits[i].addr);
 	if (cands.len == 0)
 		add_cut(&cands, s->ret_rcpts.data, s->ret_rcpts.len);
+	for (i = 0; cands.len == 0 && i < s->ret_for.len; i += strlen(s->ret_for.data + i) + 1)
+		if (!list_has(&s->ignore, s->ret_for.data + i))
+			list_add(&cands, s->ret_for.data + i);
 	/* A bounce sent back to the very address that failed (a test, a loop). */
 	for (i = 0; i < nh && cands.len == 0; i++)
 		if (hits[i].lead)
@@ -1228,15 +1259,21 @@ split_text(struct scan *s)
 	     line_starts_ci(s->text.data, s->text.len, "original-rcpt-to:") ||
 	     line_starts_ci(s->text.data, s->text.len, "original-mail-from:")))
 		arf_parse(s, s->text.data, s->text.len);
+	/*
+	 * A report whose MIME structure was lost still has its fields in the
+	 * text, and so does one that a relay re-sent inline below its own
+	 * notice, where they follow what looks like a returned copy.  (What we
+	 * send is never a report, so a returned copy holding DSN fields is
+	 * always such a re-sent bounce.)
+	 */
+	if (s->n_dsn == 0 && (line_starts_ci(s->text.data, s->text.len, "final-recipient:") ||
+	                      line_starts_ci(s->text.data, s->text.len, "original-recipient:")))
+		dsn_parse(s, s->text.data, s->text.len);
 	off = brules_returned_start(s->text.data, s->text.len, &body);
 	if (off < s->text.len) {
 		returned_header(s, s->text.data + body, s->text.len - body);
 		buf_truncate(&s->text, off);
 	}
-	/* A report whose MIME structure was lost still has its fields in the text. */
-	if (s->n_dsn == 0 && (line_starts_ci(s->text.data, s->text.len, "final-recipient:") ||
-	                      line_starts_ci(s->text.data, s->text.len, "original-recipient:")))
-		dsn_parse(s, s->text.data, s->text.len);
 }
 
 /*
@@ -1304,6 +1341,7 @@ scan_free(struct scan *s)
 	buf_free(&s->failed);
 	buf_free(&s->ignore);
 	buf_free(&s->ret_rcpts);
+	buf_free(&s->ret_for);
 	buf_free(&s->own_rcpts);
 	buf_free(&s->text);
 	buf_free(&s->field);
@@ -1348,6 +1386,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.failed, LIST_MAX);
 	buf_init(&s.ignore, LIST_MAX);
 	buf_init(&s.ret_rcpts, LIST_MAX);
+	buf_init(&s.ret_for, LIST_MAX);
 	buf_init(&s.own_rcpts, LIST_MAX);
 	buf_init(&s.arf_rcpts, LIST_MAX);
 	buf_init(&s.redacted, LIST_MAX);

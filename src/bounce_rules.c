@@ -917,6 +917,25 @@ noise_line(const char *t, size_t i)
 	return 0;
 }
 
+/*
+ * list_entry_end - whether what follows an address at t[e] ends a list
+ * entry: the end of the line, a reason after punctuation, or Exchange
+ * 2000/2003's "<addr> on <date>".
+ */
+static int
+list_entry_end(const char *t, size_t n, size_t e)
+{
+	while (e < n && (t[e] == ' ' || t[e] == '\t' || t[e] == '>' || t[e] == '"' || t[e] == '\''))
+		e++;
+	if (e >= n || t[e] == '\n' || t[e] == '\r')
+		return 1;
+	if (n - e > 3 && memcmp(t + e, "on ", 3) == 0)
+		return 1;
+	if (t[e] == '.')
+		return e + 1 >= n || t[e + 1] == '.' || t[e + 1] == '\n' || t[e + 1] == '\r';
+	return strchr(":;,([-<=|", t[e]) != NULL;
+}
+
 size_t
 brules_find_rcpts(const char *t, size_t n, struct brules_hit *hits, size_t max)
 {
@@ -953,6 +972,13 @@ brules_find_rcpts(const char *t, size_t n, struct brules_hit *hits, size_t max)
 			for (size_t k = ls; k < a; k++)
 				if (!strchr(" \t<*-\"'(", t[k]))
 					hits[nh].lead = 0;
+			/*
+			 * A list entry ends its line or is followed by its reason
+			 * (":", "...", "(reason: ...)"); an address that a wrapped
+			 * sentence happens to start a line with goes on in words.
+			 */
+			if (hits[nh].lead && !list_entry_end(t, n, e))
+				hits[nh].lead = 0;
 		}
 		hits[nh].ctx_off = ls;
 		hits[nh].ctx_len = n - ls < BRULES_CONTEXT_MAX ? n - ls : BRULES_CONTEXT_MAX;

@@ -670,6 +670,43 @@ static const char exim_plain[] =
 	"\n"
 	"Hello\n";
 
+/*
+ * Gmail's notice: the address only inside a sentence, a help address beside
+ * it, the returned message attached.
+ */
+static const char google_notice[] =
+	"From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>\n"
+	"To: bounces+sub-52@news.example.org\n"
+	"Subject: Delivery Status Notification (Failure)\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"GG\"\n"
+	"\n"
+	"--GG\n"
+	"Content-Type: text/plain; charset=UTF-8\n"
+	"\n"
+	"** Address not found **\n"
+	"\n"
+	"Your message wasn't delivered to alan@bletchley.example because the address\n"
+	"couldn't be found, or is unable to receive mail. Questions? Ask\n"
+	"support.team@googlemail.example or see the help centre.\n"
+	"\n"
+	"The response was:\n"
+	"\n"
+	"The email account that you tried to reach does not exist. Please try\n"
+	"double-checking the recipient's email address for typos or unnecessary spaces.\n"
+	"\n"
+	"--GG\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Return-Path: <bounces+sub-52@news.example.org>\n"
+	"From: news@news.example.org\n"
+	"To: alan@bletchley.example\n"
+	"Message-ID: <issue-52@news.example.org>\n"
+	"Subject: Issue 52\n"
+	"\n"
+	"Hello\n"
+	"--GG--\n";
+
 /* Orange/Wanadoo style: no address in the text at all, only in the returned copy. */
 static const char wanadoo[] =
 	"From: Mail Delivery System <MAILER-DAEMON@wanadoo.example>\n"
@@ -691,6 +728,55 @@ static const char wanadoo[] =
 	"Subject: Issue 53\n"
 	"\n"
 	"Hello\n";
+
+/* The returned copy's To names nobody; its Received field says whom it was for. */
+static const char received_for[] =
+	"From: Mail Delivery System <MAILER-DAEMON@wanadoo.example>\n"
+	"To: bounces+sub-57@news.example.org\n"
+	"Subject: Mail delivery failed\n"
+	"\n"
+	"Votre message n'a pas pu être remis.\n"
+	"Raison : 550 5.1.1 Adresse d'au moins un destinataire invalide.\n"
+	"\n"
+	"Return-Path: <bounces+sub-57@news.example.org>\n"
+	"Received: from mx.news.example.org (mx.news.example.org [192.0.2.1])\n"
+	"\tby mwinf.wanadoo.example with ESMTP\n"
+	"\tfor <claude@wanadoo.example>; Mon, 3 Mar 2025 10:00:00 +0100\n"
+	"Message-ID: <issue-57@news.example.org>\n"
+	"From: news@news.example.org\n"
+	"To: undisclosed-recipients:;\n"
+	"\n"
+	"Hello\n";
+
+/* A relay re-sending a bounce inline, below its own notice, as plain text. */
+static const char resent_inline[] =
+	"From: MAILER-DAEMON@relay.example.net\n"
+	"To: bounces+sub-58@news.example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"The message below could not be delivered.  For help write to <helpdesk@example.net>.\n"
+	"\n"
+	"---------------------------------\n"
+	"Return-Path: <>\n"
+	"Received: by mx.example.net (Postfix) id 1234; Mon, 3 Mar 2025 10:00:00 +0000\n"
+	"Received: from news.example.org by mx.example.net; Mon, 3 Mar 2025 10:00:00 +0000\n"
+	"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
+	"Delivered-To: relay-admin@relay.example.net\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"XX\"\n"
+	"\n"
+	"--XX\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; grace@navy.example\n"
+	"Action: failed\n"
+	"Status: 4.0.0\n"
+	"Diagnostic-Code: X-Postfix; delivery temporarily suspended: host mx.navy.example\n"
+	"    refused to talk to me: 421 Service not available\n"
+	"\n"
+	"--XX--\n";
 
 /* Sendmail v5: the transcript is all there is. */
 static const char v5sendmail[] =
@@ -834,9 +920,17 @@ static const struct {
 	 NULL},
 	{"Exim without X-Failed-Recipients", exim_plain, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
 	 {{"grace@navy.example", BOUNCE_HARD, NULL}}, "sub-51", "<issue-51@news.example.org>", NULL},
+	{"Gmail notice, address in a sentence", google_notice, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
+	 {{"alan@bletchley.example", BOUNCE_HARD, NULL}}, "sub-52", "<issue-52@news.example.org>",
+	 NULL},
 	{"Wanadoo notice, address only returned", wanadoo, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
 	 {{"claude@wanadoo.example", BOUNCE_HARD, "5.1.1"}}, "sub-53",
 	 "<issue-53@news.example.org>", NULL},
+	{"recipient from the returned Received", received_for, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
+	 {{"claude@wanadoo.example", BOUNCE_HARD, "5.1.1"}}, "sub-57",
+	 "<issue-57@news.example.org>", NULL},
+	{"bounce re-sent inline", resent_inline, 0, 0, BOUNCE_SOFT, 1, 0, 0, 1,
+	 {{"grace@navy.example", BOUNCE_SOFT, "4.0.0"}}, "sub-58", NULL, NULL},
 	{"sendmail v5 transcript", v5sendmail, 0, 0, BOUNCE_HARD, 0, 0, 0, 1,
 	 {{"ada@nowhere.example", BOUNCE_HARD, NULL}}, "sub-54", "<issue-54@news.example.org>",
 	 NULL},
