@@ -232,6 +232,16 @@ set_once(char **dst, char *v)
 		free(v);
 }
 
+/* has_encoded_word - whether v[0..n) holds "=?", as every RFC 2047 word starts. */
+static int
+has_encoded_word(const char *v, size_t n)
+{
+	for (const char *p = v; (p = memchr(p, '=', n - (size_t)(p - v))) != NULL; p++)
+		if ((size_t)(p + 1 - v) < n && p[1] == '?')
+			return 1;
+	return 0;
+}
+
 /* decode_subject - RFC 2047 words to UTF-8; bytes that still are not UTF-8 become '?'. */
 static char *
 decode_subject(const char *v)
@@ -242,6 +252,17 @@ decode_subject(const char *v)
 	/* Cut on a character, not inside one. */
 	while (n > 0 && v[n] != '\0' && ((unsigned char)v[n] & 0xc0) == 0x80)
 		n--;
+	/*
+	 * Most subjects hold no encoded word and are UTF-8 already: copied as
+	 * they are, without setting up a character set conversion for each.
+	 */
+	if (utf8_valid(v, n) && !has_encoded_word(v, n)) {
+		out = xstrndup(v, n);
+		for (char *p = out; *p; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				*p = ' ';
+		return out;
+	}
 	/* Raw 8-bit text is taken as UTF-8 when it is that, else as Latin-1. */
 	if (mailmime_encoded_phrase_parse(utf8_valid(v, n) ? "utf-8" : "iso-8859-1", v, n, &idx,
 	                                  "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL)
@@ -1228,16 +1249,43 @@ verdict(struct scan *s)
 	free(hits);
 }
 
-/* line_starts_ci - whether a line of s[0..n) starts with needle, in any case. */
-static int
-line_starts_ci(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
+/*
+ * Field names whose presence at a line start says a flattened report is in
+ * the text: the bit each sets in line_fields().
+ */
+enum {
+	LF_FINAL = 1, LF_ORIG = 2, LF_FEEDBACK = 4, LF_AGENT = 8, LF_VERSION = 16,
+	LF_ORIG_RCPT = 32, LF_ORIG_FROM = 64,
+};
 
-	for (size_t i = 0; i + k <= n; i++)
-		if ((i == 0 || s[i - 1] == '\n') && strncasecmp(s + i, needle, k) == 0)
-			return 1;
-	return 0;
+/* line_fields - which of the field names above start a line of s[0..n), in one pass. */
+static int
+line_fields(const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} names[] = {
+		{"final-recipient:", LF_FINAL}, {"original-recipient:", LF_ORIG},
+		{"feedback-type:", LF_FEEDBACK}, {"user-agent:", LF_AGENT}, {"version:", LF_VERSION},
+		{"original-rcpt-to:", LF_ORIG_RCPT}, {"original-mail-from:", LF_ORIG_FROM},
+	};
+	const char *p = s, *end = s + n, *nl;
+	int found = 0;
+
+	for (; p < end; p = nl + 1) {
+		/* Every name starts with one of these letters: most lines are passed over at once. */
+		if (strchr("fouvFOUV", *p) && *p)
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+				size_t k = strlen(names[i].name);
+
+				if ((size_t)(end - p) >= k && strncasecmp(p, names[i].name, k) == 0)
+					found |= names[i].bit;
+			}
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	return found;
 }
 
 /* split_text - cut the inline copy of the original message off the notification text. */
@@ -1245,6 +1293,7 @@ static void
 split_text(struct scan *s)
 {
 	size_t off, body;
+	int fields;
 
 	if (s->text.len == 0)
 		return;
@@ -1253,11 +1302,9 @@ split_text(struct scan *s)
 	 * relay flattened, still has its fields at line starts; Feedback-Type
 	 * with one more of the RFC 5965 fields is not ordinary prose.
 	 */
-	if (!s->report_arf && line_starts_ci(s->text.data, s->text.len, "feedback-type:") &&
-	    (line_starts_ci(s->text.data, s->text.len, "user-agent:") ||
-	     line_starts_ci(s->text.data, s->text.len, "version:") ||
-	     line_starts_ci(s->text.data, s->text.len, "original-rcpt-to:") ||
-	     line_starts_ci(s->text.data, s->text.len, "original-mail-from:")))
+	fields = line_fields(s->text.data, s->text.len);
+	if (!s->report_arf && (fields & LF_FEEDBACK) &&
+	    (fields & (LF_AGENT | LF_VERSION | LF_ORIG_RCPT | LF_ORIG_FROM)))
 		arf_parse(s, s->text.data, s->text.len);
 	/*
 	 * A report whose MIME structure was lost still has its fields in the
@@ -1266,8 +1313,7 @@ split_text(struct scan *s)
 	 * send is never a report, so a returned copy holding DSN fields is
 	 * always such a re-sent bounce.)
 	 */
-	if (s->n_dsn == 0 && (line_starts_ci(s->text.data, s->text.len, "final-recipient:") ||
-	                      line_starts_ci(s->text.data, s->text.len, "original-recipient:")))
+	if (s->n_dsn == 0 && (fields & (LF_FINAL | LF_ORIG)))
 		dsn_parse(s, s->text.data, s->text.len);
 	off = brules_returned_start(s->text.data, s->text.len, &body);
 	if (off < s->text.len) {
