@@ -16,6 +16,8 @@
 #include "bounce_rules.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +268,46 @@ static const struct bounce_rule rules[] = {
 	 "systemerror", S, "4.3.0", 1},
 };
 
+/* How people say in an auto-reply that they are away. */
+static const char *const autoreply_texts[] = {
+	"i am out of the office|i'm out of the office|i will be out of the office|"
+	"i am currently out|i am away|i'm away|i will be away|i am on vacation|"
+	"i'm on vacation|i am on holiday|on annual leave|on parental leave|"
+	"on maternity leave|limited access to email|limited access to e-mail|"
+	"i will be traveling|i will be travelling|when i return|upon my return|"
+	"back in the office|return to the office|until i return|out of office|"
+	"i am currently away|ich bin abwesend|ich bin bis|je suis absent|"
+	"automatic reply|this is an automatic reply|this is an automated reply",
+	NULL,
+};
+
+/*
+ * How MTAs say they are still trying: sendmail ("will keep trying", "THIS
+ * IS A WARNING MESSAGE ONLY"), Postfix ("will be retried until"), Exim
+ * ("has not yet been delivered", "delivery attempts will continue"), Gmail
+ * ("has been delayed", "will retry for 47 more hours"), Exchange
+ * ("delivery is delayed", "hasn't been delivered yet").
+ */
+static const char *const delay_texts[] = {
+	"will retry|will be retried|will keep trying|will continue to try|will try again|"
+	"will be tried again|will continue trying|still being retried|still trying|"
+	"will be attempted|will continue to be attempted|not yet been delivered|"
+	"hasn't been delivered yet|has not been delivered yet|not been delivered yet|"
+	"still undelivered|delivery attempts will continue|warning message only|"
+	"this is a warning only|only a warning|do not need to resend|don't need to resend|"
+	"no need to resend|has been delayed|have been delayed|is delayed|was delayed|"
+	"delivery delayed|delayed delivery",
+	NULL,
+};
+
+/* Words of a final failure: a notice that says them is no delay warning. */
+static const char *const final_texts[] = {
+	"permanent error|permanent failure|failed permanently|permanent fatal|fatal error|"
+	"given up|giving up|gave up|will not be retried|won't be retried|no further attempts|"
+	"will not retry|won't retry",
+	NULL,
+};
+
 /* Only ASCII letters and digits make words: "user unknown." and "no mx," still match. */
 static int
 is_word(unsigned char c)
@@ -300,45 +342,6 @@ brules_fold(const char *s, size_t n, struct buf *out)
 	}
 	buf_add(out, tmp, k);
 	free(tmp);
-}
-
-/*
- * Which byte pairs occur in a text, hashed into BIGRAM_BITS bits.  The
- * phrase table has some 500 alternatives; most cannot occur in a given
- * text, and a pair missing from the map says so without a strstr().
- */
-enum { BIGRAM_BITS = 4096 };
-
-struct bigrams {
-	unsigned char bits[BIGRAM_BITS / 8];
-};
-
-static unsigned
-bigram(unsigned char a, unsigned char b)
-{
-	return ((unsigned)a * 31u + b) % BIGRAM_BITS;
-}
-
-static void
-bigrams_of(const char *t, struct bigrams *m)
-{
-	memset(m->bits, 0, sizeof(m->bits));
-	for (; t[0] && t[1]; t++) {
-		unsigned h = bigram((unsigned char)t[0], (unsigned char)t[1]);
-
-		m->bits[h / 8] |= (unsigned char)(1u << (h % 8));
-	}
-}
-
-static int
-bigram_in(const struct bigrams *m, const char *a, size_t n)
-{
-	unsigned h;
-
-	if (m == NULL || n < 2)
-		return 1;
-	h = bigram((unsigned char)a[0], (unsigned char)a[1]);
-	return (m->bits[h / 8] >> (h % 8)) & 1;
 }
 
 /* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
@@ -419,50 +422,56 @@ alt_host(const char *text, const char *rest, size_t n)
 }
 
 /*
+ * gap_at - whether "left ~right" (a[0..n)) occurs with its left part at p in
+ * text: right must follow on word boundaries within GAP_MAX bytes.
+ */
+static int
+gap_at(const char *text, const char *p, const char *a, size_t n)
+{
+	const char *tilde = memchr(a, '~', n);
+	size_t ln = (size_t)(tilde - a), rn = n - ln - 1, avail;
+	char win[GAP_MAX + 128];
+
+	if (ln == 0 || rn == 0 || rn >= sizeof(win) - GAP_MAX)
+		return 0;
+	if (p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)a[0]))
+		return 0;
+	avail = strnlen(p + ln, GAP_MAX + rn);
+	memcpy(win, p + ln, avail);
+	win[avail] = '\0';
+	return alt_plain(win, tilde + 1, rn);
+}
+
+/*
  * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
  * anything: "host ~not found" matches "host mx.example.org not found".
  */
 static int
-alt_match(const char *text, const struct bigrams *m, const char *a, size_t n)
+alt_match(const char *text, const char *a, size_t n)
 {
 	const char *tilde = memchr(a, '~', n), *p;
-	size_t ln, rn;
-	char left[128], win[GAP_MAX + 128];
+	size_t ln;
 
 	if (n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ')
-		return bigram_in(m, a + 3, n - 3) && alt_host(text, a + 3, n - 3);
-	if (!bigram_in(m, a, n))
-		return 0;
+		return alt_host(text, a + 3, n - 3);
 	if (tilde == NULL)
 		return alt_plain(text, a, n);
 	ln = (size_t)(tilde - a);
-	rn = n - ln - 1;
-	if (ln == 0 || ln >= sizeof(left) || rn == 0 || rn >= sizeof(win) - GAP_MAX)
-		return 0;
-	memcpy(left, a, ln);
-	left[ln] = '\0';
-	for (p = strstr(text, left); p; p = strstr(p + 1, left)) {
-		size_t avail;
-
-		if (p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)left[0]))
-			continue;
-		avail = strnlen(p + ln, GAP_MAX + rn);
-		memcpy(win, p + ln, avail);
-		win[avail] = '\0';
-		if (alt_plain(win, tilde + 1, rn))
+	for (p = text; *p; p++)
+		if (strncmp(p, a, ln) == 0 && gap_at(text, p, a, n))
 			return 1;
-	}
 	return 0;
 }
 
+/* pattern_match - whether any alternative of pattern occurs in text (short texts). */
 static int
-pattern_match(const char *text, const struct bigrams *m, const char *pattern)
+pattern_match(const char *text, const char *pattern)
 {
 	const char *a = pattern, *bar;
 
 	for (;;) {
 		bar = strchr(a, '|');
-		if (alt_match(text, m, a, bar ? (size_t)(bar - a) : strlen(a)))
+		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
 			return 1;
 		if (bar == NULL)
 			return 0;
@@ -470,18 +479,261 @@ pattern_match(const char *text, const struct bigrams *m, const char *pattern)
 	}
 }
 
+/*
+ * The matcher for long texts.  Every alternative of a pattern set is filed,
+ * once per process, under a hash of the two bytes it must start with (for
+ * "%h rest" those of the rest, for "left ~right" those of the left).  A text
+ * is then read once: at each position only the alternatives filed under
+ * the two bytes found there are compared, instead of searching the whole
+ * text once per alternative (some 600 of them in the phrase table).
+ */
+enum {
+	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first two bytes */
+	ALTS_MAX = 1024,           /* alternatives over all sets */
+};
+
+enum { ALT_PLAIN, ALT_PREFIX, ALT_HOST, ALT_GAP };
+
+struct alt {
+	const char *a;             /* as written in the pattern */
+	const char *k;             /* the literal it must start with (alt_key) */
+	unsigned short n;          /* its length, '*' included */
+	unsigned short kn;         /* the literal's length */
+	unsigned short row;        /* which pattern of the set it belongs to */
+	unsigned char kind;
+	short next;                /* the next alternative in its slot, or -1 */
+};
+
+/* A set of patterns; group is 0 or 1 per pattern (the phrase table's weak flag). */
+struct pset {
+	const char *const *pats;   /* NULL-terminated, when not the phrase table */
+	short head[KEY_BUCKETS];
+	short keyless;             /* alternatives whose key is under two bytes, or -1 */
+};
+
+static struct alt alts[ALTS_MAX];
+static size_t n_alts;
+
+static unsigned
+key_hash(unsigned char a, unsigned char b)
+{
+	return ((unsigned)a * 31u + b) % KEY_BUCKETS;
+}
+
+/* alt_key - where an alternative's literal key starts and its length. */
+static const char *
+alt_key(const struct alt *x, size_t *kn)
+{
+	const char *t;
+
+	switch (x->kind) {
+	case ALT_HOST:
+		*kn = x->n - 3u;
+		return x->a + 3;
+	case ALT_GAP:
+		t = memchr(x->a, '~', x->n);
+		*kn = (size_t)(t - x->a);
+		return x->a;
+	case ALT_PREFIX:
+		*kn = x->n - 1u;
+		return x->a;
+	default:
+		*kn = x->n;
+		return x->a;
+	}
+}
+
+/* pset_add - file every alternative of pattern, as row row, in set ps. */
+static void
+pset_add(struct pset *ps, const char *pattern, unsigned short row)
+{
+	const char *a = pattern, *bar;
+
+	for (;;) {
+		struct alt *x;
+		const char *k;
+		size_t n, kn;
+
+		bar = strchr(a, '|');
+		n = bar ? (size_t)(bar - a) : strlen(a);
+		if (n > 0 && n_alts < ALTS_MAX) {
+			x = &alts[n_alts];
+			x->a = a;
+			x->n = (unsigned short)n;
+			x->row = row;
+			x->kind = n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ' ? ALT_HOST
+			          : memchr(a, '~', n)                              ? ALT_GAP
+			          : a[n - 1] == '*'                                ? ALT_PREFIX
+			                                                           : ALT_PLAIN;
+			k = alt_key(x, &kn);
+			x->k = k;
+			x->kn = (unsigned short)kn;
+			if (kn >= 2) {
+				unsigned h = key_hash((unsigned char)k[0], (unsigned char)k[1]);
+
+				x->next = ps->head[h];
+				ps->head[h] = (short)n_alts;
+			} else if (kn == 1) {
+				x->next = ps->keyless;
+				ps->keyless = (short)n_alts;
+			}
+			n_alts++;
+		}
+		if (bar == NULL)
+			return;
+		a = bar + 1;
+	}
+}
+
+/*
+ * How separator lines that introduce the copy of the original message
+ * begin, once their dashes are stripped.  Only the start of a line counts:
+ * "delete your own text from the attached returned message" is no separator.
+ */
+static const char *const markers[] = {
+	"this is a copy of the message", "this is a copy of your message",
+	"below this line is a copy of the message",
+	"original message follows", "unsent message follows", "message headers follow",
+	"original message headers", "headers of the original message",
+	"header of the original message", "the header of the original message",
+	"undelivered message headers", "copy of the original message",
+	"a copy of the original message", "returned message", "original message is attached",
+	"the original message is below", "below is a copy", "following is a copy",
+	"included is a copy of the message", "here is a copy", "original message header",
+	"message header follows", "returned mail follows", "rejected message follows",
+	"the header of original message", "header of your message", "original mail",
+	"your message reads", "---- original message", NULL,
+};
+
+/* Lines that only ever are a separator when they stand alone. */
+static const char *const bare_markers[] = {
+	"original message", "original message:", "message:", "original message header:",
+	"the original message:", "returned message:", "original message headers:", NULL,
+};
+
+/* The first bytes of markers and bare_markers, filled in by psets_init(). */
+static unsigned char marker_first[256];
+
+static struct pset set_rules, set_autoreply, set_delay, set_final;
+/* The phrase table's weak flags, by row, for pset_scan. */
+static unsigned char rule_group[sizeof(rules) / sizeof(rules[0])];
+static pthread_once_t psets_once = PTHREAD_ONCE_INIT;
+
+static void pset_build(struct pset *ps, const char *const *pats);
+
+static void
+psets_init(void)
+{
+	memset(set_rules.head, -1, sizeof(set_rules.head));
+	set_rules.keyless = -1;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		pset_add(&set_rules, rules[i].pattern, (unsigned short)i);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		rule_group[i] = (unsigned char)(rules[i].weak != 0);
+	pset_build(&set_autoreply, autoreply_texts);
+	pset_build(&set_delay, delay_texts);
+	pset_build(&set_final, final_texts);
+	for (size_t i = 0; markers[i]; i++)
+		marker_first[(unsigned char)markers[i][0]] = 1;
+	for (size_t i = 0; bare_markers[i]; i++)
+		marker_first[(unsigned char)bare_markers[i][0]] = 1;
+	/* Outgrowing ALTS_MAX would silently drop rules: a bug, caught by every test run. */
+	if (n_alts >= ALTS_MAX)
+		abort();
+}
+
+static void
+pset_build(struct pset *ps, const char *const *pats)
+{
+	memset(ps->head, -1, sizeof(ps->head));
+	ps->keyless = -1;
+	ps->pats = pats;
+	for (size_t i = 0; pats[i]; i++)
+		pset_add(ps, pats[i], (unsigned short)i);
+}
+
+/* alt_at - whether alternative x occurs at p in text t, on word boundaries. */
+static int
+alt_at(const char *t, const char *p, const struct alt *x)
+{
+	size_t kn = x->kn;
+	const char *k = x->k;
+
+	/* Most candidates differ by their third byte: no call for those. */
+	if (kn > 2 && p[1] && p[2] != k[2])
+		return 0;
+	if (strncmp(p, k, kn) != 0)
+		return 0;
+	switch (x->kind) {
+	case ALT_HOST:
+		return !is_word((unsigned char)p[kn]) && host_before(t, p);
+	case ALT_GAP:
+		return gap_at(t, p, x->a, x->n);
+	default:
+		if (p > t && is_word((unsigned char)p[-1]) && is_word((unsigned char)k[0]))
+			return 0;
+		return x->kind == ALT_PREFIX || !is_word((unsigned char)p[kn]) ||
+		       !is_word((unsigned char)k[kn - 1]);
+	}
+}
+
+/*
+ * pset_scan - read text once.  With first == NULL, whether any pattern of
+ * the set occurs; else first[g] is set to the lowest row of group g that
+ * occurs (rows whose group is g), or left as it was when none does.
+ */
+static int
+pset_scan(const struct pset *ps, const char *t, const unsigned char *group, size_t first[2])
+{
+	short j;
+
+	pthread_once(&psets_once, psets_init);
+	for (const char *p = t; *p; p++) {
+		j = p[1] ? ps->head[key_hash((unsigned char)p[0], (unsigned char)p[1])] : -1;
+		for (int pass = 0; pass < 2; pass++, j = ps->keyless) {
+			for (; j >= 0; j = alts[j].next) {
+				const struct alt *x = &alts[j];
+				int g = group ? group[x->row] : 0;
+
+				if (first && x->row >= first[g])
+					continue;
+				if (!alt_at(t, p, x))
+					continue;
+				if (first == NULL)
+					return 1;
+				first[g] = x->row;
+			}
+		}
+	}
+	return first ? first[0] != SIZE_MAX || first[1] != SIZE_MAX : 0;
+}
+
+/*
+ * rules_scan - the first strong and the first weak rule that occur in
+ * folded text, in one reading.
+ */
+static void
+rules_scan(const char *folded, const struct bounce_rule **strong, const struct bounce_rule **weak)
+{
+	size_t first[2] = {SIZE_MAX, SIZE_MAX};
+
+	*strong = *weak = NULL;
+	if (folded == NULL || *folded == '\0')
+		return;
+	pset_scan(&set_rules, folded, rule_group, first);
+	if (first[0] != SIZE_MAX)
+		*strong = &rules[first[0]];
+	if (first[1] != SIZE_MAX)
+		*weak = &rules[first[1]];
+}
+
 const struct bounce_rule *
 brules_match(const char *folded, int weak)
 {
-	struct bigrams m;
+	const struct bounce_rule *s, *w;
 
-	if (folded == NULL || *folded == '\0')
-		return NULL;
-	bigrams_of(folded, &m);
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rules[i].weak == weak && pattern_match(folded, &m, rules[i].pattern))
-			return &rules[i];
-	return NULL;
+	rules_scan(folded, &s, &w);
+	return weak ? w : s;
 }
 
 /* num - digits at s, at most max of them; their count, or 0. */
@@ -666,11 +918,12 @@ brules_reason_class(const char *reason, const char *status)
 	return BOUNCE_SOFT;
 }
 
+/* any_of - whether any pattern of list occurs in a short folded text (a subject). */
 static int
 any_of(const char *folded, const char *const *list)
 {
 	for (; *list; list++)
-		if (pattern_match(folded, NULL, *list))
+		if (pattern_match(folded, *list))
 			return 1;
 	return 0;
 }
@@ -710,19 +963,7 @@ brules_autoreply_subject(const char *subject)
 int
 brules_autoreply_text(const char *folded)
 {
-	static const char *const texts[] = {
-		"i am out of the office|i'm out of the office|i will be out of the office|"
-		"i am currently out|i am away|i'm away|i will be away|i am on vacation|"
-		"i'm on vacation|i am on holiday|on annual leave|on parental leave|"
-		"on maternity leave|limited access to email|limited access to e-mail|"
-		"i will be traveling|i will be travelling|when i return|upon my return|"
-		"back in the office|return to the office|until i return|out of office|"
-		"i am currently away|ich bin abwesend|ich bin bis|je suis absent|"
-		"automatic reply|this is an automatic reply|this is an automated reply",
-		NULL,
-	};
-
-	return folded && any_of(folded, texts);
+	return folded && pset_scan(&set_autoreply, folded, NULL, NULL);
 }
 
 int
@@ -752,44 +993,19 @@ brules_bounce_subject(const char *subject)
 int
 brules_delay(const char *subject, const char *folded)
 {
-	/*
-	 * How MTAs say they are still trying: sendmail ("will keep trying",
-	 * "THIS IS A WARNING MESSAGE ONLY"), Postfix ("will be retried until"),
-	 * Exim ("has not yet been delivered", "delivery attempts will
-	 * continue"), Gmail ("has been delayed", "will retry for 47 more
-	 * hours"), Exchange ("delivery is delayed", "hasn't been delivered
-	 * yet").
-	 */
-	static const char *const delay[] = {
-		"will retry|will be retried|will keep trying|will continue to try|will try again|"
-		"will be tried again|will continue trying|still being retried|still trying|"
-		"will be attempted|will continue to be attempted|not yet been delivered|"
-		"hasn't been delivered yet|has not been delivered yet|not been delivered yet|"
-		"still undelivered|delivery attempts will continue|warning message only|"
-		"this is a warning only|only a warning|do not need to resend|don't need to resend|"
-		"no need to resend|has been delayed|have been delayed|is delayed|was delayed|"
-		"delivery delayed|delayed delivery",
-		NULL,
-	};
-	/* Words of a final failure: a notice that says them is no warning. */
-	static const char *const final[] = {
-		"permanent error|permanent failure|failed permanently|permanent fatal|fatal error|"
-		"given up|giving up|gave up|will not be retried|won't be retried|no further attempts|"
-		"will not retry|won't retry",
-		NULL,
-	};
 	struct buf b;
 	int said = 0;
 
 	if (subject) {
 		fold_small(subject, &b);
 		/* "Delivery Status Notification (Delay)", "Delayed Mail", "Warning: message delayed". */
-		said = pattern_match(buf_cstr(&b), NULL, "delay*|still being retried|not yet delivered");
+		said = pattern_match(buf_cstr(&b), "delay*|still being retried|not yet delivered");
 		buf_free(&b);
 	}
 	if (folded == NULL)
 		return said;
-	return (said || any_of(folded, delay)) && !any_of(folded, final);
+	return (said || pset_scan(&set_delay, folded, NULL, NULL)) &&
+	       !pset_scan(&set_final, folded, NULL, NULL);
 }
 
 /* line_end - the offset just past the line starting at i. */
@@ -801,31 +1017,6 @@ line_end(const char *t, size_t n, size_t i)
 	return nl ? (size_t)(nl - t) + 1 : n;
 }
 
-/*
- * How separator lines that introduce the copy of the original message
- * begin, once their dashes are stripped.  Only the start of a line counts:
- * "delete your own text from the attached returned message" is no separator.
- */
-static const char *const markers[] = {
-	"this is a copy of the message", "this is a copy of your message",
-	"below this line is a copy of the message",
-	"original message follows", "unsent message follows", "message headers follow",
-	"original message headers", "headers of the original message",
-	"header of the original message", "the header of the original message",
-	"undelivered message headers", "copy of the original message",
-	"a copy of the original message", "returned message", "original message is attached",
-	"the original message is below", "below is a copy", "following is a copy",
-	"included is a copy of the message", "here is a copy", "original message header",
-	"message header follows", "returned mail follows", "rejected message follows",
-	"the header of original message", "header of your message", "original mail",
-	"your message reads", "---- original message", NULL,
-};
-
-/* Lines that only ever are a separator when they stand alone. */
-static const char *const bare_markers[] = {
-	"original message", "original message:", "message:", "original message header:",
-	"the original message:", "returned message:", "original message headers:", NULL,
-};
 
 /* A header name that a notification's own text does not start a line with. */
 static int
@@ -836,6 +1027,9 @@ returned_header(const char *t, size_t n)
 		"x-mailer:", "authentication-results:", "x-received:", "arc-seal:", NULL,
 	};
 
+	/* Every name above starts with one of these: most lines are passed over at once. */
+	if (n == 0 || !strchr("rRdDmMxXaA", t[0]))
+		return 0;
 	for (size_t i = 0; names[i]; i++) {
 		size_t k = strlen(names[i]);
 
@@ -870,6 +1064,10 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			while (m > 0 && low[m - 1] && strchr(" -=*_#])", low[m - 1]))
 				m--;
 			low[m] = '\0';
+			/* Most prose lines start with no separator's first letter. */
+			pthread_once(&psets_once, psets_init);
+			if (m == 0 || !marker_first[(unsigned char)low[0]])
+				m = 0;
 			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
 				if (strcmp(low, bare_markers[j]) == 0)
 					goto found;
@@ -1058,12 +1256,9 @@ brules_whole_init(struct brules_whole *w, const char *folded, const char *raw)
 static const struct bounce_rule *
 whole_rule(struct brules_whole *w, int weak)
 {
-	if (weak && !w->done_weak) {
-		w->weak = brules_match(w->folded, 1);
-		w->done_weak = 1;
-	} else if (!weak && !w->done_strong) {
-		w->strong = brules_match(w->folded, 0);
-		w->done_strong = 1;
+	if (!w->done_strong) {
+		rules_scan(w->folded, &w->strong, &w->weak);
+		w->done_strong = w->done_weak = 1;
 	}
 	return weak ? w->weak : w->strong;
 }
@@ -1080,11 +1275,13 @@ whole_status(struct brules_whole *w)
 	return w->status;
 }
 
-/* rule_in - the first rule of the given strength matching folded text t, or NULL. */
-static const struct bounce_rule *
-rule_in(const struct buf *t, int weak)
+/* rules_in - the first strong and weak rules matching folded text t, each or NULL. */
+static void
+rules_in(const struct buf *t, const struct bounce_rule **strong, const struct bounce_rule **weak)
 {
-	return t->len > 0 ? brules_match(t->data, weak) : NULL;
+	*strong = *weak = NULL;
+	if (t->len > 0)
+		rules_scan(t->data, strong, weak);
 }
 
 /* same_class - whether two status codes agree on permanent or temporary. */
@@ -1105,7 +1302,7 @@ int
 brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct brules_whole *w,
              char st[BRULES_STATUS_MAX], const char **why)
 {
-	const struct bounce_rule *own = NULL, *rule = NULL;
+	const struct bounce_rule *own = NULL, *rule = NULL, *ds, *dw, *cs, *cw;
 	const char *reason = NULL, *sreason;
 	char tst[BRULES_STATUS_MAX];
 	struct buf fd, fc;
@@ -1149,25 +1346,26 @@ brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct b
 	 * the recipient's own says anything: in a report on several, one
 	 * recipient's "user unknown" is not another's.
 	 */
-	if ((own = rule_in(&fd, 0)) == NULL)
-		own = rule_in(&fc, 0);
+	rules_in(&fd, &ds, &dw);
+	rules_in(&fc, &cs, &cw);
+	own = ds ? ds : cs;
 	sreason = brules_status_reason(st);
 	if (status_decisive(st)) {
 		reason = sreason;
 		if (own && (blames_sender(own->reason) ||
 		            brules_reason_class(own->reason, st) == brules_reason_class(sreason, st)))
 			reason = (rule = own)->reason;
-	} else if ((rule = rule_in(&fd, 0)) != NULL) {
+	} else if ((rule = ds) != NULL) {
 		reason = rule->reason;
 	} else if (sreason) {
 		reason = sreason;
-	} else if ((rule = rule_in(&fc, 0)) != NULL) {
+	} else if ((rule = cs) != NULL) {
 		reason = rule->reason;
 	}
 	shared = w->single || (own == NULL && generic(st));
 	if (reason == NULL && shared && (rule = whole_rule(w, 0)) != NULL)
 		reason = rule->reason;
-	if (reason == NULL && ((rule = rule_in(&fd, 1)) != NULL || (rule = rule_in(&fc, 1)) != NULL ||
+	if (reason == NULL && ((rule = dw) != NULL || (rule = cw) != NULL ||
 	                       (shared && (rule = whole_rule(w, 1)) != NULL)))
 		reason = rule->reason;
 	if (reason == NULL)
