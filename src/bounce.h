@@ -21,8 +21,11 @@ enum { BOUNCE_MAX_MESSAGE = 8 << 20, BOUNCE_MAX_RCPTS = 256 };
 
 /*
  * One recipient the message reports on.  For a bounce, the failed address;
- * for a complaint, the address that complained (ARF Original-Rcpt-To, or
- * the returned message's To); for an auto-reply, the address that replied.
+ * for a complaint, the address that complained (each ARF Original-Rcpt-To,
+ * Microsoft's X-HmXmrOriginalRecipient, or the returned message's To when
+ * it names one address), NULL when the report redacted it or names nobody:
+ * the caller then goes by verp and original_message_id; for an auto-reply,
+ * the address that replied.
  */
 struct bounce_rcpt {
 	char *recipient;           /* the address, as reported; NULL if unknown */
