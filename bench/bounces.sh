@@ -1,7 +1,13 @@
 #!/bin/bash
-# bench/bounces.sh - parse the whole bounce corpus 20 times (messages/second,
-# target over 10,000/s), then process N messages (default 2,000) from a
-# Dovecot started on 127.0.0.1 with `outreach bounces --once`.
+# bench/bounces.sh - parse the whole bounce corpus 20 times with outreach and
+# with sisimai (Debian's libsisimai-perl, the parser the corpus labels come
+# from), same files in the same order, and print both rates and their ratio;
+# then process N messages (default 2,000) from a Dovecot started on
+# 127.0.0.1 with `outreach bounces --once`.
+#
+# sisimai comes with `sh .ci/ensure-packages bench` (run here: as root it
+# installs what is missing; otherwise it prints the apt command and only
+# outreach is measured).
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -15,11 +21,30 @@ make -s outreach
 files=("$corpus"/emails/*.eml)
 args=()
 for _ in $(seq 20); do args+=("${files[@]}"); done
+rate() { python3 -c "import sys; n=int(sys.argv[1]); t=float(sys.argv[3])-float(sys.argv[2]); print(f'{n} messages in {t:.2f} s = {n/t:,.0f} messages/s')" "$@"; }
+
 t0=$(date +%s.%N)
 ./outreach bounces parse "${args[@]}" > /dev/null
 t1=$(date +%s.%N)
-rate() { python3 -c "import sys; n=int(sys.argv[1]); t=float(sys.argv[3])-float(sys.argv[2]); print(f'{n} messages in {t:.2f} s = {n/t:,.0f} messages/s')" "$@"; }
-echo "parse: $(rate "${#args[@]}" "$t0" "$t1")"
+echo "parse: outreach $(rate "${#args[@]}" "$t0" "$t1")"
+
+have_sisimai() { perl -MSisimai -e 1 2>/dev/null; }
+have_sisimai || sh .ci/ensure-packages bench || true
+if have_sisimai; then
+	# One process over the same list, as outreach gets: each file is one
+	# message, parsed with Sisimai->make as its own documentation shows.
+	printf '%s\n' "${args[@]}" > "${TMPDIR:-/tmp}/outreach-bench-list.$$"
+	s0=$(date +%s.%N)
+	perl -MSisimai -e 'while (my $f = <STDIN>) { chomp $f; Sisimai->make($f); }' \
+		< "${TMPDIR:-/tmp}/outreach-bench-list.$$"
+	s1=$(date +%s.%N)
+	rm -f "${TMPDIR:-/tmp}/outreach-bench-list.$$"
+	echo "parse: sisimai $(perl -MSisimai -e 'print Sisimai->version') $(rate "${#args[@]}" "$s0" "$s1")"
+	python3 -c "import sys; o=float(sys.argv[2])-float(sys.argv[1]); s=float(sys.argv[4])-float(sys.argv[3]); print(f'parse: outreach is {s/o:.1f}x sisimai')" \
+		"$t0" "$t1" "$s0" "$s1"
+else
+	echo "parse: sisimai not installed; to compare: apt-get install -y --no-install-recommends libsisimai-perl"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }

@@ -1,11 +1,12 @@
 /*
  * bounce - what came back, and what it means.  See bounce.h for the contract.
  *
- * One walk over the MIME tree (libetpan's mailmime_parse; this is the only
- * module that parses mail with libetpan) collects the bounce's own header,
- * the per-recipient groups of message/delivery-status parts, the fields of a
- * message/feedback-report, the header of the returned message and the
- * human-readable text.  The verdict is then taken in this order: a feedback
+ * One walk over the MIME tree (bounce_scan.c, with libetpan's
+ * mailmime_parse; the bounce parser is the only code that parses mail with
+ * libetpan) collects the bounce's own header, the per-recipient groups of
+ * message/delivery-status parts, the fields of a message/feedback-report,
+ * the header of the returned message and the human-readable text.  Here
+ * the verdict is taken, in this order: a feedback
  * report is a complaint; a delivery report speaks for its recipients; an
  * auto-reply is recognised only when nothing says the message is a bounce
  * (Exim marks its bounces "Auto-Submitted: auto-replied"); a free-text
@@ -29,645 +30,8 @@
 
 #include "addr.h"
 #include "bounce_rules.h"
+#include "bounce_scan.h"
 #include "buf.h"
-
-enum {
-	FIELD_MAX = 4096,          /* one unfolded header or DSN field */
-	FIELD_NAME_MAX = 64,       /* longer names are not header fields */
-	TEXT_MAX = BRULES_TEXT_MAX, /* notification text kept for the phrase rules */
-	LIST_MAX = 16 * 1024,      /* address lists (NUL-separated) */
-	PARTS_MAX = 128,           /* MIME parts looked at */
-	DEPTH_MAX = 8,             /* MIME nesting followed */
-	CONTAINERS_MAX = 64,       /* multipart and message parts handed to libetpan */
-	COMMENTS_MAX = 64,         /* open parentheses handed to libetpan as they are */
-	SUBJECT_MAX = 998,         /* RFC 5322's line limit */
-};
-
-/* One per-recipient group of a delivery report. */
-struct dsn_rec {
-	char *final, *orig, *action, *status, *diag;
-};
-
-/* What one message told us, gathered before the verdict. */
-struct scan {
-	const char *verp_local;
-	struct bounce_report *r;
-	int parts;
-	int auto_replied, autoreply_hdr, apple_unsub, from_daemon, from_robot;
-	int report_dsn, report_arf, has_returned;
-	struct buf failed;         /* X-Failed-Recipients */
-	struct buf ignore;         /* the bounce's own and the original sender's addresses */
-	struct buf ret_rcpts;      /* the returned message's To and Cc */
-	struct buf own_rcpts;      /* the bounce's own To, Cc, Delivered-To... */
-	struct buf text;           /* human-readable notification text */
-	struct buf field;          /* scratch: the field being read */
-	struct dsn_rec *dsn;
-	size_t n_dsn, cap_dsn;
-	char *arf_type, *arf_rcpt;
-};
-
-enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
-
-/* add_cut - append what fits of s[0..n) under the buffer's ceiling. */
-static void
-add_cut(struct buf *b, const char *s, size_t n)
-{
-	if (b->len >= b->max)
-		return;
-	if (n > b->max - b->len)
-		n = b->max - b->len;
-	buf_add(b, s, n);
-}
-
-/*
- * field_next - read the line (and its continuation lines) at *pp: a header
- * field gives FIELD_OK with its lower-case name and unfolded, trimmed value
- * (cut at FIELD_MAX); an empty line gives FIELD_BLANK and anything else
- * FIELD_OTHER.  *pp moves past what was read.
- */
-static int
-field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
-{
-	const char *p = *pp, *eol, *colon, *q;
-	size_t k;
-
-	if (p >= end)
-		return FIELD_END;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	if (eol == NULL)
-		eol = end;
-	*pp = eol < end ? eol + 1 : end;
-	if (eol == p || (eol == p + 1 && *p == '\r'))
-		return FIELD_BLANK;
-	colon = memchr(p, ':', (size_t)(eol - p));
-	if (colon == NULL || colon == p || colon - p >= FIELD_NAME_MAX || *p == ' ' || *p == '\t')
-		return FIELD_OTHER;
-	for (q = p, k = 0; q < colon; q++) {
-		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 127) {
-			/* "Subject :" is a field; "Your message to" is not. */
-			while (q < colon && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q < colon)
-				return FIELD_OTHER;
-			break;
-		}
-		name[k++] = (char)tolower((unsigned char)*q);
-	}
-	name[k] = '\0';
-	buf_reset(value);
-	p = colon + 1;
-	for (;;) {
-		const char *e = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-
-		while (p < e && (*p == ' ' || *p == '\t'))
-			p++;
-		if (value->len > 0 && p < e)
-			add_cut(value, " ", 1);
-		add_cut(value, p, (size_t)(e - p));
-		p = *pp;
-		if (p >= end || (*p != ' ' && *p != '\t'))
-			break;
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		*pp = eol < end ? eol + 1 : end;
-	}
-	if (value->data == NULL)
-		buf_add(value, "", 0);
-	/* A stray CR or NUL inside a line must not reach a stored or logged value. */
-	for (size_t i = 0; i < value->len; i++)
-		if ((unsigned char)value->data[i] < ' ' || value->data[i] == 0x7f)
-			value->data[i] = ' ';
-	while (value->len > 0 && value->data[value->len - 1] == ' ')
-		buf_truncate(value, value->len - 1);
-	return FIELD_OK;
-}
-
-/* list_add - append addr to a NUL-separated list, unless it is there already. */
-static void
-list_add(struct buf *list, const char *addr)
-{
-	size_t n = strlen(addr);
-
-	/* Full: no need to look (and a header of a million To: lines stays linear). */
-	if (list->len + n + 2 > list->max)
-		return;
-	for (size_t i = 0; i < list->len; i += strlen(list->data + i) + 1)
-		if (strcasecmp(list->data + i, addr) == 0)
-			return;
-	/* Each entry keeps its NUL inside len: that is what separates them. */
-	buf_add(list, addr, n + 1);
-}
-
-/* list_has - whether addr (any case) is on the list. */
-static int
-list_has(const struct buf *list, const char *addr)
-{
-	for (size_t i = 0; i < list->len; i += strlen(list->data + i) + 1)
-		if (strcasecmp(list->data + i, addr) == 0)
-			return 1;
-	return 0;
-}
-
-/* verp_check - take DETAIL from "verp_local+DETAIL@domain", once. */
-static void
-verp_check(struct scan *s, const char *addr)
-{
-	size_t vl;
-	const char *at;
-
-	if (s->r->verp || s->verp_local == NULL || *s->verp_local == '\0')
-		return;
-	vl = strlen(s->verp_local);
-	at = strrchr(addr, '@');
-	if (at == NULL || strncasecmp(addr, s->verp_local, vl) != 0 || addr[vl] != '+' ||
-	    at <= addr + vl + 1)
-		return;
-	s->r->verp = xstrndup(addr + vl + 1, (size_t)(at - addr - vl - 1));
-	for (char *p = s->r->verp; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-}
-
-/* each_addr - the addresses in a header value, one call of fn per address. */
-static void
-each_addr(struct scan *s, const char *v, struct buf *list, int verp)
-{
-	char a[BRULES_ADDR_MAX];
-	size_t n = strlen(v), off = 0, k;
-
-	while (off < n && (k = brules_addr_in(v + off, n - off, a)) > 0) {
-		off += k;
-		if (list)
-			list_add(list, a);
-		if (verp)
-			verp_check(s, a);
-	}
-}
-
-/*
- * strip_id - a Message-ID as "<id@host>", the form the header (and so the
- * deliveries table) writes, without the white space or comments around it.
- */
-static char *
-strip_id(const char *v)
-{
-	const char *lt = strchr(v, '<'), *gt;
-
-	if (lt && (gt = strchr(lt, '>')) != NULL && gt > lt + 1)
-		return xstrndup(lt, (size_t)(gt - lt + 1));
-	while (*v == ' ')
-		v++;
-	return *v ? xasprintf("<%.*s>", (int)strcspn(v, " \t<>"), v) : NULL;
-}
-
-static void
-set_once(char **dst, char *v)
-{
-	if (*dst == NULL)
-		*dst = v;
-	else
-		free(v);
-}
-
-/* decode_subject - RFC 2047 words to UTF-8; bytes that still are not UTF-8 become '?'. */
-static char *
-decode_subject(const char *v)
-{
-	size_t idx = 0, n = strnlen(v, SUBJECT_MAX);
-	char *out = NULL;
-
-	/* Cut on a character, not inside one. */
-	while (n > 0 && v[n] != '\0' && ((unsigned char)v[n] & 0xc0) == 0x80)
-		n--;
-	/* Raw 8-bit text is taken as UTF-8 when it is that, else as Latin-1. */
-	if (mailmime_encoded_phrase_parse(utf8_valid(v, n) ? "utf-8" : "iso-8859-1", v, n, &idx,
-	                                  "utf-8", &out) != MAILIMF_NO_ERROR || out == NULL)
-		out = xstrndup(v, n);
-	/* Encoded words may hide anything, line breaks included. */
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = ' ';
-	if (!utf8_valid(out, strlen(out)))
-		for (char *p = out; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-	return out;
-}
-
-/* top_field - one field of the bounce's own header. */
-static void
-top_field(struct scan *s, const char *name, const char *v)
-{
-	struct bounce_report *r = s->r;
-
-	if (strcmp(name, "from") == 0) {
-		char a[BRULES_ADDR_MAX], *norm = NULL;
-		const char *why;
-
-		s->from_daemon |= brules_from_daemon(v);
-		s->from_robot |= brules_from_robot(v);
-		each_addr(s, v, &s->ignore, 0);
-		if (r->from == NULL && brules_addr_in(v, strlen(v), a) > 0 &&
-		    addr_normalize(a, &norm, &why) == 0)
-			r->from = norm;
-	} else if (strcmp(name, "subject") == 0) {
-		set_once(&r->subject, decode_subject(v));
-	} else if (strcmp(name, "message-id") == 0) {
-		set_once(&r->message_id, strip_id(v));
-	} else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0 ||
-	           strcmp(name, "delivered-to") == 0 || strcmp(name, "x-original-to") == 0 ||
-	           strcmp(name, "envelope-to") == 0 || strcmp(name, "x-envelope-to") == 0 ||
-	           strcmp(name, "x-rcpt-to") == 0 || strcmp(name, "x-apparently-to") == 0) {
-		each_addr(s, v, &s->ignore, 1);
-		each_addr(s, v, &s->own_rcpts, 0);
-	} else if (strcmp(name, "x-failed-recipients") == 0) {
-		each_addr(s, v, &s->failed, 0);
-	} else if (strcmp(name, "auto-submitted") == 0) {
-		if (strncasecmp(v, "auto-replied", 12) == 0)
-			s->auto_replied = 1;
-	} else if (strcmp(name, "x-autoreply") == 0 || strcmp(name, "x-autorespond") == 0 ||
-	           strcmp(name, "x-autoresponder") == 0 || strcmp(name, "x-auto-reply") == 0) {
-		s->autoreply_hdr = 1;
-	} else if (strcmp(name, "precedence") == 0 || strcmp(name, "x-precedence") == 0) {
-		if (strncasecmp(v, "auto_reply", 10) == 0 || strncasecmp(v, "auto-reply", 10) == 0)
-			s->autoreply_hdr = 1;
-	} else if (strcmp(name, "x-apple-unsubscribe") == 0) {
-		if (strncasecmp(v, "true", 4) == 0)
-			s->apple_unsub = 1;
-	} else if (strcmp(name, "content-type") == 0) {
-		char low[FIELD_MAX];
-		size_t i;
-
-		for (i = 0; v[i] && i < sizeof(low) - 1; i++)
-			low[i] = (char)tolower((unsigned char)v[i]);
-		low[i] = '\0';
-		if (strstr(low, "report-type=delivery-status") ||
-		    strstr(low, "report-type=\"delivery-status"))
-			s->report_dsn = 1;
-		if (strstr(low, "report-type=feedback-report") ||
-		    strstr(low, "report-type=\"feedback-report"))
-			s->report_arf = 1;
-	}
-}
-
-/* returned_field - one field of the returned message's header. */
-static void
-returned_field(struct scan *s, const char *name, const char *v)
-{
-	if (strcmp(name, "message-id") == 0)
-		set_once(&s->r->original_message_id, strip_id(v));
-	else if (strcmp(name, "to") == 0 || strcmp(name, "cc") == 0)
-		each_addr(s, v, &s->ret_rcpts, 0);
-	else if (strcmp(name, "from") == 0 || strcmp(name, "sender") == 0 ||
-	         strcmp(name, "return-path") == 0 || strcmp(name, "reply-to") == 0)
-		each_addr(s, v, &s->ignore, 1);
-}
-
-/* read_header - the header block at p[0..n), each field to fn. */
-static void
-read_header(struct scan *s, const char *p, size_t n,
-            void (*fn)(struct scan *, const char *, const char *))
-{
-	const char *end = p + n;
-	char name[FIELD_NAME_MAX];
-	int rc;
-
-	while ((rc = field_next(&p, end, name, &s->field)) == FIELD_OK)
-		fn(s, name, buf_cstr(&s->field));
-}
-
-static void
-returned_header(struct scan *s, const char *p, size_t n)
-{
-	if (s->has_returned)
-		return;
-	s->has_returned = 1;
-	while (n > 0 && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	read_header(s, p, n, returned_field);
-}
-
-/* recipient_of - the address in a DSN recipient field ("rfc822; <a@b>"), or NULL. */
-static char *
-recipient_of(const char *v)
-{
-	char a[BRULES_ADDR_MAX];
-	const char *semi;
-
-	if (v == NULL)
-		return NULL;
-	if ((semi = strchr(v, ';')) != NULL)
-		v = semi + 1;
-	if (brules_addr_in(v, strlen(v), a) > 0)
-		return xstrdup(a);
-	return NULL;
-}
-
-static void
-dsn_free(struct dsn_rec *d)
-{
-	free(d->final);
-	free(d->orig);
-	free(d->action);
-	free(d->status);
-	free(d->diag);
-	memset(d, 0, sizeof(*d));
-}
-
-/* dsn_close - keep the group being read if it names a recipient. */
-static void
-dsn_close(struct scan *s, struct dsn_rec *cur)
-{
-	if ((cur->final || cur->orig) && s->n_dsn < BOUNCE_MAX_RCPTS) {
-		if (s->n_dsn == s->cap_dsn) {
-			s->cap_dsn = s->cap_dsn ? s->cap_dsn * 2 : 4;
-			s->dsn = xrealloc(s->dsn, s->cap_dsn * sizeof(*s->dsn));
-		}
-		s->dsn[s->n_dsn++] = *cur;
-		memset(cur, 0, sizeof(*cur));
-	} else {
-		dsn_free(cur);
-	}
-}
-
-/*
- * dsn_parse - the groups of a message/delivery-status body (RFC 3464 2.2
- * and 2.3).  A recipient group ends at an empty line or where a second
- * recipient field starts one of its own (some MTAs leave out the line).
- */
-static void
-dsn_parse(struct scan *s, const char *p, size_t n)
-{
-	const char *end = p + n;
-	char name[FIELD_NAME_MAX];
-	struct dsn_rec cur;
-	int rc;
-
-	memset(&cur, 0, sizeof(cur));
-	while ((rc = field_next(&p, end, name, &s->field)) != FIELD_END) {
-		const char *v = buf_cstr(&s->field);
-
-		if (rc == FIELD_BLANK) {
-			dsn_close(s, &cur);
-			continue;
-		}
-		if (rc != FIELD_OK)
-			continue;
-		if (strcmp(name, "final-recipient") == 0) {
-			if (cur.final)
-				dsn_close(s, &cur);
-			set_once(&cur.final, recipient_of(v));
-		} else if (strcmp(name, "x-actual-recipient") == 0) {
-			/* Sendmail's expansion of the recipient: the same group, not a new one. */
-			if (cur.final == NULL)
-				cur.final = recipient_of(v);
-		} else if (strcmp(name, "original-recipient") == 0) {
-			if (cur.orig)
-				dsn_close(s, &cur);
-			set_once(&cur.orig, recipient_of(v));
-		} else if (strcmp(name, "action") == 0) {
-			set_once(&cur.action, xstrdup(v));
-		} else if (strcmp(name, "status") == 0) {
-			char st[BRULES_STATUS_MAX];
-
-			if (brules_status(v, st) == 0)
-				set_once(&cur.status, xstrdup(st));
-		} else if (strcmp(name, "diagnostic-code") == 0 ||
-		           strcmp(name, "x-diagnostic-code") == 0) {
-			const char *semi = strchr(v, ';');
-
-			set_once(&cur.diag, xstrdup(semi && semi - v < 16 ? semi + 1 : v));
-		} else if (strcmp(name, "x-original-message-id") == 0) {
-			set_once(&s->r->original_message_id, strip_id(v));
-		} else if (strcmp(name, "x-postfix-sender") == 0 ||
-		           strcmp(name, "x-original-sender") == 0) {
-			each_addr(s, v, &s->ignore, 1);
-		}
-	}
-	dsn_close(s, &cur);
-}
-
-/* arf_parse - the fields of a message/feedback-report (RFC 5965 3.1). */
-static void
-arf_parse(struct scan *s, const char *p, size_t n)
-{
-	const char *end = p + n;
-	char name[FIELD_NAME_MAX];
-	int rc;
-
-	s->report_arf = 1;
-	while ((rc = field_next(&p, end, name, &s->field)) != FIELD_END) {
-		const char *v = buf_cstr(&s->field);
-
-		if (rc != FIELD_OK)
-			continue;
-		if (strcmp(name, "feedback-type") == 0)
-			set_once(&s->arf_type, xstrdup(v));
-		else if (strcmp(name, "original-rcpt-to") == 0 ||
-		         strcmp(name, "removal-recipient") == 0)
-			set_once(&s->arf_rcpt, recipient_of(v));
-		else if (strcmp(name, "original-mail-from") == 0)
-			each_addr(s, v, &s->ignore, 1);
-	}
-}
-
-/* add_text - keep decoded text for the phrase rules; HTML loses its tags. */
-static void
-add_text(struct scan *s, const char *p, size_t n, int html)
-{
-	if (!html) {
-		const char *e = p + n, *cr;
-
-		/* Lines end in LF here, whatever the message used. */
-		while (p < e && (cr = memchr(p, '\r', (size_t)(e - p))) != NULL) {
-			add_cut(&s->text, p, (size_t)(cr - p));
-			p = cr + 1;
-		}
-		add_cut(&s->text, p, (size_t)(e - p));
-		add_cut(&s->text, "\n", 1);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '<') {
-			const char *gt = memchr(p + i, '>', n - i);
-
-			if (gt == NULL)
-				break;
-			/* Block tags end lines, so addresses stay at line starts. */
-			if (n - i > 3 && (strncasecmp(p + i, "<br", 3) == 0 ||
-			                  strncasecmp(p + i, "<p", 2) == 0 ||
-			                  strncasecmp(p + i, "<div", 4) == 0 ||
-			                  strncasecmp(p + i, "<li", 3) == 0 ||
-			                  strncasecmp(p + i, "<tr", 3) == 0))
-				add_cut(&s->text, "\n", 1);
-			i = (size_t)(gt - p);
-		} else if (p[i] == '&' && n - i >= 4 && strncmp(p + i, "&lt;", 4) == 0) {
-			add_cut(&s->text, "<", 1);
-			i += 3;
-		} else if (p[i] == '&' && n - i >= 4 && strncmp(p + i, "&gt;", 4) == 0) {
-			add_cut(&s->text, ">", 1);
-			i += 3;
-		} else if (p[i] == '&' && n - i >= 6 && strncmp(p + i, "&nbsp;", 6) == 0) {
-			add_cut(&s->text, " ", 1);
-			i += 5;
-		} else if (p[i] != '\r') {
-			add_cut(&s->text, p + i, 1);
-		}
-	}
-	add_cut(&s->text, "\n", 1);
-}
-
-/* type_name - "type/subtype" of a part, lower case, in out. */
-static void
-type_name(struct mailmime_content *ct, char *out, size_t n)
-{
-	const char *t = "text", *sub = "plain";
-
-	if (ct && ct->ct_type) {
-		if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
-			struct mailmime_discrete_type *d = ct->ct_type->tp_data.tp_discrete_type;
-
-			t = d->dt_type == MAILMIME_DISCRETE_TYPE_TEXT          ? "text"
-			    : d->dt_type == MAILMIME_DISCRETE_TYPE_APPLICATION ? "application"
-			    : d->dt_type == MAILMIME_DISCRETE_TYPE_EXTENSION && d->dt_extension
-			        ? d->dt_extension
-			        : "binary";
-		} else {
-			struct mailmime_composite_type *c = ct->ct_type->tp_data.tp_composite_type;
-
-			t = c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE     ? "message"
-			    : c->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART ? "multipart"
-			    : c->ct_token                                     ? c->ct_token
-			                                                      : "x";
-		}
-		if (ct->ct_subtype)
-			sub = ct->ct_subtype;
-	}
-	snprintf(out, n, "%s/%s", t, sub);
-	for (char *p = out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-}
-
-/*
- * needs_conv - whether text in this charset must go through iconv to be
- * UTF-8.  Text that already is UTF-8 is kept as it is, whatever its label
- * says: mislabelled parts are common, and iconv would garble them.
- */
-static int
-needs_conv(const char *charset, const char *p, size_t n)
-{
-	int eight = 0;
-
-	for (size_t i = 0; i < n && !eight; i++)
-		eight = (unsigned char)p[i] >= 0x80;
-	if (strcasecmp(charset, "us-ascii") == 0 || strcasecmp(charset, "utf-8") == 0)
-		return 0;
-	if (!eight)
-		return strncasecmp(charset, "iso-2022", 8) == 0 || strcasecmp(charset, "utf-7") == 0;
-	return !utf8_valid(p, n);
-}
-
-/* single_part - a leaf of the MIME tree: decode it and hand it to its reader. */
-static void
-single_part(struct scan *s, struct mailmime *m)
-{
-	struct mailmime_data *d = m->mm_data.mm_single;
-	char type[128], *dec = NULL, *conv = NULL, *charset;
-	size_t idx = 0, dec_len = 0, conv_len = 0;
-	const char *body;
-	size_t body_len;
-	int enc;
-
-	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
-		return;
-	type_name(m->mm_content_type, type, sizeof(type));
-	/* A multipart libetpan could not split (a broken boundary) is read as text. */
-	if (strncmp(type, "text/", 5) != 0 && strncmp(type, "message/", 8) != 0 &&
-	    strncmp(type, "multipart/", 10) != 0 && strcmp(type, "application/json") != 0)
-		return;
-	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
-	                        enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
-		return;
-	body = dec;
-	body_len = dec_len;
-	if (strcmp(type, "message/delivery-status") == 0 ||
-	    strcmp(type, "message/global-delivery-status") == 0) {
-		dsn_parse(s, body, body_len);
-	} else if (strcmp(type, "message/feedback-report") == 0) {
-		arf_parse(s, body, body_len);
-	} else if (strcmp(type, "text/rfc822-headers") == 0 ||
-	           strcmp(type, "message/global-headers") == 0 ||
-	           strncmp(type, "message/", 8) == 0) {
-		returned_header(s, body, body_len);
-	} else if (s->text.len < s->text.max) {
-		/* Only the start of a long part can reach the text the rules read. */
-		if (body_len > 4 * (size_t)TEXT_MAX)
-			body_len = 4 * (size_t)TEXT_MAX;
-		charset = m->mm_content_type ? mailmime_content_charset_get(m->mm_content_type) : NULL;
-		if (charset && needs_conv(charset, body, body_len) &&
-		    charconv_buffer("utf-8", charset, body, body_len, &conv, &conv_len) ==
-		        MAIL_CHARCONV_NO_ERROR) {
-			body = conv;
-			body_len = conv_len;
-		}
-		add_text(s, body, body_len, strcmp(type, "text/html") == 0);
-		if (conv)
-			charconv_buffer_free(conv);
-	}
-	mailmime_decoded_part_free(dec);
-}
-
-/*
- * part_header - where the header of an attached message starts.  libetpan's
- * part starts at the part's own MIME fields, when it has any; those are
- * only Content-* fields, and an empty line ends them.
- */
-static const char *
-part_header(const char *p, size_t n)
-{
-	const char *q = p, *end = p + n;
-	char name[FIELD_NAME_MAX];
-	struct buf v;
-	int rc, mime_only = 1;
-
-	buf_init(&v, FIELD_MAX);
-	while ((rc = field_next(&q, end, name, &v)) == FIELD_OK)
-		if (strncmp(name, "content-", 8) != 0 && strcmp(name, "mime-version") != 0)
-			mime_only = 0;
-	buf_free(&v);
-	return rc == FIELD_BLANK && mime_only ? q : p;
-}
-
-static void
-walk(struct scan *s, struct mailmime *m, int depth)
-{
-	clistiter *it;
-
-	if (m == NULL || depth > DEPTH_MAX || ++s->parts > PARTS_MAX)
-		return;
-	switch (m->mm_type) {
-	case MAILMIME_SINGLE:
-		single_part(s, m);
-		break;
-	case MAILMIME_MULTIPLE:
-		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
-			walk(s, clist_content(it), depth + 1);
-		break;
-	case MAILMIME_MESSAGE:
-		if (depth == 0) {
-			walk(s, m->mm_data.mm_message.mm_msg_mime, depth + 1);
-		} else if (m->mm_mime_start) {
-			/* A returned message: its header matters, its body does not. */
-			const char *h = part_header(m->mm_mime_start, m->mm_length);
-
-			returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
-		}
-		break;
-	}
-}
 
 /* add_rcpt - a new, zeroed recipient row; NULL once BOUNCE_MAX_RCPTS are there. */
 static struct bounce_rcpt *
@@ -751,11 +115,11 @@ ctx_text(struct buf *b, const struct brules_hit *h, const char *text)
 	buf_init(b, TEXT_MAX);
 	buf_add(b, "", 0);
 	if (h)
-		add_cut(b, text + h->ctx_off, h->ctx_len);
+		bscan_add_cut(b, text + h->ctx_off, h->ctx_len);
 }
 
 static void
-from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh)
+from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t nh, int delay)
 {
 	struct bounce_report *r = s->r;
 
@@ -793,9 +157,11 @@ from_dsn(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_t
 			free(rc->reason);
 			rc->reason = xstrdup("delivered");
 			rc->class = BOUNCE_OTHER;
-		} else if (d->action && strncasecmp(d->action, "delay", 5) == 0) {
+		} else if ((d->action && strncasecmp(d->action, "delay", 5) == 0) ||
+		           (d->action == NULL && delay && rc->status[0] == '4')) {
 			/* Still being retried: nothing to act on yet. */
 			rc->class = BOUNCE_OTHER;
+			r->is_delay = 1;
 		}
 	}
 }
@@ -810,32 +176,36 @@ from_text(struct scan *s, struct brules_whole *w, struct brules_hit *hits, size_
 
 	buf_init(&cands, LIST_MAX);
 	if (s->failed.len > 0)
-		add_cut(&cands, s->failed.data, s->failed.len);
+		bscan_add_cut(&cands, s->failed.data, s->failed.len);
 	/*
 	 * Failed addresses are listed at the start of a line or in <>, or are
-	 * what the returned message was sent to; other addresses in the text
-	 * are help desks and senders.  Lesser evidence counts when that finds
-	 * none.
+	 * whom the returned message was sent to (its To and Cc, and the "for
+	 * <addr>" of its Received fields); other addresses in the text are help
+	 * desks, forwarding targets and senders.  Lesser evidence counts when
+	 * that finds none.
 	 */
 	for (i = 0; i < nh && s->failed.len == 0; i++)
-		if (!list_has(&s->ignore, hits[i].addr) &&
+		if (!bscan_list_has(&s->ignore, hits[i].addr) &&
 		    ((hits[i].lead && !brules_role_addr(hits[i].addr)) ||
-		     list_has(&s->ret_rcpts, hits[i].addr)))
-			list_add(&cands, hits[i].addr);
+		     bscan_list_has(&s->ret_rcpts, hits[i].addr) || bscan_list_has(&s->ret_for, hits[i].addr)))
+			bscan_list_add(&cands, hits[i].addr);
 	for (i = 0; i < nh && cands.len == 0; i++)
-		if (!list_has(&s->ignore, hits[i].addr) && !brules_role_addr(hits[i].addr))
-			list_add(&cands, hits[i].addr);
+		if (!bscan_list_has(&s->ignore, hits[i].addr) && !brules_role_addr(hits[i].addr))
+			bscan_list_add(&cands, hits[i].addr);
 	for (i = 0; i < nh && cands.len == 0; i++)
-		if (!list_has(&s->ignore, hits[i].addr))
-			list_add(&cands, hits[i].addr);
+		if (!bscan_list_has(&s->ignore, hits[i].addr))
+			bscan_list_add(&cands, hits[i].addr);
 	if (cands.len == 0)
-		add_cut(&cands, s->ret_rcpts.data, s->ret_rcpts.len);
+		bscan_add_cut(&cands, s->ret_rcpts.data, s->ret_rcpts.len);
+	for (i = 0; cands.len == 0 && i < s->ret_for.len; i += strlen(s->ret_for.data + i) + 1)
+		if (!bscan_list_has(&s->ignore, s->ret_for.data + i))
+			bscan_list_add(&cands, s->ret_for.data + i);
 	/* A bounce sent back to the very address that failed (a test, a loop). */
 	for (i = 0; i < nh && cands.len == 0; i++)
 		if (hits[i].lead)
-			list_add(&cands, hits[i].addr);
+			bscan_list_add(&cands, hits[i].addr);
 	if (cands.len == 0)
-		list_add(&cands, "");
+		bscan_list_add(&cands, "");
 	w->single = strlen(cands.data) + 1 == cands.len;
 	for (i = 0; i < cands.len; i += strlen(cands.data + i) + 1) {
 		const char *addr = cands.data + i;
@@ -875,7 +245,7 @@ json_str(const char *p, const char *end, const char *key)
 		for (p++; p < end && *p != '"'; p++) {
 			if (*p == '\\' && p + 1 < end)
 				p++;
-			add_cut(&b, p, 1);
+			bscan_add_cut(&b, p, 1);
 		}
 		buf_add(&b, "", 0);
 		return buf_steal(&b);
@@ -994,21 +364,100 @@ ses_json(struct scan *s, struct brules_whole *w)
 	return 1;
 }
 
+/*
+ * redacted - whether addr is a stand-in for a hidden one: a feedback loop
+ * that redacts (RFC 6590) writes "redacted@isp", "xxxxxx@isp" or what its
+ * Redacted-Address field names, and such an address must never be taken
+ * for a subscriber's.
+ */
+static int
+redacted(const struct scan *s, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : strlen(addr), i;
+	char low[BRULES_ADDR_MAX];
+
+	for (i = 0; i < n && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)addr[i]);
+	low[i] = '\0';
+	if (strstr(low, "redacted") || strcmp(low, "removed") == 0 || strcmp(low, "hidden") == 0 ||
+	    strcmp(low, "anonymous") == 0 || strcmp(low, "anonymized") == 0 ||
+	    strcmp(low, "anonymised") == 0 || strcmp(low, "masked") == 0)
+		return 1;
+	/* One mask character over and over: "xxxxxxxx", "*****". */
+	for (i = 1; i < n && low[i] == low[0]; i++)
+		;
+	if (n >= 3 && i == n && strchr("x*#.-_", low[0]))
+		return 1;
+	for (i = 0; s->redacted.len > 0 && i < s->redacted.len;
+	     i += strlen(s->redacted.data + i) + 1) {
+		const char *v = s->redacted.data + i;
+		size_t vl = strcspn(v, "@");
+
+		if (vl > 0 && vl == n && strncasecmp(v, addr, vl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * complaint - one row per address that complained: the report's
+ * Original-Rcpt-To lines (or Microsoft's header) name them; else the
+ * returned message's To, when it names one address; else nobody.  A
+ * redacted address is no address: the row then has none, and the caller
+ * finds the subscriber by the VERP token or the returned Message-ID.
+ */
 static void
 complaint(struct scan *s)
 {
-	const char *addr = s->arf_rcpt;
+	struct bounce_report *r = s->r;
+	struct buf who;
 	struct bounce_rcpt *rc;
+	size_t i;
 
-	if (addr == NULL && s->ret_rcpts.len > 0)
-		addr = s->ret_rcpts.data;
-	if (addr == NULL && s->apple_unsub)
-		addr = s->r->from;
-	s->r->is_arf = 1;
-	if ((rc = add_rcpt(s->r, addr)) != NULL) {
+	buf_init(&who, LIST_MAX);
+	for (i = 0; i < s->arf_rcpts.len; i += strlen(s->arf_rcpts.data + i) + 1)
+		if (!redacted(s, s->arf_rcpts.data + i))
+			bscan_list_add(&who, s->arf_rcpts.data + i);
+	if (who.len == 0 && s->ret_rcpts.len > 0 && strlen(s->ret_rcpts.data) + 1 == s->ret_rcpts.len &&
+	    !redacted(s, s->ret_rcpts.data))
+		bscan_list_add(&who, s->ret_rcpts.data);
+	/* Apple Mail's unsubscribe request comes from the subscriber itself. */
+	if (who.len == 0 && s->apple_unsub && r->from)
+		bscan_list_add(&who, r->from);
+	if (who.len == 0)
+		buf_add(&who, "", 1);
+	r->is_arf = 1;
+	for (i = 0; i < who.len; i += strlen(who.data + i) + 1) {
+		if ((rc = add_rcpt(r, who.data[i] ? who.data + i : NULL)) == NULL)
+			break;
 		rc->class = BOUNCE_COMPLAINT;
 		rc->reason = xstrdup("feedback");
 		rc->diagnostic = s->arf_type ? xstrdup(s->arf_type) : NULL;
+	}
+	buf_free(&who);
+}
+
+/*
+ * delayed_text - a free-text delay warning: its recipients are still being
+ * tried.  One whose own words carry a permanent reply ("550 5.1.1") failed
+ * for good all the same, and keeps its class.
+ */
+static void
+delayed_text(struct bounce_report *r)
+{
+	char st[BRULES_STATUS_MAX];
+
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		const char *d = r->rcpts[i].diagnostic;
+
+		if (d && ((brules_status(d, st) == 0 && st[0] == '5') || brules_smtp_code(d) / 100 == 5))
+			continue;
+		r->rcpts[i].class = BOUNCE_OTHER;
+		/* A status made up without a code is temporary here. */
+		if (r->rcpts[i].status && r->rcpts[i].status[0] == '5')
+			r->rcpts[i].status[0] = '4';
+		r->is_dsn = r->is_delay = 1;
 	}
 }
 
@@ -1020,7 +469,7 @@ verdict(struct scan *s)
 	struct buf folded;
 	struct brules_whole w;
 	size_t nh, i;
-	int bounce, autoreply;
+	int bounce, autoreply, delay;
 
 	buf_init(&folded, TEXT_MAX);
 	brules_fold(buf_cstr(&s->text), s->text.len, &folded);
@@ -1031,14 +480,28 @@ verdict(struct scan *s)
 	 * answer mail and go on holiday too.  It takes failure words as well.
 	 */
 	bounce = s->failed.len > 0 || s->report_dsn || brules_bounce_subject(r->subject);
+	/*
+	 * A mail system saying it is still trying sends no bounce yet, even
+	 * when it marks the warning auto-replied as Exim does.
+	 */
+	delay = s->failed.len == 0 && brules_delay(r->subject, w.folded);
+	if (delay && (s->from_daemon || s->report_dsn))
+		bounce = 1;
 	autoreply = s->auto_replied || s->autoreply_hdr || brules_autoreply_subject(r->subject) ||
 	            (!s->from_daemon && brules_autoreply_text(w.folded));
-	if (s->report_arf || s->apple_unsub) {
+	/*
+	 * Complaints: a feedback report, Apple Mail's unsubscribe request, and
+	 * the plain forwards Microsoft's and Amazon SES's complaint loops send
+	 * ("complaint about message from 192.0.2.1" with the message attached).
+	 */
+	if (s->report_arf || s->apple_unsub || s->jmrp ||
+	    (s->has_returned && r->subject &&
+	     strncasecmp(r->subject, "complaint about message from ", 29) == 0)) {
 		complaint(s);
 	} else if (ses_json(s, &w)) {
 		;
 	} else if (s->n_dsn > 0) {
-		from_dsn(s, &w, hits, nh);
+		from_dsn(s, &w, hits, nh, delay);
 	} else if (!bounce && autoreply) {
 		struct bounce_rcpt *rc = add_rcpt(r, r->from);
 
@@ -1051,26 +514,57 @@ verdict(struct scan *s)
 	           (s->from_daemon && (brules_match(w.folded, 0) || brules_match(w.folded, 1))) ||
 	           ((s->from_robot || (s->has_returned && nh > 0)) && brules_match(w.folded, 0))) {
 		from_text(s, &w, hits, nh);
+		if (delay)
+			delayed_text(r);
 	}
 	r->class = r->is_arf ? BOUNCE_COMPLAINT : r->is_autoreply ? BOUNCE_AUTOREPLY : BOUNCE_OTHER;
 	for (i = 0; i < r->n_rcpts; i++)
 		if (r->rcpts[i].class == BOUNCE_HARD ||
 		    (r->rcpts[i].class == BOUNCE_SOFT && r->class != BOUNCE_HARD))
 			r->class = r->rcpts[i].class;
+	if (r->class == BOUNCE_HARD || r->class == BOUNCE_SOFT)
+		r->is_delay = 0;
 	buf_free(&folded);
 	free(hits);
 }
 
-/* line_starts_ci - whether a line of s[0..n) starts with needle, in any case. */
-static int
-line_starts_ci(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
+/*
+ * Field names whose presence at a line start says a flattened report is in
+ * the text: the bit each sets in line_fields().
+ */
+enum {
+	LF_FINAL = 1, LF_ORIG = 2, LF_FEEDBACK = 4, LF_AGENT = 8, LF_VERSION = 16,
+	LF_ORIG_RCPT = 32, LF_ORIG_FROM = 64,
+};
 
-	for (size_t i = 0; i + k <= n; i++)
-		if ((i == 0 || s[i - 1] == '\n') && strncasecmp(s + i, needle, k) == 0)
-			return 1;
-	return 0;
+/* line_fields - which of the field names above start a line of s[0..n), in one pass. */
+static int
+line_fields(const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} names[] = {
+		{"final-recipient:", LF_FINAL}, {"original-recipient:", LF_ORIG},
+		{"feedback-type:", LF_FEEDBACK}, {"user-agent:", LF_AGENT}, {"version:", LF_VERSION},
+		{"original-rcpt-to:", LF_ORIG_RCPT}, {"original-mail-from:", LF_ORIG_FROM},
+	};
+	const char *p = s, *end = s + n, *nl;
+	int found = 0;
+
+	for (; p < end; p = nl + 1) {
+		/* Every name starts with one of these letters: most lines are passed over at once. */
+		if (strchr("fouvFOUV", *p) && *p)
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+				size_t k = strlen(names[i].name);
+
+				if ((size_t)(end - p) >= k && strncasecmp(p, names[i].name, k) == 0)
+					found |= names[i].bit;
+			}
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	return found;
 }
 
 /* split_text - cut the inline copy of the original message off the notification text. */
@@ -1078,18 +572,33 @@ static void
 split_text(struct scan *s)
 {
 	size_t off, body;
+	int fields;
 
 	if (s->text.len == 0)
 		return;
+	/*
+	 * A feedback report forwarded as plain text, or whose MIME structure a
+	 * relay flattened, still has its fields at line starts; Feedback-Type
+	 * with one more of the RFC 5965 fields is not ordinary prose.
+	 */
+	fields = line_fields(s->text.data, s->text.len);
+	if (!s->report_arf && (fields & LF_FEEDBACK) &&
+	    (fields & (LF_AGENT | LF_VERSION | LF_ORIG_RCPT | LF_ORIG_FROM)))
+		bscan_arf_parse(s, s->text.data, s->text.len);
+	/*
+	 * A report whose MIME structure was lost still has its fields in the
+	 * text, and so does one that a relay re-sent inline below its own
+	 * notice, where they follow what looks like a returned copy.  (What we
+	 * send is never a report, so a returned copy holding DSN fields is
+	 * always such a re-sent bounce.)
+	 */
+	if (s->n_dsn == 0 && (fields & (LF_FINAL | LF_ORIG)))
+		bscan_dsn_parse(s, s->text.data, s->text.len);
 	off = brules_returned_start(s->text.data, s->text.len, &body);
 	if (off < s->text.len) {
-		returned_header(s, s->text.data + body, s->text.len - body);
+		bscan_returned_header(s, s->text.data + body, s->text.len - body);
 		buf_truncate(&s->text, off);
 	}
-	/* A report whose MIME structure was lost still has its fields in the text. */
-	if (s->n_dsn == 0 && (line_starts_ci(s->text.data, s->text.len, "final-recipient:") ||
-	                      line_starts_ci(s->text.data, s->text.len, "original-recipient:")))
-		dsn_parse(s, s->text.data, s->text.len);
 }
 
 /*
@@ -1149,13 +658,15 @@ static void
 scan_free(struct scan *s)
 {
 	for (size_t i = 0; i < s->n_dsn; i++)
-		dsn_free(&s->dsn[i]);
+		bscan_dsn_free(&s->dsn[i]);
 	free(s->dsn);
 	free(s->arf_type);
-	free(s->arf_rcpt);
+	buf_free(&s->arf_rcpts);
+	buf_free(&s->redacted);
 	buf_free(&s->failed);
 	buf_free(&s->ignore);
 	buf_free(&s->ret_rcpts);
+	buf_free(&s->ret_for);
 	buf_free(&s->own_rcpts);
 	buf_free(&s->text);
 	buf_free(&s->field);
@@ -1191,7 +702,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	memset(&s, 0, sizeof(s));
 	buf_init(&s.field, FIELD_MAX);
 	p = msg;
-	if (field_next(&p, msg + len, name, &s.field) != FIELD_OK) {
+	if (bscan_field_next(&p, msg + len, name, &s.field) != FIELD_OK) {
 		buf_free(&s.field);
 		return error_set(err, "bounce: not a message (no header)");
 	}
@@ -1200,16 +711,19 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.failed, LIST_MAX);
 	buf_init(&s.ignore, LIST_MAX);
 	buf_init(&s.ret_rcpts, LIST_MAX);
+	buf_init(&s.ret_for, LIST_MAX);
 	buf_init(&s.own_rcpts, LIST_MAX);
+	buf_init(&s.arf_rcpts, LIST_MAX);
+	buf_init(&s.redacted, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
-	read_header(&s, msg, len, top_field);
+	bscan_top_header(&s, msg, len);
 	mlen = len;
 	mmsg = mime_input(msg, &mlen, &copy);
 	if (mailmime_parse(mmsg, mlen, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL) {
 		error_set(err, "bounce: cannot parse the MIME structure");
 		goto out;
 	}
-	walk(&s, mime, 0);
+	bscan_walk(&s, mime, 0);
 	split_text(&s);
 	verdict(&s);
 	if (s.own_rcpts.len > 0) {

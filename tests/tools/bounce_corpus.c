@@ -7,8 +7,9 @@
  * CORPUS_DIR holds labels.tsv (file, recipient, status, reason, class; one
  * row per failed recipient) and emails/NNNN-mta.eml.  For every labelled row
  * it checks that the recipient was found (any case), that the class is the
- * one labelled, and that the status matches (for sisimai's X.0.9NN pseudo
- * codes only the first digit counts).  It prints the figures per MTA and
+ * one labelled (either bounce class for a "filtered" row, whose label does
+ * not tell a content filter from "no such user"), and that the status
+ * matches (for sisimai's X.0.9NN pseudo codes only the first digit counts).  It prints the figures per MTA and
  * overall, the rows whose class is wrong, and the auto-replies that were
  * taken for bounces (which must be none).  Exits 1 when overall class
  * accuracy is under --min-class, or when an auto-reply was counted as a
@@ -313,7 +314,14 @@ main(int argc, char **argv)
 					hit = &rep.rcpts[k];
 			r_ok = *w->rcpt == '\0' || hit != NULL;
 			got_class = bounce_class_name(hit ? hit->class : rep.class);
-			c_ok = strcmp(got_class, w->klass) == 0;
+			/*
+			 * "filtered" covers content filters (soft) and appliances that
+			 * relay "no such user" (hard); the labels call both soft, so
+			 * either class is right for it, as bounce_accuracy.py counts.
+			 */
+			c_ok = strcmp(got_class, w->klass) == 0 ||
+			       (strcmp(w->reason, "filtered") == 0 &&
+			        (strcmp(got_class, "hard") == 0 || strcmp(got_class, "soft") == 0));
 			s_ok = status_ok(w->status, hit ? hit->status
 			                                : rep.n_rcpts ? rep.rcpts[0].status : NULL);
 			/* sisimai's "notbounce" is our empty report. */
