@@ -25,6 +25,8 @@ enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV };
 enum report_level { REPORT_OK, REPORT_WARN, REPORT_OVER };
 enum { REPORT_WARN_PER_MILLE = 1, REPORT_OVER_PER_MILLE = 3 };
 enum { REPORT_MAX_BUCKETS = 48 };
+/* How long a report page's link (TOKEN_REPORT) works after it is made. */
+enum { REPORT_LINK_VALID = 24 * 3600 };
 
 struct report_domain {
 	char *domain;
