@@ -151,6 +151,7 @@ web_report(struct web_request *rq, struct web_response *rs)
 {
 	struct error err = ERROR_INIT;
 	struct report r;
+	struct list_info list = {0};
 	struct buf sum, tl, dm, table;
 	const char *v[WEB_NVARS];
 	const char *color = rq->w->cfg->brand_color;
@@ -173,6 +174,9 @@ web_report(struct web_request *rq, struct web_response *rs)
 		error_clear(&err);
 		return;
 	}
+	/* The list's name heads the page; a list gone since is shown by its slug. */
+	if (store_list_brief(rq->st, r.c.list_id, NULL, &list, &err) < 0)
+		error_clear(&err);
 	buf_init(&sum, REPORT_HTML_MAX);
 	buf_init(&tl, REPORT_HTML_MAX);
 	buf_init(&dm, REPORT_HTML_MAX);
@@ -188,7 +192,7 @@ web_report(struct web_request *rq, struct web_response *rs)
 	title = xasprintf("Report: %s", r.c.subject);
 	web_values_init(rq->w, v);
 	v[WV_TITLE] = title;
-	v[WV_LIST_NAME] = r.c.list_slug;
+	v[WV_LIST_NAME] = list.name ? list.name : r.c.list_slug;
 	v[WV_MESSAGE] = level;
 	v[WV_LEVEL] = lv == REPORT_OK ? "notice" : "error";
 	v[WV_STATUS] = campaign_status_name(r.c.status);
@@ -208,4 +212,5 @@ web_report(struct web_request *rq, struct web_response *rs)
 	buf_free(&dm);
 	buf_free(&table);
 	report_free(&r);
+	list_info_free(&list);
 }

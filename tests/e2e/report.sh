@@ -156,6 +156,7 @@ L=$out
 like "$L" "^$B/r/r-1-[0-9a-z]+-0-[a-z0-9]+$" "the link is the report page with a signed token"
 code=$(curl -s -o page.html -w '%{http_code}' "$L")
 is "$code" 200 "the page opens"
+like "$(cat page.html)" '<header>Metro North STEM Network</header>' "headed with the list's name"
 like "$(cat page.html)" '<svg class="chart"[^>]*role="img"' "with inline SVG"
 like "$(cat page.html)" '<th scope="row">school.example</th><td>7</td><td>6</td>' "and the domains as a table"
 unlike "$(cat page.html)" 's1@school.example|<script|src="http' "no address, no script, nothing from elsewhere"
