@@ -102,7 +102,7 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 {
 	const char *body = body_of(msg);
 	struct token t;
-	int64_t sub = 0, list = 0;
+	int64_t sub = 0, list = 0, campaign = 0;
 	struct campaign_info c;
 
 	if (find_token(key, rep->subject, TOKEN_UNSUBSCRIBE, &t) ||
@@ -113,6 +113,7 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 		if (t.b > 0) {
 			if (store_campaign_get(st, t.b, &c, err) == 0) {
 				list = c.list_id;
+				campaign = c.id;
 				campaign_info_free(&c);
 			} else if (error_kind(err) == ERR_NOTFOUND) {
 				/* Its campaign, and so its list, is gone: there is nothing to leave. */
@@ -138,7 +139,8 @@ handle_command(struct store *st, const unsigned char *key, const struct bounce_r
 		*summary = xstrdup("unsubscribe command for no known subscriber: ignored");
 		return 0;
 	}
-	return store_unsubscribe(st, sub, list, ACTOR_EMAIL, "unsubscribe by mail", err);
+	return store_unsubscribe_campaign(st, sub, list, campaign, ACTOR_EMAIL, "unsubscribe by mail",
+	                                  err);
 }
 
 /*

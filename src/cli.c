@@ -130,6 +130,13 @@ static const struct command commands[] = {
 	 "the cause is fixed, this makes every waiting delivery of the campaign due now."},
 	{"campaign cancel", cmd_campaign_cancel, "ID", "never send the rest of a campaign",
 	 NULL},
+	{"report", cmd_report, "CAMPAIGN [--format text|json|csv] [--link]",
+	 "what happened to a campaign's mail, in figures",
+	 "Recipients, sent, waiting, deferred, failed, bounced (hard and soft),\n"
+	 "complaints and the complaint rate (warned above 0.1%; the big mailbox providers\n"
+	 "enforce 0.3%), unsubscribes by channel (link, one-click, mail), the first and\n"
+	 "last delivery, and each recipient domain.  --link prints the signed address of\n"
+	 "the report's page on the web worker (under [web] base_url), good for 24 hours."},
 	{"run", cmd_run, "--once", "ingest the spool and deliver what is due, then exit",
 	 "For cron-only set-ups; refuses to run while the daemon runs."},
 	{"daemon", cmd_daemon, "", "run in the foreground: spool, delivery, bounces, web pages",

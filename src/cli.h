@@ -121,6 +121,7 @@ int cmd_campaign_pause(struct cli *, int, char **);
 int cmd_campaign_resume(struct cli *, int, char **);
 int cmd_campaign_cancel(struct cli *, int, char **);
 int cmd_campaign_retry(struct cli *, int, char **);
+int cmd_report(struct cli *, int, char **);
 int cmd_run(struct cli *, int, char **);
 int cmd_daemon(struct cli *, int, char **);
 int cmd_web(struct cli *, int, char **);

@@ -604,6 +604,15 @@ int store_confirm(struct store *st, int64_t subscriber_id, int64_t list_id, int 
 /* store_unsubscribe - end a membership (list_id > 0) or every one (0), by actor. */
 int store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
                       const char *detail, struct error *err);
+/*
+ * store_unsubscribe_campaign - store_unsubscribe through a link or command
+ * that came in campaign's mail (0: none known): the audit rows' detail
+ * ends with STORE_CAMPAIGN_MARK, so a campaign's report can count them.
+ */
+#define STORE_CAMPAIGN_MARK " [campaign %lld]"
+int store_unsubscribe_campaign(struct store *st, int64_t subscriber_id, int64_t list_id,
+                               int64_t campaign_id, int actor, const char *detail,
+                               struct error *err);
 /* store_subscriber_id - the id of an address (ERR_NOTFOUND if unknown). */
 int store_subscriber_id(struct store *st, const char *email, int64_t *id, struct error *err);
 /* store_subscriber_status - the status and address of a subscriber (ERR_NOTFOUND if gone). */
@@ -707,5 +716,40 @@ struct delivery_row {
 int store_deliveries_of(struct store *st, int64_t subscriber_id,
                         int (*fn)(const struct delivery_row *, void *), void *arg,
                         struct error *err);
+
+
+/* --- campaign reports (store_reports.c) --- */
+/*
+ * What happened to a campaign's deliveries, for all of them or one
+ * recipient domain.  Each delivery counts once in sent, waiting (queued or
+ * being handed over), deferred or failed by its status, and once in hard
+ * (a hard bounce came back, or the relay refused it) or soft (a soft
+ * bounce and no hard one); complaints are deliveries a complaint names.
+ * Unsubscribes are subscribers who left through the campaign's own link
+ * (link), their mail client's one-click POST (oneclick) or a mail command
+ * carrying its token (mail), each counted once per channel.
+ */
+struct report_counts {
+	int64_t recipients, sent, waiting, deferred, failed;
+	int64_t hard, soft, complaints;
+	int64_t unsub_link, unsub_oneclick, unsub_mail;
+};
+/*
+ * store_report_domains - the counts per recipient domain (lower case), most
+ * recipients first, then by name.
+ */
+int store_report_domains(struct store *st, int64_t campaign_id,
+                         int (*fn)(const char *domain, const struct report_counts *, void *),
+                         void *arg, struct error *err);
+/* store_report_span - when the campaign's first and last sent deliveries were (0 if none). */
+int store_report_span(struct store *st, int64_t campaign_id, int64_t *first, int64_t *last,
+                      struct error *err);
+/*
+ * store_report_timeline - sent deliveries per bucket of bucket seconds from
+ * origin: fn(index, count) for each bucket that has any, in order.
+ */
+int store_report_timeline(struct store *st, int64_t campaign_id, int64_t origin, int64_t bucket,
+                          int (*fn)(int64_t index, int64_t sent, void *), void *arg,
+                          struct error *err);
 
 #endif

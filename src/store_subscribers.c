@@ -787,6 +787,14 @@ int
 store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int actor,
                   const char *detail, struct error *err)
 {
+	return store_unsubscribe_campaign(st, subscriber_id, list_id, 0, actor, detail, err);
+}
+
+int
+store_unsubscribe_campaign(struct store *st, int64_t subscriber_id, int64_t list_id,
+                           int64_t campaign_id, int actor, const char *detail,
+                           struct error *err)
+{
 	static const char audit[] =
 		"INSERT INTO audit_log (at, subscriber_id, email, list, field, old_value, new_value,"
 		" actor, detail) SELECT ?1, s.id, s.email, l.slug, 'membership', m.status,"
@@ -797,17 +805,24 @@ store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int 
 		"UPDATE memberships SET status = 'unsubscribed', updated_at = ?1"
 		" WHERE subscriber_id = ?2 AND (?3 = 0 OR list_id = ?3) AND status != 'unsubscribed'";
 	sqlite3_stmt *s;
+	char *why = NULL;
 	int opened, ok = 0;
 
-	if (store_tx_open(st, &opened, err) < 0)
+	/* The campaign goes in the detail: the audit log has no column for it. */
+	if (campaign_id > 0)
+		why = xasprintf("%s" STORE_CAMPAIGN_MARK, detail ? detail : "unsubscribed",
+		                (long long)campaign_id);
+	if (store_tx_open(st, &opened, err) < 0) {
+		free(why);
 		return -1;
+	}
 	if ((s = store_stmt(st, audit, err)) == NULL)
 		goto out;
 	sqlite3_bind_int64(s, 1, now_unix());
 	sqlite3_bind_int64(s, 2, subscriber_id);
 	sqlite3_bind_int64(s, 3, list_id);
 	store_bind_text(s, 4, actor_name(actor));
-	store_bind_text(s, 5, detail);
+	store_bind_text(s, 5, why ? why : detail);
 	if (store_step_done(st, s, err, "auditing unsubscribe") < 0)
 		goto out;
 	if ((s = store_stmt(st, upd, err)) == NULL)
@@ -819,6 +834,7 @@ store_unsubscribe(struct store *st, int64_t subscriber_id, int64_t list_id, int 
 		goto out;
 	ok = 1;
 out:
+	free(why);
 	return store_tx_close(st, opened, ok, err);
 }
 

@@ -26,6 +26,7 @@ enum token_purpose {
 	TOKEN_EXPORT = 'x',        /* subscriber, time issued: a data export, for 24 hours */
 	TOKEN_ERASE = 'e',         /* subscriber, time issued: erasure, for 24 hours */
 	TOKEN_FORM = 'f',          /* subscriber: the preference form's CSRF token */
+	TOKEN_REPORT = 'r',        /* campaign, time issued: its report page, for 24 hours */
 };
 enum { TOKEN_MAX = 96 };
 

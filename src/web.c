@@ -296,7 +296,8 @@ dispatch(struct server *sv, struct MHD_Connection *c, const char *url, int metho
 	}
 	/* The feeds only read: a POST is as wrong there as any other method. */
 	if ((page == PAGE_EVENTS_ICS || page == PAGE_OPPORTUNITIES ||
-	     page == PAGE_OPPORTUNITIES_ATOM) && method != WEB_GET && method != WEB_HEAD) {
+	     page == PAGE_OPPORTUNITIES_ATOM || page == PAGE_REPORT) && method != WEB_GET &&
+	    method != WEB_HEAD) {
 		web_method_not_allowed(&sv->w, rs, "GET, HEAD");
 		goto out;
 	}
@@ -340,6 +341,9 @@ dispatch(struct server *sv, struct MHD_Connection *c, const char *url, int metho
 		break;
 	case PAGE_OPPORTUNITIES_ATOM:
 		web_opportunities_atom(&rq, rs);
+		break;
+	case PAGE_REPORT:
+		web_report(&rq, rs);
 		break;
 	}
 out:

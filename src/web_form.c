@@ -269,7 +269,7 @@ static const struct {
 	int page;
 } routes[] = {
 	{"/u/", PAGE_UNSUBSCRIBE}, {"/p/", PAGE_PREFERENCES}, {"/c/", PAGE_CONFIRM},
-	{"/x/", PAGE_EXPORT}, {"/e/", PAGE_ERASE}, {"/s/", PAGE_SIGNUP},
+	{"/x/", PAGE_EXPORT}, {"/e/", PAGE_ERASE}, {"/s/", PAGE_SIGNUP}, {"/r/", PAGE_REPORT},
 };
 
 /* What may follow /l/SLUG/: a list's public feeds. */

@@ -59,6 +59,7 @@ enum web_page {
 	PAGE_EVENTS_ICS,           /* /l/SLUG/events.ics */
 	PAGE_OPPORTUNITIES,        /* /l/SLUG/opportunities */
 	PAGE_OPPORTUNITIES_ATOM,   /* /l/SLUG/opportunities.atom */
+	PAGE_REPORT,               /* /r/TOKEN: a campaign's report */
 };
 
 /*

@@ -30,12 +30,14 @@ enum web_var {
 	WV_EMAIL_MASKED, WV_NAME, WV_ACTION, WV_PREFS_URL, WV_CSRF, WV_LISTS, WV_TOPICS,
 	WV_DIGEST_IMMEDIATE, WV_DIGEST_WEEKLY, WV_DIGEST_MONTHLY, WV_PAUSE_UNTIL, WV_SUPPRESSED,
 	WV_ITEMS, WV_FEED_URL, WV_CALENDAR_URL, WV_SIGNUP_URL, WV_TIMEZONE,
+	WV_SUMMARY, WV_TIMELINE, WV_DOMAINS, WV_DOMAIN_TABLE, WV_LEVEL,
 	WEB_NVARS
 };
 
 enum web_template {
 	TPL_LAYOUT, TPL_MESSAGE, TPL_ERROR, TPL_UNSUBSCRIBE, TPL_UNSUBSCRIBED, TPL_PREFERENCES,
 	TPL_CONFIRM, TPL_EXPIRED, TPL_SIGNUP, TPL_DATA_EXPORT, TPL_DATA_ERASE, TPL_OPPORTUNITIES,
+	TPL_REPORT,
 	WEB_NTEMPLATES
 };
 
@@ -117,6 +119,8 @@ void web_erase(struct web_request *rq, struct web_response *rs);
 void web_events_ics(struct web_request *rq, struct web_response *rs);
 void web_opportunities(struct web_request *rq, struct web_response *rs);
 void web_opportunities_atom(struct web_request *rq, struct web_response *rs);
+/* A campaign's report for coordinators (web_report.c): GET and HEAD, by a signed link. */
+void web_report(struct web_request *rq, struct web_response *rs);
 
 /* Templates and the sign-up rate table (web_page.c, web_signup.c). */
 int web_templates_load(const char *dir, struct web_templates **out, struct error *err);

@@ -136,14 +136,14 @@ web_unsubscribe(struct web_request *rq, struct web_response *rs)
 			error_clear(&err);
 		}
 	} else if (web_form_get(&rq->form, "all"))
-		ok = store_unsubscribe(rq->st, sub.id, 0, ACTOR_LINK, "unsubscribed from all lists by "
-		                       "link", &err) == 0;
+		ok = store_unsubscribe_campaign(rq->st, sub.id, 0, t.b, ACTOR_LINK,
+		                                "unsubscribed from all lists by link", &err) == 0;
 	else
-		ok = store_unsubscribe(rq->st, sub.id, list.id,
-		                       oneclick && strcasecmp(oneclick, "One-Click") == 0 ?
-		                       ACTOR_ONECLICK : ACTOR_LINK,
-		                       oneclick ? "one-click unsubscribe (RFC 8058)" :
-		                       "unsubscribed by link", &err) == 0;
+		ok = store_unsubscribe_campaign(rq->st, sub.id, list.id, t.b,
+		                                oneclick && strcasecmp(oneclick, "One-Click") == 0 ?
+		                                ACTOR_ONECLICK : ACTOR_LINK,
+		                                oneclick ? "one-click unsubscribe (RFC 8058)" :
+		                                "unsubscribed by link", &err) == 0;
 	if (web_write_end(rq, ok, &err) < 0) {
 		log_warn("web", "unsubscribe of subscriber %lld: %s", (long long)sub.id,
 		         error_msg(&err));

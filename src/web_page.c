@@ -21,12 +21,12 @@ static const char *const var_names[WEB_NVARS] = {
 	"accent", "content", "message", "error", "status", "email", "email_masked", "name",
 	"action", "prefs_url", "csrf", "lists", "topics", "digest_immediate", "digest_weekly",
 	"digest_monthly", "pause_until", "suppressed", "items", "feed_url", "calendar_url",
-	"signup_url", "timezone",
+	"signup_url", "timezone", "summary", "timeline", "domains", "domain_table", "level",
 };
 
 static const char *const template_files[WEB_NTEMPLATES] = {
 	"layout", "message", "error", "unsubscribe", "unsubscribed", "preferences", "confirm",
-	"expired", "signup", "data-export", "data-erase", "opportunities",
+	"expired", "signup", "data-export", "data-erase", "opportunities", "report",
 };
 
 struct web_templates {
