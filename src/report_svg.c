@@ -56,9 +56,10 @@ report_svg_timeline(const struct report *r, const char *color, struct buf *out)
 	hhmm(r->first_sent, 1, from);
 	hhmm(r->first_sent + (int64_t)r->n_buckets * r->bucket, r->n_buckets > 1 &&
 	     r->bucket >= 86400, to);
-	buf_addf(out, "<desc id=\"tl-desc\">%lld deliveries sent from %s, in %d periods of %lld "
-	         "minutes; at most %lld in one period.</desc>\n", (long long)r->total.sent, from,
-	         r->n_buckets, (long long)(r->bucket / 60), (long long)max);
+	buf_addf(out, "<desc id=\"tl-desc\">%lld deliver%s sent from %s, in %d period%s of %lld "
+	         "minute%s; at most %lld in one period.</desc>\n", (long long)r->total.sent,
+	         r->total.sent == 1 ? "y" : "ies", from, r->n_buckets, r->n_buckets == 1 ? "" : "s",
+	         (long long)(r->bucket / 60), r->bucket == 60 ? "" : "s", (long long)max);
 	/* Axes, then the columns: a column is a bucket's share of the busiest one. */
 	buf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#52606d\"/>\n",
 	         TL_LEFT, TL_H - TL_BOTTOM, TL_W - 8, TL_H - TL_BOTTOM);
