@@ -290,9 +290,11 @@ lint_html(struct lint *l)
 			/* <!DOCTYPE ...>, <?xml ...?>: nothing shown. */
 			end = find(l, i, ">");
 			i = end < l->len ? end + 1 : l->len;
+		} else if (starts(l, i, "&nbsp;")) {
+			i += 6; /* blank, as far as a reader can tell */
 		} else {
 			if (l->link_depth >= 0 && !isspace((unsigned char)l->src[i]) &&
-			    !(l->depth > 0 && l->stack[l->depth - 1].hidden) && !starts(l, i, "&nbsp;"))
+			    !(l->depth > 0 && l->stack[l->depth - 1].hidden))
 				l->link_text = 1;
 			i++;
 		}
