@@ -223,6 +223,12 @@ store_backup(struct store *st, const char *path, int force, struct error *err)
 	}
 	if (copy_into(st->db, st->path, tmp, err) < 0)
 		goto out;
+	/* Every subscriber's address is in it: for the owner's eyes only. */
+	if (chmod(tmp, 0600) < 0) {
+		error_setk(err, ERR_IO, "chmod %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
 	/* link() refuses an existing name, so a file made meanwhile is not overwritten. */
 	if (force ? rename(tmp, path) < 0 : link(tmp, path) < 0) {
 		error_setk(err, errno == EEXIST ? ERR_CONFLICT : ERR_IO, "%s: %s", path,
