@@ -41,9 +41,21 @@ TOOLS     := $(if $(wildcard tests/tools/bounce_corpus.c),build/san/bounce_corpu
 
 .SECONDARY:
 
-.PHONY: all deps test-deps demo check unit fuzz fuzz-build install uninstall clean checksrc
+.PHONY: all deps test-deps demo check unit fuzz fuzz-build install uninstall clean checksrc man
 
 all: outreach
+
+# The manual pages are printed by the binary from the tables they document.
+MANPAGES := build/man/outreach.1 build/man/outreach.conf.5
+man: $(MANPAGES)
+
+build/man/outreach.1: outreach
+	@mkdir -p build/man
+	./outreach help --man > $@.tmp && mv $@.tmp $@
+
+build/man/outreach.conf.5: outreach
+	@mkdir -p build/man
+	./outreach config man > $@.tmp && mv $@.tmp $@
 
 outreach: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
@@ -113,7 +125,7 @@ unit: $(UNIT_BINS)
 fuzz-build: $(FUZZ_BINS)
 
 check: test-deps tests/browser/node_modules/.installed
-	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
+	$(MAKE) outreach build/san/outreach $(UNIT_BINS) $(FUZZ_BINS) $(TOOLS) man
 	bash tests/run
 
 # The browser tests' npm packages, exactly as the lock file pins them.
@@ -125,17 +137,22 @@ fuzz: test-deps
 	$(MAKE) $(FUZZ_BINS)
 	sh tests/fuzz/run-fuzzers.sh 600
 
-install: outreach
+install: outreach $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/outreach/templates/web \
-		$(DESTDIR)$(PREFIX)/share/doc/outreach
+		$(DESTDIR)$(PREFIX)/share/doc/outreach $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 outreach $(DESTDIR)$(PREFIX)/bin/outreach
 	install -m 0644 templates/*.html templates/*.txt $(DESTDIR)$(PREFIX)/share/outreach/templates/
 	install -m 0644 templates/web/*.html $(DESTDIR)$(PREFIX)/share/outreach/templates/web/
 	install -m 0644 etc/outreach.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/outreach/
+	install -m 0644 build/man/outreach.1 $(DESTDIR)$(PREFIX)/share/man/man1/outreach.1
+	install -m 0644 build/man/outreach.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/outreach.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/outreach
 	rm -rf $(DESTDIR)$(PREFIX)/share/outreach $(DESTDIR)$(PREFIX)/share/doc/outreach
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/outreach.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/outreach.conf.5
 
 clean:
 	rm -rf build outreach

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "man.h"
 
 static const struct command commands[] = {
 	{"init", cmd_init, "", "create the database, spool, outbox and secret key (idempotent)",
@@ -164,6 +165,25 @@ static const struct command commands[] = {
 	{"audit", cmd_audit, "[EMAIL]", "show the audit log of status changes", NULL},
 	{"config example", cmd_config_example, "", "print the documented example configuration",
 	 NULL},
+	{"config man", cmd_config_man, "", "print outreach.conf(5), every key, as troff", NULL},
+	{"doctor", cmd_doctor, "", "check the set-up: each finding ok, warn or fail with its fix",
+	 "Checks the configuration, that secret and password files are mode 0600 and the\n"
+	 "spool and database directories writable, the database's integrity, that the\n"
+	 "SMTP relay answers and takes the login (no mail is sent; with the Maildir\n"
+	 "transport, that the outbox is writable), that the bounce mailbox takes the\n"
+	 "login, that every template compiles and mail to lists shows a visible\n"
+	 "unsubscribe link, and that [web] base_url/healthz answers.  Run it as the user\n"
+	 "outreach runs as.  Exits 1 when any check fails."},
+	{"backup", cmd_backup, "FILE [--force]", "copy the database to FILE, safely while it runs",
+	 "One consistent snapshot, taken while the daemon goes on writing, written aside\n"
+	 "and moved into place: FILE is a whole database or absent.  An existing FILE is\n"
+	 "replaced only with --force."},
+	{"restore", cmd_restore, "FILE [--force]", "put a backup in the database's place",
+	 "FILE must pass its integrity check and come from this outreach or an older one\n"
+	 "(newer schema versions are refused).  Refused while a daemon runs; an existing\n"
+	 "database is replaced only with --force.  Stop outreach web too, if it runs."},
+	{"help", cmd_help, "[--man]", "this overview (--man: outreach(1), every command, as troff)",
+	 NULL},
 	{"config show", cmd_config_show, "", "print the configuration in effect", NULL},
 };
 
@@ -191,6 +211,72 @@ print_overview(FILE *fp, const char *prefix)
 	            "                       etc/outreach.conf, else built-in defaults)\n"
 	            "  --help               this help; COMMAND --help for one command\n"
 	            "  --version            print the version\n");
+}
+
+/* write_man - outreach(1): the overview, then every command of the table. */
+static void
+write_man(FILE *fp)
+{
+	man_header(fp, "OUTREACH", "1");
+	fputs(".SH NAME\noutreach \\- newsletters and notices for education networks\n"
+	      ".SH SYNOPSIS\n.B outreach\n[\\fB\\-c\\fR \\fIFILE\\fR] \\fICOMMAND\\fR "
+	      "[\\fIARGS\\fR]\n"
+	      ".SH DESCRIPTION\n"
+	      "One program, with a command per task, keeps mailing lists of subscribers in an\n"
+	      "SQLite database, sends them newsletters, notices and digests written in\n"
+	      "Markdown, reads what bounces back, and serves the unsubscribe, preference and\n"
+	      "sign-up pages.  Every command takes \\fB\\-\\-help\\fR.\n"
+	      ".SH OPTIONS\n"
+	      ".TP\n.BI \\-c \" FILE\"\nThe configuration file (see \\fBoutreach.conf\\fR(5)); "
+	      "else\n\\fB$OUTREACH_CONFIG\\fR, else \\fIetc/outreach.conf\\fR, else the built-in "
+	      "defaults.\n"
+	      ".TP\n.B \\-\\-help\nThe overview of commands.\n"
+	      ".TP\n.B \\-\\-version\nThe version.\n"
+	      ".SH COMMANDS\n", fp);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct command *c = &commands[i];
+
+		/* A text line, not .B: a macro would take the quotes in args as its own. */
+		fputs(".TP\n\\fBoutreach ", fp);
+		man_text(fp, c->name);
+		fputs("\\fR", fp);
+		if (*c->args) {
+			fputs(" ", fp);
+			man_text(fp, c->args);
+		}
+		fputc('\n', fp);
+		man_text(fp, c->summary);
+		fputs(".\n", fp);
+		if (c->help) {
+			fputs(".IP\n", fp);
+			man_text(fp, c->help);
+			fputc('\n', fp);
+		}
+	}
+	fputs(".SH ENVIRONMENT\n.TP\n.B OUTREACH_CONFIG\n"
+	      "The configuration file when \\fB\\-c\\fR is not given.\n"
+	      ".SH EXIT STATUS\n"
+	      "0 on success; 1 when the command failed (one line on standard error says what\n"
+	      "and where); 2 for a usage error; 75 when a server or the network failed for\n"
+	      "now and the same command may succeed later.\n"
+	      ".SH SEE ALSO\n\\fBoutreach.conf\\fR(5)\n", fp);
+}
+
+int
+cmd_help(struct cli *cli, int argc, char **argv)
+{
+	int man = 0;
+	const struct cli_opt opts[] = {{"man", NULL, &man}, {NULL, NULL, NULL}};
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, opts, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	if (man)
+		write_man(stdout);
+	else
+		print_overview(stdout, NULL);
+	return CLI_OK;
 }
 
 int

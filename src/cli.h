@@ -80,6 +80,11 @@ int cli_load_document(struct cli *cli, const char *path, struct doc *doc, struct
 int cmd_init(struct cli *, int, char **);
 int cmd_config_example(struct cli *, int, char **);
 int cmd_config_show(struct cli *, int, char **);
+int cmd_config_man(struct cli *, int, char **);
+int cmd_doctor(struct cli *, int, char **);
+int cmd_backup(struct cli *, int, char **);
+int cmd_restore(struct cli *, int, char **);
+int cmd_help(struct cli *, int, char **);
 int cmd_topic_add(struct cli *, int, char **);
 int cmd_topic_ls(struct cli *, int, char **);
 int cmd_suppress_add(struct cli *, int, char **);

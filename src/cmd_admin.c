@@ -87,6 +87,18 @@ cmd_config_example(struct cli *cli, int argc, char **argv)
 }
 
 int
+cmd_config_man(struct cli *cli, int argc, char **argv)
+{
+	char **pos;
+	int npos, rc;
+
+	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
+		return rc;
+	config_write_man(stdout);
+	return CLI_OK;
+}
+
+int
 cmd_config_show(struct cli *cli, int argc, char **argv)
 {
 	char **pos;

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "ical.h"
 #include "log.h"
+#include "man.h"
 #include "url.h"
 
 enum key_type { T_STRING, T_INT, T_DURATION, T_BOOL, T_ENUM };
@@ -832,6 +833,54 @@ config_write_example(FILE *fp)
 		fputc('\n', fp);
 		fprintf(fp, "%s%s = %s\n", *k->def ? "" : ";", k->name, k->def);
 	}
+}
+
+void
+config_write_man(FILE *fp)
+{
+	static const char *const types[] = {"text", "integer", "duration", "yes or no", "one of"};
+	const char *section = "";
+
+	man_header(fp, "OUTREACH.CONF", "5");
+	fputs(".SH NAME\noutreach.conf \\- configuration file of outreach\n"
+	      ".SH SYNOPSIS\n\\fI/etc/outreach/outreach.conf\\fR, or the file named by\n"
+	      "\\fBoutreach \\-c\\fR or \\fB$OUTREACH_CONFIG\\fR, else \\fIetc/outreach.conf\\fR\n"
+	      ".SH DESCRIPTION\n"
+	      "An INI file: \\fB[section]\\fR lines and \\fBkey = value\\fR lines; lines starting\n"
+	      "with # or ; are comments.  Every key may be left out for its default.  An\n"
+	      "unknown section or key, a key set twice or a bad value stops outreach with\n"
+	      "the file, line and key.  Relative paths are relative to the directory outreach\n"
+	      "runs in.  Durations take an s, m, h or d suffix.  \\fBoutreach config example\\fR\n"
+	      "prints every key with its default; \\fBoutreach config show\\fR the values in\n"
+	      "effect.\n", fp);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(fp, ".SH [%s]\n", section);
+		}
+		fputs(".TP\n.B ", fp);
+		man_text(fp, k->name);
+		fputs("\n", fp);
+		man_text(fp, k->doc);
+		fprintf(fp, "\n.br\n%s", types[k->type]);
+		if (k->type == T_ENUM)
+			for (int c = 0; k->choices[c]; c++) {
+				fputs(c ? ", " : " ", fp);
+				man_text(fp, k->choices[c]);
+			}
+		else if (k->type == T_INT || k->type == T_DURATION)
+			fprintf(fp, ", %lld to %lld%s", k->min, k->max, k->type == T_DURATION ?
+			        " seconds" : "");
+		fputs("; default: ", fp);
+		if (*k->def)
+			man_text(fp, k->def);
+		else
+			fputs("empty", fp);
+		fputs("\n", fp);
+	}
+	fputs(".SH SEE ALSO\n\\fBoutreach\\fR(1)\n", fp);
 }
 
 void

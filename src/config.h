@@ -98,6 +98,8 @@ const char *config_locate(const char *cli_path);
 void config_free(struct config *cfg);
 /* config_write_example - the documented example file, generated from the table. */
 void config_write_example(FILE *fp);
+/* config_write_man - outreach.conf(5) in troff, every key, generated from the table. */
+void config_write_man(FILE *fp);
 /* config_dump - every key with its current value, in INI form. */
 void config_dump(const struct config *cfg, FILE *fp);
 /* config_read_secret_file - read a one-line secret (password) file; trims the newline. */

@@ -53,6 +53,35 @@ path_dirname(const char *path)
 }
 
 int
+dir_writable(const char *path, struct error *err)
+{
+	char *probe = xasprintf("%s/.outreach-check.%ld", path, (long)getpid());
+	struct stat sb;
+	int fd;
+
+	if (stat(path, &sb) < 0) {
+		error_setk(err, ERR_IO, "%s: %s", path, strerror(errno));
+		free(probe);
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		error_setk(err, ERR_IO, "%s: not a directory", path);
+		free(probe);
+		return -1;
+	}
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		error_setk(err, ERR_IO, "%s: cannot create a file there: %s", path, strerror(errno));
+		free(probe);
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	free(probe);
+	return 0;
+}
+
+int
 fsync_dir(const char *dir, struct error *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);

@@ -23,6 +23,12 @@ int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode,
                       struct error *err);
 /* path_dirname - the directory part of path, "." if none (caller frees). */
 char *path_dirname(const char *path);
+/*
+ * dir_writable - whether this process can create files in the directory
+ * path: by making and removing one (permission bits alone say nothing to
+ * root, nor of a read-only mount).  -1 with err naming path and why.
+ */
+int dir_writable(const char *path, struct error *err);
 /* read_file - whole file into *out (NUL-terminated), refusing files over max bytes. */
 int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
 /*

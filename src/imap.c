@@ -229,6 +229,16 @@ imap_fail(struct error *err, const char *what, int rc, mailimap *s)
 	                 *resp ? ": " : "", resp);
 }
 
+/* imap_refused - the server refused our credentials: ERR_INPUT, trying again changes nothing. */
+static int
+imap_refused(struct error *err, const char *what, int rc, mailimap *s)
+{
+	const char *resp = s && s->imap_response ? s->imap_response : "";
+
+	return error_setk(err, ERR_INPUT, "imap: %s failed (libetpan error %d)%s%s", what, rc,
+	                  *resp ? ": " : "", resp);
+}
+
 int
 imap_open(const struct imap_params *p, struct imap **out, struct error *err)
 {
@@ -302,14 +312,14 @@ imap_open(const struct imap_params *p, struct imap **out, struct error *err)
 		                           p->username ? p->username : "",
 		                           p->password ? p->password : "", NULL);
 		if (rc != MAILIMAP_NO_ERROR) {
-			imap_fail(err, "AUTHENTICATE PLAIN", rc, m->session);
+			imap_refused(err, "AUTHENTICATE PLAIN", rc, m->session);
 			goto fail;
 		}
 	} else {
 		rc = mailimap_login(m->session, p->username ? p->username : "",
 		                    p->password ? p->password : "");
 		if (rc != MAILIMAP_NO_ERROR) {
-			imap_fail(err, "LOGIN", rc, m->session);
+			imap_refused(err, "LOGIN", rc, m->session);
 			goto fail;
 		}
 	}

@@ -1,5 +1,6 @@
 /*
- * log - leveled one-line logging to stderr (with a UTC timestamp) or syslog.
+ * log - leveled one-line logging to stderr (with a UTC timestamp), to the
+ * journal (stderr under systemd, with a priority prefix) or to syslog.
  * Logging never fails the caller: a line that cannot be written is dropped.
  */
 #define _GNU_SOURCE
@@ -9,11 +10,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level threshold = LOG_LEVEL_INFO;
 static int use_syslog;
+static int use_journal;
+
+/*
+ * stderr_is_journal - whether fd 2 is the stream systemd connected to the
+ * journal: JOURNAL_STREAM is "DEV:INODE" of it (a child whose stderr was
+ * redirected elsewhere inherits the variable, hence the comparison).
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char tail;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -22,6 +46,7 @@ log_open(enum log_level level, int to_syslog)
 {
 	threshold = level;
 	use_syslog = to_syslog;
+	use_journal = !to_syslog && stderr_is_journal();
 	if (use_syslog)
 		openlog("outreach", LOG_PID, LOG_MAIL);
 }
@@ -58,6 +83,15 @@ log_emit(enum log_level level, const char *subsys, const char *fmt, va_list ap)
 			return;
 		syslog(prio[level], "%s: %s: %s", level_names[level], subsys, msg);
 		free(msg);
+		return;
+	}
+	if (use_journal) {
+		/* sd-daemon(3)'s prefix; the journal adds the time and the unit. */
+		flockfile(stderr);
+		fprintf(stderr, "<%d>%s: %s: ", prio[level], level_names[level], subsys);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		funlockfile(stderr);
 		return;
 	}
 	t = time(NULL);

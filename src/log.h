@@ -11,7 +11,12 @@
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-/* log_open - set the threshold and destination (to_syslog: 0 stderr, 1 syslog). */
+/*
+ * log_open - set the threshold and destination (to_syslog: 0 stderr, 1
+ * syslog).  When standard error is systemd's journal (JOURNAL_STREAM names
+ * it), lines carry the journal's "<N>" priority prefix instead of a
+ * timestamp, so the journal keeps each line's severity.
+ */
 void log_open(enum log_level level, int to_syslog);
 void log_set_level(enum log_level level);
 /* log_level_parse - "error", "warn", "info", "debug"; returns -1 if unknown. */

@@ -55,6 +55,28 @@ int store_latest_version(void);
 /* store_open_at_version - for tests: open path and migrate only up to version. */
 int store_open_at_version(const char *path, int version, struct store **out, struct error *err);
 
+/* --- copies of the whole database (store_backup.c) --- */
+/*
+ * store_backup - a consistent copy of the open database (one snapshot, while
+ * others write) into path as one self-contained file, written aside and
+ * moved into place; an existing path is ERR_CONFLICT unless force.
+ */
+int store_backup(struct store *st, const char *path, int force, struct error *err);
+/*
+ * store_check_file - whether path is an outreach database this build can
+ * open: it passes PRAGMA integrity_check and its schema version is not
+ * newer than store_latest_version() (ERR_INPUT otherwise, ERR_NOTFOUND when
+ * there is no such file, ERR_DB when SQLite cannot read it).  *version
+ * (may be NULL) is its schema version.
+ */
+int store_check_file(const char *path, int *version, struct error *err);
+/*
+ * store_restore - put a copy of the outreach database src at db_path,
+ * replacing what is there (its -wal and -shm too), atomically.  The caller
+ * holds the daemon lock (daemon.h) and has decided replacing is wanted.
+ */
+int store_restore(const char *src, const char *db_path, struct error *err);
+
 int store_begin(struct store *st, struct error *err);
 int store_commit(struct store *st, struct error *err);
 void store_rollback(struct store *st);

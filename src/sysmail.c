@@ -76,3 +76,12 @@ out:
 	buf_free(&subject);
 	return rc;
 }
+
+int
+sysmail_needs_unsubscribe(const char *template_name)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (i != SYSMAIL_PROBE && strcmp(kinds[i].template_name, template_name) == 0)
+			return 0;
+	return 1;
+}

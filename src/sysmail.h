@@ -31,6 +31,13 @@ enum sysmail_kind { SYSMAIL_CONFIRM, SYSMAIL_PROBE, SYSMAIL_EXPORT, SYSMAIL_ERAS
 int sysmail_queue(struct store *st, int64_t list_id, int kind, int64_t subscriber_id,
                   int *queued, struct error *err);
 
+/*
+ * sysmail_needs_unsubscribe - whether mail made from the template name
+ * carries an unsubscribe link: all but the confirmation request and the
+ * data-export and data-erase links, which go only to an address that asked
+ * for them and are about that request alone.
+ */
+int sysmail_needs_unsubscribe(const char *template_name);
 /* sysmail_kind_name - "confirm", "probe", "export" or "erase", the campaign kind. */
 const char *sysmail_kind_name(int kind);
 

@@ -56,6 +56,18 @@ transport_close(struct transport *t)
 }
 
 int
+transport_check(const struct config *cfg, struct buf *said, struct buf *fix, struct error *err)
+{
+	const char *url = cfg->transport_url;
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strncmp(url, backends[i]->prefix, strlen(backends[i]->prefix)) == 0)
+			return backends[i]->check(cfg, said, fix, err);
+	buf_adds(fix, "set [transport] url to maildir:PATH, smtp://HOST:PORT or smtps://HOST:PORT");
+	return error_setk(err, ERR_INPUT, "[transport] url '%s' names no transport", url);
+}
+
+int
 transport_capacity(const struct transport *t)
 {
 	return t->ops->capacity(t->state);

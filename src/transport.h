@@ -70,6 +70,14 @@ void transport_release(struct transport *t);
  */
 int transport_poll(struct transport *t, int timeout_ms, int extra_fd, transport_done_fn done,
                    void *arg, struct error *err);
+/*
+ * transport_check - whether mail could go out now, without sending any: an
+ * SMTP relay is connected to and greeted (EHLO, STARTTLS as configured, AUTH
+ * when a user name is set) and answers NOOP; a Maildir outbox takes a file.
+ * 0 with what was checked in said, or -1 with err and the remedy in fix.
+ */
+int transport_check(const struct config *cfg, struct buf *said, struct buf *fix,
+                    struct error *err);
 /* transport_is_throttle_reply - whether a reply asks the sender to slow down. */
 int transport_is_throttle_reply(int code, const char *text);
 

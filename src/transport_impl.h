@@ -21,6 +21,9 @@ struct transport_ops {
 	void (*release)(void *state);
 	int (*poll)(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void *arg,
 	            struct error *err);
+	/* check - see transport_check(); fix gets the remedy on failure. */
+	int (*check)(const struct config *cfg, struct buf *said, struct buf *fix,
+	             struct error *err);
 };
 
 extern const struct transport_ops transport_maildir_ops, transport_smtp_ops,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsutil.h"
 #include "maildir.h"
 #include "transport_impl.h"
 
@@ -160,7 +161,29 @@ md_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void 
 	return 0;
 }
 
+/* md_check - the outbox's tmp/ takes a file, and new/ and cur/ are there to move it to. */
+static int
+md_check(const struct config *cfg, struct buf *said, struct buf *fix, struct error *err)
+{
+	static const char *const sub[] = {"tmp", "new", "cur"};
+	const char *dir = cfg->transport_url + strlen("maildir:");
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s", dir, sub[i]);
+		int rc = dir_writable(p, err);
+
+		free(p);
+		if (rc < 0) {
+			buf_addf(fix, "run outreach init as the user outreach runs as (it makes "
+			         "%s/tmp, new and cur), or give that user the directory", dir);
+			return error_prefix(err, "outbox");
+		}
+	}
+	buf_addf(said, "Maildir outbox %s is writable", dir);
+	return 0;
+}
+
 const struct transport_ops transport_maildir_ops = {
 	"maildir:", md_open, md_close, md_capacity, md_in_flight, md_submit, md_waiting,
-	md_release, md_poll,
+	md_release, md_poll, md_check,
 };

@@ -401,11 +401,99 @@ smtp_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, voi
 	return 0;
 }
 
+/* check_reply - keep the server's last reply line (for the report). */
+static size_t
+check_reply(char *data, size_t size, size_t nitems, void *arg)
+{
+	char *line = arg;
+	size_t n = size * nitems;
+
+	copy_line(line, REPLY_MAX, data, n);
+	return n;
+}
+
+static size_t
+discard(char *data, size_t size, size_t nitems, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * nitems;
+}
+
+/*
+ * smtp_check - one connection as a delivery would make it (EHLO, STARTTLS as
+ * configured, AUTH when a user name is set), then NOOP in place of a mail
+ * transaction, then QUIT: the relay sees no MAIL FROM.
+ */
+static int
+smtp_check(const struct config *cfg, struct buf *said, struct buf *fix, struct error *err)
+{
+	struct smtp_transport *t = NULL;
+	char reply[REPLY_MAX] = "";
+	void *state;
+	CURLcode rc;
+	CURL *e;
+	int out = -1;
+
+	/* One slot is enough; open() reads the password file and builds the URL. */
+	{
+		struct config one = *cfg;
+
+		one.max_connections = 1;
+		if (smtp_open(&one, &state, err) < 0) {
+			buf_adds(fix, "make [transport] password_file readable by outreach only "
+			         "(chmod 600), holding the password on its first line");
+			return -1;
+		}
+	}
+	t = state;
+	e = t->slots[0].easy;
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "NOOP");
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, check_reply);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, reply);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(e);
+	switch (rc) {
+	case CURLE_OK:
+		buf_addf(said, "relay %s answers%s%s%s", cfg->transport_url,
+		         strncmp(cfg->transport_url, "smtps:", 6) == 0 ? " over TLS" :
+		         t->starttls == STARTTLS_REQUIRED ? " with STARTTLS" : "",
+		         t->username ? " and accepts AUTH as " : "", t->username ? t->username : "");
+		out = 0;
+		break;
+	case CURLE_LOGIN_DENIED:
+		error_setk(err, ERR_INPUT, "relay %s refuses AUTH as %s: %s", cfg->transport_url,
+		           t->username ? t->username : "", *reply ? reply : t->slots[0].errbuf);
+		buf_adds(fix, "check [transport] username and the password in password_file");
+		break;
+	case CURLE_USE_SSL_FAILED:
+		error_setk(err, ERR_INPUT, "relay %s offers no STARTTLS", cfg->transport_url);
+		buf_adds(fix, "enable TLS on the relay (or set [transport] starttls = off only for "
+		         "a relay on this machine)");
+		break;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+		error_setk(err, ERR_TEMP, "relay %s: %s", cfg->transport_url,
+		           *t->slots[0].errbuf ? t->slots[0].errbuf : curl_easy_strerror(rc));
+		buf_adds(fix, "start the relay, or correct host and port in [transport] url");
+		break;
+	default:
+		error_setk(err, ERR_TEMP, "relay %s: %s%s%s", cfg->transport_url,
+		           *t->slots[0].errbuf ? t->slots[0].errbuf : curl_easy_strerror(rc),
+		           *reply ? ": " : "", reply);
+		buf_adds(fix, "see the relay's log for why it refused the connection");
+	}
+	smtp_close(t);
+	return out;
+}
+
 const struct transport_ops transport_smtp_ops = {
 	"smtp://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
-	smtp_release, smtp_poll,
+	smtp_release, smtp_poll, smtp_check,
 };
 const struct transport_ops transport_smtps_ops = {
 	"smtps://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
-	smtp_release, smtp_poll,
+	smtp_release, smtp_poll, smtp_check,
 };

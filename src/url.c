@@ -1,5 +1,5 @@
 /*
- * url - curl_url() behind a plain struct.  See url.h.
+ * url - curl_url() behind a plain struct, and a status-only GET.  See url.h.
  */
 #include "url.h"
 
@@ -95,4 +95,42 @@ url_is_loopback(const char *host)
 	if (inet_pton(AF_INET6, host, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6);
 	return 0;
+}
+
+/* drop_body - count and drop a response body, stopping past 64 KB. */
+static size_t
+drop_body(char *data, size_t size, size_t nitems, void *arg)
+{
+	size_t *seen = arg, n = size * nitems;
+
+	(void)data;
+	*seen += n;
+	return *seen > 65536 ? 0 : n;
+}
+
+int
+url_get_status(const char *url, long timeout, long *status, struct error *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	size_t seen = 0;
+	CURLcode rc;
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		return error_setk(err, ERR_TEMP, "%s: libcurl cannot start", url);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, drop_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &seen);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "outreach-doctor");
+	rc = curl_easy_perform(e);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+	else
+		error_setk(err, ERR_TEMP, "%s: %s", url, *errbuf ? errbuf : curl_easy_strerror(rc));
+	curl_easy_cleanup(e);
+	return rc == CURLE_OK ? 0 : -1;
 }
