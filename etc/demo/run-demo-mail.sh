@@ -14,6 +14,8 @@ $o send var/demo/notice.md
 step "Deliver what is due (cron-style; \`outreach daemon\` does this continuously)" "run --once"
 $o run --once 2>/dev/null
 $o status
+step "What happened to the newsletter" "report 1"
+$o report 1
 step "A new sign-up waits for confirmation (double opt-in)" \
 	"subscriber add new.teacher@lowell-schools.example --list metro-north"
 $o subscriber add new.teacher@lowell-schools.example --list metro-north --name "Sam Rivera"
