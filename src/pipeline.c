@@ -54,6 +54,8 @@ struct pipeline {
 	pthread_t thread;
 	pthread_t signers[SIGNERS_MAX];
 	int nsigners;
+	void (*notify)(void *arg); /* the head became ready: wake the runner */
+	void *notify_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done, sign;
 };
@@ -171,8 +173,21 @@ compose_entry(struct pipeline *p, struct composed *e)
 static void
 advance(struct pipeline *p)
 {
+	int was = p->ready;
+
 	while (p->ready < p->composed && p->state[(p->head + p->ready) % PIPELINE_MAX] == E_READY)
 		p->ready++;
+	if (was == 0 && p->ready > 0 && p->notify)
+		p->notify(p->notify_arg);
+}
+
+void
+pipeline_notify(struct pipeline *p, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&p->mu);
+	p->notify = fn;
+	p->notify_arg = arg;
+	pthread_mutex_unlock(&p->mu);
 }
 
 /*

@@ -35,6 +35,12 @@ struct composed {
 struct pipeline;
 
 int pipeline_open(const struct config *cfg, struct pipeline **out, struct error *err);
+/*
+ * pipeline_notify - call fn(arg), from a pipeline thread, whenever the
+ * oldest job becomes ready while none was: the runner may be waiting for it
+ * (it wakes its transport_poll).  fn must be safe to call from any thread.
+ */
+void pipeline_notify(struct pipeline *p, void (*fn)(void *arg), void *arg);
 /* pipeline_close - stop the thread and free what is inside. */
 void pipeline_close(struct pipeline *p);
 /* pipeline_room - how many more jobs may be pushed now. */

@@ -21,6 +21,7 @@ struct transport_ops {
 	void (*release)(void *state);
 	int (*poll)(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void *arg,
 	            struct error *err);
+	void (*wakeup)(void *state); /* from any thread; NULL: poll never waits long */
 };
 
 extern const struct transport_ops transport_maildir_ops, transport_smtp_ops,

@@ -162,5 +162,5 @@ md_poll(void *state, int timeout_ms, int extra_fd, transport_done_fn done, void 
 
 const struct transport_ops transport_maildir_ops = {
 	"maildir:", md_open, md_close, md_capacity, md_in_flight, md_submit, md_waiting,
-	md_release, md_poll,
+	md_release, md_poll, NULL,
 };
