@@ -85,6 +85,9 @@ test_canon_body(void **state)
 		{".\r\n", ".\r\n"},
 		{"x  \t y\t\r\n", "x y\r\n"},
 		{"\t lead\r\n", " lead\r\n"},
+		/* Bare LFs end lines too, and come out as CRLF (twice the input here). */
+		{"\n\n\nx\n", "\r\n\r\n\r\nx\r\n"},
+		{"a\nb", "a\r\nb\r\n"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
