@@ -17,7 +17,7 @@ PKGS      := libcurl sqlite3 libcmark-gfm libcrypto libssl inih yaml-0.1 libical
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 # Debian ships no libcmark-gfm-extensions.pc (libcmark-gfm.pc names it too): named here.
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lcmark-gfm-extensions -letpan \
-             -lpthread -lm)$(PKG_LIBS)
+             -lpthread -lm -lresolv)$(PKG_LIBS)
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-format-nonliteral
 CFLAGS    ?= -O2 -g

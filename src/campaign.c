@@ -78,6 +78,11 @@ campaign_composer(const struct config *cfg, const struct doc *doc, const struct 
 	cl.organizer = list->organizer;
 	cl.address = list->address;
 	cl.logo = list->logo;
+	cl.domain = list->domain;
+	cl.color = list->color;
+	cl.accent = list->accent;
+	cl.dkim_selector = list->dkim_selector;
+	cl.dkim_key_file = list->dkim_key_file;
 	cl.allow_html = list->allow_html;
 	p.kind = kind == NULL ? COMPOSE_LIST_MAIL :
 	         strcmp(kind, "confirm") == 0 ? COMPOSE_CONFIRM :

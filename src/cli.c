@@ -21,21 +21,26 @@ static const struct command commands[] = {
 	 NULL},
 	{"list add", cmd_list_add, "SLUG --name NAME --from \"Name <addr>\" [--reply-to ADDR] "
 	 "[--description TEXT] [--address \"postal address\"] [--logo FILE.png] [--allow-html] "
-	 "[--private]", "create a list",
+	 "[--private] [--domain D] [--color #rrggbb] [--accent #rrggbb]", "create a list",
 	 "A list is public unless --private: it has a sign-up form at /s/SLUG under\n"
 	 "[web] base_url.  --address is the postal address every message's footer shows\n"
 	 "(CAN-SPAM asks for one); --logo an image (png, jpg, gif, webp; at most 1 MB)\n"
-	 "shown at the top of every message."},
+	 "shown at the top of every message.  --domain is the list's sending domain\n"
+	 "(Message-ID, List-Id, return path, DKIM d=; default its From's domain);\n"
+	 "--color and --accent its brand colours (default [brand])."},
 	{"list ls", cmd_list_ls, "", "show every list with its member counts", NULL},
 	{"list show", cmd_list_show, "SLUG", "show one list", NULL},
 	{"list set", cmd_list_set, "SLUG [--name N] [--from F] [--reply-to A] [--description D] "
-	 "[--timezone TZ] [--organizer \"Name <addr>\"] [--address A] [--logo FILE]",
+	 "[--timezone TZ] [--organizer \"Name <addr>\"] [--address A] [--logo FILE] [--domain D] "
+	 "[--color C] [--accent C] [--dkim-selector S --dkim-key-file F]",
 	 "change a list",
 	 "--timezone is the list's (digest periods, dates in digests and feeds, deadlines;\n"
 	 "default [digest] timezone); --organizer names the ORGANIZER of its invites\n"
 	 "(default its From): a person who reads replies, since calendars send accept\n"
-	 "and decline there.  An empty value clears --reply-to, --description,\n"
-	 "--timezone, --organizer, --address or --logo."},
+	 "and decline there.  --dkim-selector and --dkim-key-file sign the list's mail\n"
+	 "with a key of its own (d= its domain) instead of [dkim]'s.  An empty value\n"
+	 "clears --reply-to, --description, --timezone, --organizer, --address, --logo,\n"
+	 "--domain, --color, --accent, --dkim-selector or --dkim-key-file."},
 	{"event add", cmd_event_add, "SLUG --list L --kind meeting|forum|workshop --title T "
 	 "--starts \"YYYY-MM-DD HH:MM\" [--ends ...] [--tz ZONE] [--location L] [--url U] "
 	 "[--topic T] [--description-file F.md]", "add an event",
@@ -163,6 +168,15 @@ static const struct command commands[] = {
 	 NULL},
 	{"suppress ls", cmd_suppress_ls, "", "show the suppression list", NULL},
 	{"audit", cmd_audit, "[EMAIL]", "show the audit log of status changes", NULL},
+	{"dkim keygen", cmd_dkim_keygen, "--selector S --domain D --key-file PATH "
+	 "[--algorithm rsa|ed25519]", "make a DKIM key and print the DNS record to publish",
+	 "Writes the private key (PEM, mode 0600; never over an existing file): RSA 2048\n"
+	 "bits by default, or Ed25519 (RFC 8463).  Name it in [dkim] key_file (or\n"
+	 "ed25519_key_file) or list set --dkim-key-file, and publish the record first."},
+	{"dkim check", cmd_dkim_check, "", "compare the published DKIM records with the keys",
+	 "Looks up SELECTOR._domainkey.DOMAIN for every key outreach signs with ([dkim] and\n"
+	 "each list's) and compares it with the key file.  Exit 0: all match; 1: one is\n"
+	 "missing or differs; 75: cannot look up (no DNS here), try again elsewhere."},
 	{"config example", cmd_config_example, "", "print the documented example configuration",
 	 NULL},
 	{"config man", cmd_config_man, "", "print outreach.conf(5), every key, as troff", NULL},

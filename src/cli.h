@@ -79,6 +79,8 @@ int cli_load_document(struct cli *cli, const char *path, struct doc *doc, struct
 /* Handlers, by module. */
 int cmd_init(struct cli *, int, char **);
 int cmd_config_example(struct cli *, int, char **);
+int cmd_dkim_keygen(struct cli *, int, char **);
+int cmd_dkim_check(struct cli *, int, char **);
 int cmd_config_show(struct cli *, int, char **);
 int cmd_config_man(struct cli *, int, char **);
 int cmd_doctor(struct cli *, int, char **);

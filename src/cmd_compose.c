@@ -78,6 +78,7 @@ deliver_one(const struct recipient_row *r, void *arg)
 	struct compose_recipient rcpt = {r->subscriber_id, 0, r->email, r->name};
 
 	if (compose_message(ds->c, &rcpt, &ds->msg, &ds->from, &ds->cli->err) < 0 ||
+	    compose_sign(ds->c, &ds->msg, &ds->cli->err) < 0 ||
 	    maildir_deliver(ds->outbox, buf_cstr(&ds->from), ds->msg.data, ds->msg.len, NULL,
 	                    &ds->cli->err) < 0) {
 		ds->failed = 1;
@@ -167,7 +168,8 @@ cmd_preview(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(format, "eml") == 0) {
-		if (compose_message(c, &rcpt, &a, &b, &cli->err) < 0)
+		if (compose_message(c, &rcpt, &a, &b, &cli->err) < 0 ||
+		    compose_sign(c, &a, &cli->err) < 0)
 			goto out;
 		fwrite(a.data, 1, a.len, stdout);
 	} else {

@@ -177,6 +177,7 @@ send_test(struct cli *cli, struct compose_campaign *c, const char *addrs)
 		}
 		r.email = email;
 		if (compose_message(c, &r, &msg, &from, &cli->err) < 0 ||
+		    compose_sign(c, &msg, &cli->err) < 0 ||
 		    transport_submit(t, email, buf_cstr(&from), email, buf_steal(&msg), msg.len,
 		                     &cli->err) < 0) {
 			free(email);

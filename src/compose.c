@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "addr.h"
+#include "dkim.h"
 #include "fsutil.h"
 #include "ical.h"
 #include "markdown.h"
@@ -98,6 +99,7 @@ struct compose_campaign {
 	int test;                      /* a test copy: its links belong to nobody */
 	struct buf scratch_html, scratch_text, token;
 	char *last_message_id;
+	struct dkim *dkim;             /* the list's signer, or NULL: unsigned */
 	struct plan *plans[PLANS_MAX]; /* the encoded bodies, by which personal values are empty */
 	struct buf piece;              /* a personal value, escaped, before it is encoded */
 };
@@ -557,7 +559,7 @@ build_common_headers(struct compose_campaign *c, const struct compose_params *p,
                      const char *from_name, const char *from_addr, struct error *err)
 {
 	struct buf *h = &c->common_headers;
-	char *list_id = xasprintf("%s.%s", p->list->slug, p->cfg->sender_domain);
+	char *list_id = xasprintf("%s.%s", p->list->slug, c->domain);
 	char *subject = xasprintf("%s%s", p->test ? "[TEST] " : "", p->doc->subject.value);
 	int rc = 0;
 
@@ -574,6 +576,49 @@ build_common_headers(struct compose_campaign *c, const struct compose_params *p,
 	free(list_id);
 	free(subject);
 	return rc;
+}
+
+/*
+ * make_signer - the list's own DKIM key (d= its domain), else [dkim]'s
+ * (d= [dkim] domain, else the list's): one key, or an RSA and an Ed25519.
+ */
+static int
+make_signer(struct compose_campaign *c, const struct compose_params *p, struct error *err)
+{
+	const struct config *cfg = p->cfg;
+	const char *d = *cfg->dkim_domain ? cfg->dkim_domain : c->domain;
+	int both = cfg->dkim_algorithm == DKIM_ALG_BOTH;
+
+	if (p->list->dkim_key_file) {
+		c->dkim = dkim_new();
+		if (dkim_add_key(c->dkim, c->domain, p->list->dkim_selector, p->list->dkim_key_file,
+		                 DKIM_KEY_ANY, err) < 0)
+			return error_prefix(err, "list %s: --dkim-key-file", p->list->slug);
+		return 0;
+	}
+	if (*cfg->dkim_key_file == '\0')
+		return 0;
+	c->dkim = dkim_new();
+	if (dkim_add_key(c->dkim, d, cfg->dkim_selector, cfg->dkim_key_file,
+	                 cfg->dkim_algorithm == DKIM_ALG_ED25519 ? DKIM_KEY_ED25519 : DKIM_KEY_RSA,
+	                 err) < 0)
+		return error_prefix(err, "[dkim] key_file");
+	if (both && dkim_add_key(c->dkim, d, cfg->dkim_ed_selector, cfg->dkim_ed_key_file,
+	                         DKIM_KEY_ED25519, err) < 0)
+		return error_prefix(err, "[dkim] ed25519_key_file (algorithm both)");
+	return 0;
+}
+
+struct dkim *
+compose_dkim(const struct compose_campaign *c)
+{
+	return c->dkim;
+}
+
+int
+compose_sign(const struct compose_campaign *c, struct buf *msg, struct error *err)
+{
+	return dkim_sign(c->dkim, msg, now_unix(), err);
 }
 
 int
@@ -609,7 +654,15 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	n = strlen(c->base_url);
 	while (n > 0 && c->base_url[n - 1] == '/')
 		c->base_url[--n] = '\0';
-	c->domain = xstrdup(p->cfg->sender_domain);
+	if (addr_parse_mailbox(p->list->from, &from_name, &from_addr, &why) < 0) {
+		error_set(err, "list %s: From address '%s': %s", p->list->slug, p->list->from, why);
+		goto fail;
+	}
+	/* One identity per list: its Message-IDs, List-Id and return path align with its From. */
+	c->domain = xstrdup(p->list->domain && *p->list->domain ? p->list->domain
+	                                                          : addr_domain(from_addr));
+	if (make_signer(c, p, err) < 0)
+		goto fail;
 	c->bounce_local = xstrdup(p->cfg->bounce_local);
 	c->request_local = xstrdup(p->cfg->request_local);
 
@@ -645,7 +698,8 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 		                                                      : xstrdup(d->greeting.value);
 	else if (p->kind == COMPOSE_LIST_MAIL && !salutation(d->body))
 		c->greeting = xstrdup("Dear {{name}},");
-	if (add_inline_styles(html, p->cfg->brand_color, &styled) < 0) {
+	if (add_inline_styles(html, p->list->color ? p->list->color : p->cfg->brand_color,
+	                      &styled) < 0) {
 		error_set(err, "%s:%d: body: rendered HTML too large", d->path, d->body_line);
 		goto fail;
 	}
@@ -659,10 +713,6 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 
 		gmtime_r(&t, &tm);
 		c->year = xasprintf("%d", tm.tm_year + 1900);
-	}
-	if (addr_parse_mailbox(p->list->from, &from_name, &from_addr, &why) < 0) {
-		error_set(err, "list %s: From address '%s': %s", p->list->slug, p->list->from, why);
-		goto fail;
 	}
 	if (d->has_event) {
 		struct buf when;
@@ -697,8 +747,8 @@ compose_prepare(const struct compose_params *p, struct compose_campaign **out, s
 	c->subject = xstrdup(d->subject.value);
 	c->list_name = xstrdup(p->list->name);
 	c->list_description = p->list->description ? xstrdup(p->list->description) : NULL;
-	c->color = xstrdup(p->cfg->brand_color);
-	c->accent = xstrdup(p->cfg->brand_accent);
+	c->color = xstrdup(p->list->color ? p->list->color : p->cfg->brand_color);
+	c->accent = xstrdup(p->list->accent ? p->list->accent : p->cfg->brand_accent);
 	c->event_title = d->has_event ? xstrdup(d->event.title.value) : NULL;
 	c->event_location = d->has_event && d->event.location.value ?
 	                    xstrdup(d->event.location.value) : NULL;
@@ -759,6 +809,7 @@ compose_free(struct compose_campaign *c)
 	free(c->bounce_local);
 	free(c->request_local);
 	free(c->last_message_id);
+	dkim_unref(c->dkim);
 	buf_free(&c->common_headers);
 	buf_free(&c->calendar_part);
 	buf_free(&c->related_part);

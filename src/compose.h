@@ -35,6 +35,10 @@ struct compose_list {
 	const char *organizer;     /* "Name <addr>" of invites, or NULL: the From */
 	const char *address;       /* postal address for the footer, or NULL */
 	const char *logo;          /* the logo's file hash (loaded as "file:HASH"), or NULL */
+	const char *domain;        /* its sending domain, or NULL: the From address's domain */
+	const char *color, *accent; /* its brand colours, or NULL: [brand] */
+	const char *dkim_selector; /* its own DKIM selector and key file (d= its domain), */
+	const char *dkim_key_file; /* or NULL: [dkim] */
 	int allow_html;
 };
 
@@ -92,6 +96,7 @@ struct compose_recipient {
 };
 
 struct compose_campaign;
+struct dkim;
 
 /*
  * compose_prepare - errors name the document's FILE:LINE and key where they
@@ -111,6 +116,14 @@ const char *compose_message_id(const struct compose_campaign *c);
 int compose_parts(struct compose_campaign *c, const struct compose_recipient *r,
                   struct buf *html, struct buf *text, struct error *err);
 void compose_free(struct compose_campaign *c);
+
+/*
+ * compose_dkim - the campaign's DKIM signer (dkim.h), or NULL when its mail
+ * goes unsigned; take a reference (dkim_ref) to keep it past compose_free.
+ */
+struct dkim *compose_dkim(const struct compose_campaign *c);
+/* compose_sign - sign a message compose_message made (nothing when unsigned). */
+int compose_sign(const struct compose_campaign *c, struct buf *msg, struct error *err);
 
 /* compose_template_check - compile templates/NAME.html and .txt; errors name file and line. */
 int compose_template_check(const char *dir, const char *name, struct error *err);

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "dkim.h"
 #include "ical.h"
 #include "log.h"
 #include "man.h"
@@ -43,6 +44,7 @@ static const char *const starttls_choices[] = {"required", "opportunistic", "off
 static const char *const outcome_choices[] = {"resend", "skip", NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const imap_auth_choices[] = {"auto", "login", "plain", NULL};
+static const char *const dkim_alg_choices[] = {"rsa", "ed25519", "both", NULL};
 
 /*
  * Checks of string values, run where each value is read (a default too),
@@ -65,17 +67,17 @@ check_timezone(const char *v, struct error *err)
 	                  "America/New_York or UTC)", v);
 }
 
-/* check_color - "#rrggbb": the value lands in a style attribute of every message. */
-static int
-check_color(const char *v, struct error *err)
+/* config_check_color - "#rrggbb": the value lands in a style attribute of every message. */
+int
+config_check_color(const char *v, struct error *err)
 {
 	if (strlen(v) != 7 || v[0] != '#' || strspn(v + 1, "0123456789abcdefABCDEF") != 6)
 		return error_setk(err, ERR_INPUT, "'%s' is not a colour of the form #rrggbb", v);
 	return 0;
 }
 
-static int
-check_domain(const char *v, struct error *err)
+int
+config_check_domain(const char *v, struct error *err)
 {
 	char *addr = xasprintf("postmaster@%s", v);
 	const char *why;
@@ -98,7 +100,14 @@ check_domain(const char *v, struct error *err)
 static int
 check_domain_or_empty(const char *v, struct error *err)
 {
-	return *v ? check_domain(v, err) : 0;
+	return *v ? config_check_domain(v, err) : 0;
+}
+
+/* check_selector - a DKIM selector, or empty. */
+static int
+check_selector(const char *v, struct error *err)
+{
+	return *v ? dkim_check_selector(v, err) : 0;
 }
 
 /* check_local_part - the local part of our own addresses; '+' separates the token. */
@@ -321,8 +330,11 @@ static const struct config_key keys[] = {
 	 "After a crash, messages whose outcome is unknown are resent (at most one duplicate\n"
 	 "each) or skipped (no duplicates, perhaps a lost copy): resend or skip."},
 
-	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain), check_domain,
-	 "Domain for Message-IDs and the VERP return path (bounces+TOKEN@domain)."},
+	{"sender", "domain", T_STRING, "localhost", 0, 0, NULL, OFF(sender_domain),
+	 config_check_domain,
+	 "Domain of the instance: EHLO name and event UIDs.  Each list sends under its own\n"
+	 "domain (Message-ID, List-Id, bounces+TOKEN@domain): outreach list set --domain,\n"
+	 "by default its From address's domain."},
 	{"sender", "allow_dotless_domains", T_STRING, "localhost", 0, 0, NULL, OFF(allow_dotless),
 	 NULL,
 	 "Domains without a dot that subscribers' addresses may have (names separated by\n"
@@ -398,11 +410,27 @@ static const struct config_key keys[] = {
 	 check_nonempty,
 	 "Key for signing links (created 0600 by outreach init; keep it secret)."},
 
+	{"dkim", "domain", T_STRING, "", 0, 0, NULL, OFF(dkim_domain), check_domain_or_empty,
+	 "d= of the signatures made with the keys below; empty means each list's own\n"
+	 "domain (the key's record is then published under every list's domain)."},
+	{"dkim", "selector", T_STRING, "", 0, 0, NULL, OFF(dkim_selector), check_selector,
+	 "Selector of key_file: its record is SELECTOR._domainkey.DOMAIN."},
+	{"dkim", "key_file", T_STRING, "", 0, 0, NULL, OFF(dkim_key_file), NULL,
+	 "Private key (PEM) to sign every list's mail with (made by outreach dkim keygen);\n"
+	 "empty signs nothing.  A list's own key (list set --dkim-key-file) wins."},
+	{"dkim", "algorithm", T_ENUM, "rsa", 0, 0, dkim_alg_choices, OFF(dkim_algorithm), NULL,
+	 "rsa (key_file is RSA), ed25519 (key_file is Ed25519) or both: key_file RSA and\n"
+	 "ed25519_key_file Ed25519, two signatures, as RFC 8463 advises."},
+	{"dkim", "ed25519_selector", T_STRING, "", 0, 0, NULL, OFF(dkim_ed_selector),
+	 check_selector, "Selector of ed25519_key_file (algorithm both)."},
+	{"dkim", "ed25519_key_file", T_STRING, "", 0, 0, NULL, OFF(dkim_ed_key_file), NULL,
+	 "Ed25519 private key (PEM) of the second signature (algorithm both)."},
+
 	{"brand", "name", T_STRING, "outreach", 0, 0, NULL, OFF(brand_name), check_nonempty,
 	 "The network's name, shown on web pages that belong to no one list."},
-	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color), check_color,
+	{"brand", "color", T_STRING, "#1d4e89", 0, 0, NULL, OFF(brand_color), config_check_color,
 	 "Main colour of the templates (#rrggbb)."},
-	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent), check_color,
+	{"brand", "accent", T_STRING, "#f2a900", 0, 0, NULL, OFF(brand_accent), config_check_color,
 	 "Accent colour of the templates (#rrggbb)."},
 	{"brand", "templates", T_STRING, "templates", 0, 0, NULL, OFF(templates_dir),
 	 check_nonempty,

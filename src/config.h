@@ -20,6 +20,7 @@
 enum starttls_mode { STARTTLS_REQUIRED, STARTTLS_OPPORTUNISTIC, STARTTLS_OFF };
 enum unknown_outcome { UNKNOWN_OUTCOME_RESEND, UNKNOWN_OUTCOME_SKIP };
 enum imap_auth { IMAP_AUTH_AUTO, IMAP_AUTH_LOGIN, IMAP_AUTH_PLAIN };
+enum dkim_algorithm { DKIM_ALG_RSA, DKIM_ALG_ED25519, DKIM_ALG_BOTH };
 
 struct config {
 	char *source;              /* file it was read from, or NULL for defaults */
@@ -71,6 +72,13 @@ struct config {
 
 	char *secret_file;         /* [security] secret_file */
 
+	char *dkim_domain;         /* [dkim] domain: d= of the global key; "": each list's */
+	char *dkim_selector;       /* [dkim] selector */
+	char *dkim_key_file;       /* [dkim] key_file: "" signs nothing */
+	int dkim_algorithm;        /* [dkim] algorithm, enum dkim_algorithm */
+	char *dkim_ed_selector;    /* [dkim] ed25519_selector (algorithm both) */
+	char *dkim_ed_key_file;    /* [dkim] ed25519_key_file (algorithm both) */
+
 	char *brand_name;          /* [brand] name */
 	char *brand_color;         /* [brand] color */
 	char *brand_accent;        /* [brand] accent */
@@ -115,6 +123,10 @@ int config_read_secret_file(const char *path, char **out, struct error *err);
  * config_load calls it; call it for the built-in defaults (config_path NULL).
  */
 void config_resolve_templates(struct config *cfg, const char *config_path);
+/* config_check_color - "#rrggbb", else -1 with the reason. */
+int config_check_color(const char *v, struct error *err);
+/* config_check_domain - an ASCII domain name, else -1 with the reason. */
+int config_check_domain(const char *v, struct error *err);
 /* config_templates_error - -1 with "where it looked" when templates were not found, else 0. */
 int config_templates_error(const struct config *cfg, struct error *err);
 

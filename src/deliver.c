@@ -100,6 +100,13 @@ change_free(struct change *c)
 	free(c->message_id);
 }
 
+/* wake_transport - the pipeline's notification: a message is ready. */
+static void
+wake_transport(void *arg)
+{
+	transport_wakeup(arg);
+}
+
 int
 deliver_open(const struct config *cfg, struct deliver **out, struct error *err)
 {
@@ -118,6 +125,8 @@ deliver_open(const struct config *cfg, struct deliver **out, struct error *err)
 		deliver_close(d);
 		return -1;
 	}
+	/* A message composed and signed while the runner waits on its connections wakes it. */
+	pipeline_notify(d->pipe, wake_transport, d->tr);
 	*out = d;
 	return 0;
 }

@@ -233,7 +233,9 @@ is_wsp(char c)
  * put_folded - "Name: value\r\n" for ASCII text, folded before white space
  * (RFC 5322 3.2.2) so lines stay within 78 columns where a word allows.
  * A fold is never placed before trailing white space, which would leave a
- * line of white space only.  Returns -1 (nothing written) if a word leaves a
+ * line of white space only, nor before the first word: a value that starts
+ * on a continuation line ("Reply-To:" alone) is legal but spam filters
+ * score it.  Returns -1 (nothing written) if a word leaves a
  * line over 998 octets, or on BUF_TOO_BIG.
  */
 static int
@@ -241,6 +243,7 @@ put_folded(struct buf *out, const char *name, const char *value)
 {
 	size_t start = out->len, col = strlen(name) + 1;
 	const char *p = value;
+	int first = 1;
 
 	if (buf_adds(out, name) != BUF_OK || buf_addc(out, ':') != BUF_OK)
 		goto fail;
@@ -253,7 +256,7 @@ put_folded(struct buf *out, const char *name, const char *value)
 		d = p;
 		while (*p && !is_wsp(*p))
 			p++;
-		if (d < p && col + lead + (size_t)(p - w) > LINE_SOFT) {
+		if (d < p && !first && col + lead + (size_t)(p - w) > LINE_SOFT) {
 			if (buf_add(out, "\r\n", 2) != BUF_OK)
 				goto fail;
 			col = 0;
@@ -262,6 +265,8 @@ put_folded(struct buf *out, const char *name, const char *value)
 		    buf_add(out, w, (size_t)(p - w)) != BUF_OK)
 			goto fail;
 		col += lead + (size_t)(p - w);
+		if (d < p)
+			first = 0;
 		if (col > LINE_HARD)
 			goto fail;
 	}

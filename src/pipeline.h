@@ -4,8 +4,10 @@
  * free and composing never holds up the loop that drives the connections.
  *
  * The queue runner pushes claimed jobs; the composing thread turns them, in
- * order, into messages (or into the reason one cannot be composed); the
- * runner takes them from the head.  The thread reads campaigns through its
+ * order, into messages (or into the reason one cannot be composed); when the
+ * list's mail is DKIM-signed, a pool of signing threads (one per core) signs
+ * them, several at once; the runner takes them from the head, in order,
+ * once composed and signed.  The thread reads campaigns through its
  * own connection to the store and keeps the composers of recent campaigns.
  * At most PIPELINE_MAX jobs are inside at a time.
  */
@@ -33,6 +35,12 @@ struct composed {
 struct pipeline;
 
 int pipeline_open(const struct config *cfg, struct pipeline **out, struct error *err);
+/*
+ * pipeline_notify - call fn(arg), from a pipeline thread, whenever the
+ * oldest job becomes ready while none was: the runner may be waiting for it
+ * (it wakes its transport_poll).  fn must be safe to call from any thread.
+ */
+void pipeline_notify(struct pipeline *p, void (*fn)(void *arg), void *arg);
 /* pipeline_close - stop the thread and free what is inside. */
 void pipeline_close(struct pipeline *p);
 /* pipeline_room - how many more jobs may be pushed now. */
@@ -41,7 +49,7 @@ int pipeline_room(struct pipeline *p);
 int pipeline_count(struct pipeline *p);
 /* pipeline_push - hand a job over; the pipeline takes its strings (job's are NULLed). */
 void pipeline_push(struct pipeline *p, struct delivery_job *job);
-/* pipeline_head - the oldest job if it is composed, else NULL; it stays until pipeline_pop. */
+/* pipeline_head - the oldest job if composed (and signed), else NULL; kept until pipeline_pop. */
 struct composed *pipeline_head(struct pipeline *p);
 void pipeline_pop(struct pipeline *p);
 /* pipeline_ids - the delivery ids of every job inside (up to PIPELINE_MAX); how many. */

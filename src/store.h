@@ -89,6 +89,10 @@ struct list_info {
 	char *organizer;           /* "Name <addr>" for invites; NULL: the From */
 	char *address;             /* postal address for footers, or NULL */
 	char *logo;                /* the logo's file hash, or NULL */
+	char *domain;              /* sending domain; NULL: the From address's domain */
+	char *color, *accent;      /* brand colours; NULL: [brand] */
+	char *dkim_selector;       /* DKIM selector and key of its own; NULL: [dkim] */
+	char *dkim_key_file;
 	int allow_html;
 	int is_public;             /* has a public sign-up form (/s/SLUG) */
 	int64_t created_at;
@@ -105,8 +109,8 @@ int store_list_each(struct store *st, int (*fn)(const struct list_info *, void *
                     struct error *err);
 /*
  * store_list_set - change a list's name, From, Reply-To, description, time
- * zone or organiser: the non-NULL fields of l (an empty reply_to,
- * description, timezone or organizer clears it).  ERR_NOTFOUND if none.
+ * zone, organiser, domain, colours or DKIM key: the non-NULL fields of l
+ * (an empty optional field clears it).  ERR_NOTFOUND if none.
  */
 int store_list_set(struct store *st, const char *slug, const struct list_info *l,
                    struct error *err);

@@ -20,6 +20,11 @@ list_info_free(struct list_info *l)
 	free(l->organizer);
 	free(l->address);
 	free(l->logo);
+	free(l->domain);
+	free(l->color);
+	free(l->accent);
+	free(l->dkim_selector);
+	free(l->dkim_key_file);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -28,7 +33,8 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 {
 	static const char sql[] =
 		"INSERT INTO lists (slug, name, from_addr, reply_to, description, allow_html,"
-		" created_at, public, address, logo) VALUES (?,?,?,?,?,?,?,?,?,?)";
+		" created_at, public, address, logo, domain, color, accent, dkim_selector,"
+		" dkim_key_file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
@@ -44,6 +50,11 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	sqlite3_bind_int(s, 8, l->is_public);
 	store_bind_text(s, 9, l->address);
 	store_bind_text(s, 10, l->logo);
+	store_bind_text(s, 11, l->domain);
+	store_bind_text(s, 12, l->color);
+	store_bind_text(s, 13, l->accent);
+	store_bind_text(s, 14, l->dkim_selector);
+	store_bind_text(s, 15, l->dkim_key_file);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -60,7 +71,8 @@ store_list_add(struct store *st, const struct list_info *l, struct error *err)
 	"  WHERE m.list_id = l.id AND m.status = 'active' AND s.status = 'active'"            \
 	"  AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.email = s.email)),"          \
 	" (SELECT count(*) FROM memberships m WHERE m.list_id = l.id), l.public, l.timezone,"   \
-	" l.organizer, l.address, l.logo FROM lists l"
+	" l.organizer, l.address, l.logo, l.domain, l.color, l.accent, l.dkim_selector,"   \
+	" l.dkim_key_file FROM lists l"
 
 static void
 list_from_row(sqlite3_stmt *s, struct list_info *l)
@@ -80,6 +92,11 @@ list_from_row(sqlite3_stmt *s, struct list_info *l)
 	l->organizer = store_col_text(s, 12);
 	l->address = store_col_text(s, 13);
 	l->logo = store_col_text(s, 14);
+	l->domain = store_col_text(s, 15);
+	l->color = store_col_text(s, 16);
+	l->accent = store_col_text(s, 17);
+	l->dkim_selector = store_col_text(s, 18);
+	l->dkim_key_file = store_col_text(s, 19);
 }
 
 int
@@ -104,7 +121,8 @@ store_list_get(struct store *st, const char *slug, struct list_info *out, struct
 /* The columns without the member counts, for lookups on every web request. */
 #define LIST_BRIEF                                                                        \
 	"SELECT l.id, l.slug, l.name, l.from_addr, l.reply_to, l.description, l.allow_html," \
-	" l.created_at, 0, 0, l.public, l.timezone, l.organizer, l.address, l.logo FROM lists l"
+	" l.created_at, 0, 0, l.public, l.timezone, l.organizer, l.address, l.logo, l.domain,"  \
+	" l.color, l.accent, l.dkim_selector, l.dkim_key_file FROM lists l"
 
 int
 store_list_brief(struct store *st, int64_t id, const char *slug, struct list_info *out,
@@ -188,7 +206,12 @@ store_list_set(struct store *st, const char *slug, const struct list_info *l, st
 		" timezone = CASE WHEN ?6 IS NULL THEN timezone ELSE nullif(?6, '') END,"
 		" organizer = CASE WHEN ?7 IS NULL THEN organizer ELSE nullif(?7, '') END,"
 		" address = CASE WHEN ?8 IS NULL THEN address ELSE nullif(?8, '') END,"
-		" logo = CASE WHEN ?9 IS NULL THEN logo ELSE nullif(?9, '') END"
+		" logo = CASE WHEN ?9 IS NULL THEN logo ELSE nullif(?9, '') END,"
+		" domain = CASE WHEN ?10 IS NULL THEN domain ELSE nullif(?10, '') END,"
+		" color = CASE WHEN ?11 IS NULL THEN color ELSE nullif(?11, '') END,"
+		" accent = CASE WHEN ?12 IS NULL THEN accent ELSE nullif(?12, '') END,"
+		" dkim_selector = CASE WHEN ?13 IS NULL THEN dkim_selector ELSE nullif(?13, '') END,"
+		" dkim_key_file = CASE WHEN ?14 IS NULL THEN dkim_key_file ELSE nullif(?14, '') END"
 		" WHERE slug = ?1";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 
@@ -203,6 +226,11 @@ store_list_set(struct store *st, const char *slug, const struct list_info *l, st
 	store_bind_text(s, 7, l->organizer);
 	store_bind_text(s, 8, l->address);
 	store_bind_text(s, 9, l->logo);
+	store_bind_text(s, 10, l->domain);
+	store_bind_text(s, 11, l->color);
+	store_bind_text(s, 12, l->accent);
+	store_bind_text(s, 13, l->dkim_selector);
+	store_bind_text(s, 14, l->dkim_key_file);
 	if (store_step_done(st, s, err, "changing list") < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)

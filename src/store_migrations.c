@@ -439,6 +439,16 @@ const char *const store_migrations[] = {
 	"  name TEXT NOT NULL,"
 	"  file_hash TEXT NOT NULL REFERENCES files(hash),"
 	"  PRIMARY KEY (doc_hash, name)) WITHOUT ROWID;",
+	/*
+	 * 12: one identity per list.  Its sending domain (Message-ID, List-Id,
+	 * VERP return path, DKIM d=; NULL: its From address's domain), its brand
+	 * colours over [brand], and a DKIM selector and key of its own.
+	 */
+	"ALTER TABLE lists ADD COLUMN domain TEXT;"
+	"ALTER TABLE lists ADD COLUMN color TEXT;"
+	"ALTER TABLE lists ADD COLUMN accent TEXT;"
+	"ALTER TABLE lists ADD COLUMN dkim_selector TEXT;"
+	"ALTER TABLE lists ADD COLUMN dkim_key_file TEXT;",
 };
 
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

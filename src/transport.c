@@ -98,6 +98,13 @@ transport_release(struct transport *t)
 	t->ops->release(t->state);
 }
 
+void
+transport_wakeup(struct transport *t)
+{
+	if (t->ops->wakeup)
+		t->ops->wakeup(t->state);
+}
+
 int
 transport_poll(struct transport *t, int timeout_ms, int extra_fd, transport_done_fn done,
                void *arg, struct error *err)

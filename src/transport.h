@@ -78,6 +78,11 @@ int transport_poll(struct transport *t, int timeout_ms, int extra_fd, transport_
  */
 int transport_check(const struct config *cfg, struct buf *said, struct buf *fix,
                     struct error *err);
+/*
+ * transport_wakeup - make a transport_poll under way (in another thread)
+ * return now, as when a message it could take has become ready.
+ */
+void transport_wakeup(struct transport *t);
 /* transport_is_throttle_reply - whether a reply asks the sender to slow down. */
 int transport_is_throttle_reply(int code, const char *text);
 

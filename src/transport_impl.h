@@ -24,6 +24,7 @@ struct transport_ops {
 	/* check - see transport_check(); fix gets the remedy on failure. */
 	int (*check)(const struct config *cfg, struct buf *said, struct buf *fix,
 	             struct error *err);
+	void (*wakeup)(void *state); /* from any thread; NULL: poll never waits long */
 };
 
 extern const struct transport_ops transport_maildir_ops, transport_smtp_ops,

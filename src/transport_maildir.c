@@ -185,5 +185,5 @@ md_check(const struct config *cfg, struct buf *said, struct buf *fix, struct err
 
 const struct transport_ops transport_maildir_ops = {
 	"maildir:", md_open, md_close, md_capacity, md_in_flight, md_submit, md_waiting,
-	md_release, md_poll, md_check,
+	md_release, md_poll, md_check, NULL,
 };

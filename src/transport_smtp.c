@@ -489,11 +489,20 @@ smtp_check(const struct config *cfg, struct buf *said, struct buf *fix, struct e
 	return out;
 }
 
+/* smtp_wakeup - curl_multi_wakeup may be called from any thread. */
+static void
+smtp_wakeup(void *state)
+{
+	struct smtp_transport *t = state;
+
+	curl_multi_wakeup(t->multi);
+}
+
 const struct transport_ops transport_smtp_ops = {
 	"smtp://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
-	smtp_release, smtp_poll, smtp_check,
+	smtp_release, smtp_poll, smtp_check, smtp_wakeup,
 };
 const struct transport_ops transport_smtps_ops = {
 	"smtps://", smtp_open, smtp_close, smtp_capacity, smtp_in_flight, smtp_submit, smtp_waiting,
-	smtp_release, smtp_poll, smtp_check,
+	smtp_release, smtp_poll, smtp_check, smtp_wakeup,
 };

@@ -190,7 +190,9 @@ run run --once
 req=$(grep -l '^To: newbie@school.example' var/outbox/new/*)
 ok $? "the confirmation request is in the outbox"
 replyto=$(python3 -c 'import email,sys; print(email.message_from_file(open(sys.argv[1]))["Reply-To"].strip())' "$req")
-like "$replyto" '^outreach-request\+c-[0-9a-z-]+@metronorth.example$' "its Reply-To carries the confirmation token"
+like "$replyto" '^outreach-request\+c-[0-9a-z-]+@net.example$' "its Reply-To carries the confirmation token, on the list's domain"
+grep -q '^Reply-To: outreach-request+c-' "$req"
+ok $? "its Reply-To's address is on the Reply-To line, not on a continuation line"
 printf 'From: Newbie <newbie@school.example>\nTo: %s\nSubject: Re: Please confirm\nMessage-ID: <re1@school.example>\n\nYes!\n' "$replyto" > reply.eml
 printf 'From: Newbie <newbie@school.example>\nTo: %s\nSubject: Re: Please confirm\nMessage-ID: <re2@school.example>\n\nYes!\n' "${replyto/+c-/+c-x}" > forged.eml
 deliver_to_mailbox forged.eml 12.forged

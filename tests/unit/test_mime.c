@@ -430,6 +430,11 @@ check_field(const char *what, const char *f)
 	if (n < 2 || strcmp(f + n - 2, "\r\n") != 0)
 		fail_msg("%s: got '%s', want it to end with CRLF", what, show(f, n));
 	check_lines(what, f, n, 78, 0);
+	/* The first word on the header's line, where the name leaves room for one. */
+	if ((p = strchr(f, ':')) != NULL && p - f < 40 && strcmp(p, ":\r\n") != 0 &&
+	    (p[1] != ' ' || p[2] == '\r' || p[2] == ' '))
+		fail_msg("%s: got '%s', want the value's first word on the header's own line", what,
+		         show(f, n));
 	for (p = f; (p = strstr(p, "\r\n")) != NULL && p[2] != '\0'; p += 2)
 		if (p[2] != ' ' && p[2] != '\t')
 			fail_msg("%s: got a new line without white space in '%s'", what,
@@ -553,12 +558,12 @@ test_header_raw(void **state)
 		{"List-Unsubscribe",
 		 "<https://prefs.metronorth.example/u/u-0123456789abcdef0123456789abcdef>, "
 		 "<mailto:outreach-request@metronorth.example?subject=unsubscribe%20u-0123>",
-		 "List-Unsubscribe:\r\n"
+		 "List-Unsubscribe:"
 		 " <https://prefs.metronorth.example/u/u-0123456789abcdef0123456789abcdef>,\r\n"
 		 " <mailto:outreach-request@metronorth.example?subject=unsubscribe%20u-0123>\r\n"},
 		{"X-Long", "a-very-long-token-without-any-space-at-all-that-goes-past-the-"
 		           "seventy-eight-column-mark",
-		 "X-Long:\r\n a-very-long-token-without-any-space-at-all-that-goes-past-the-"
+		 "X-Long: a-very-long-token-without-any-space-at-all-that-goes-past-the-"
 		 "seventy-eight-column-mark\r\n"},
 	};
 	struct buf b;
@@ -638,6 +643,46 @@ test_header_mailbox(void **state)
 			free(res);
 			free(one);
 		}
+		buf_free(&b);
+	}
+}
+
+/*
+ * A value whose first word is longer than a line keeps that word on the
+ * header's line (up to 998 octets): "Reply-To:" followed by a fold is what
+ * spam filters score as an empty delimiter.
+ */
+static void
+test_header_first_word(void **state)
+{
+	static const struct {
+		const char *name, *value, *want;
+	} cases[] = {
+		{"Reply-To", "requests+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "@lists.metronorth.example", "Reply-To: requests+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA@lists.metronorth.example\r\n"},
+		{"List-Unsubscribe", "<https://lists.metronorth.example/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "AAAAAAAA>, <mailto:requests@x.example?subject=unsubscribe>",
+		 "List-Unsubscribe: <https://lists.metronorth.example/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		 "AAAAAAAA>,\r\n <mailto:requests@x.example?subject=unsubscribe>\r\n"},
+	};
+	struct buf b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, OUT_MAX);
+		if (mime_header_raw(&b, cases[i].name, cases[i].value) != 0)
+			fail_msg("%s: got -1, want success", cases[i].name);
+		if (strcmp(buf_cstr(&b), cases[i].want) != 0)
+			fail_msg("%s: got '%s', want '%s'", cases[i].name, show(b.data, b.len),
+			         show(cases[i].want, strlen(cases[i].want)));
+		buf_reset(&b);
+		if (mime_header_mailbox(&b, cases[i].name, NULL, "a-very-long-local-part-that-goes-"
+		                        "on-and-on-and-on-and-on-and-on@lists.metronorth.example") != 0 ||
+		    strncmp(buf_cstr(&b), cases[i].name, strlen(cases[i].name)) != 0 ||
+		    strncmp(buf_cstr(&b) + strlen(cases[i].name), ": a-very", 8) != 0)
+			fail_msg("%s mailbox: got '%s', want the address on the header's line",
+			         cases[i].name, show(b.data, b.len));
 		buf_free(&b);
 	}
 }
@@ -778,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_header_long_utf8_words),
 		cmocka_unit_test(test_header_raw),
 		cmocka_unit_test(test_header_mailbox),
+		cmocka_unit_test(test_header_first_word),
 		cmocka_unit_test(test_refuse_breakers),
 		cmocka_unit_test(test_header_limits),
 		cmocka_unit_test(test_boundary),
