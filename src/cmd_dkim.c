@@ -8,10 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "cli.h"
 #include "dkim.h"
-#include "dns.h"
+#include "dkim_records.h"
 
 /* print_record - the TXT record in zone-file form: strings of at most 255 octets (RFC 1035). */
 static void
@@ -66,131 +65,66 @@ cmd_dkim_keygen(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* One signing identity: where its record is, and the key it must carry. */
-struct ident {
-	char *domain, *selector, *key_file, *who;
-};
-
-struct idents {
-	struct ident *v;
-	int n;
-	const struct config *cfg;
-	struct error err;
+/* The findings of dkim check, printed as they come. */
+struct tally {
+	int bad, nodns;
 };
 
 static void
-add_ident(struct idents *s, const char *domain, const char *selector, const char *key_file,
-          const char *who)
+print_record_status(const char *name, const char *who, const char *key_file, int status,
+                    const char *detail, void *arg)
 {
-	for (int i = 0; i < s->n; i++)
-		if (strcasecmp(s->v[i].domain, domain) == 0 &&
-		    strcmp(s->v[i].selector, selector) == 0 &&
-		    strcmp(s->v[i].key_file, key_file) == 0)
-			return;
-	s->v = xrealloc(s->v, (size_t)(s->n + 1) * sizeof(*s->v));
-	s->v[s->n].domain = xstrdup(domain);
-	s->v[s->n].selector = xstrdup(selector);
-	s->v[s->n].key_file = xstrdup(key_file);
-	s->v[s->n].who = xstrdup(who);
-	s->n++;
-}
+	struct tally *t = arg;
 
-/* global_keys - [dkim]'s key (and Ed25519 key with algorithm both) as d=domain. */
-static void
-global_keys(struct idents *s, const char *domain, const char *who)
-{
-	const struct config *cfg = s->cfg;
-
-	add_ident(s, domain, cfg->dkim_selector, cfg->dkim_key_file, who);
-	if (cfg->dkim_algorithm == DKIM_ALG_BOTH)
-		add_ident(s, domain, cfg->dkim_ed_selector, cfg->dkim_ed_key_file, who);
-}
-
-static int
-list_ident(const struct list_info *l, void *arg)
-{
-	struct idents *s = arg;
-	char *name = NULL, *addr = NULL, *who = xasprintf("list %s", l->slug);
-	const char *why, *domain = l->domain;
-
-	if (domain == NULL && addr_parse_mailbox(l->from, &name, &addr, &why) == 0)
-		domain = addr_domain(addr);
-	if (domain == NULL)
-		domain = "?";
-	if (l->dkim_key_file)
-		add_ident(s, domain, l->dkim_selector ? l->dkim_selector : "", l->dkim_key_file, who);
-	else if (*s->cfg->dkim_key_file && *s->cfg->dkim_domain == '\0')
-		global_keys(s, domain, who);
-	free(name);
-	free(addr);
-	free(who);
-	return 0;
+	switch (status) {
+	case DKIM_RECORD_OK:
+		printf("ok        %s (%s): matches %s\n", name, who, key_file);
+		break;
+	case DKIM_RECORD_UNKNOWN:
+		printf("unknown   %s (%s): %s\n", name, who, detail);
+		t->nodns++;
+		break;
+	case DKIM_RECORD_MISSING:
+		printf("missing   %s (%s): no TXT record; publish: outreach dkim keygen "
+		       "prints it\n", name, who);
+		t->bad++;
+		break;
+	case DKIM_RECORD_MISMATCH:
+		printf("MISMATCH  %s (%s): %s (key %s)\n", name, who, detail, key_file);
+		t->bad++;
+		break;
+	default:
+		printf("error     %s (%s): %s\n", name, who, detail);
+		t->bad++;
+	}
 }
 
 int
 cmd_dkim_check(struct cli *cli, int argc, char **argv)
 {
-	struct idents s = {NULL, 0, &cli->cfg, ERROR_INIT};
-	int bad = 0, nodns = 0, total, rc;
+	struct tally t = {0, 0};
+	int total, rc;
 	char **pos;
 	int npos;
 
 	if ((rc = cli_options(cli, argc, argv, NULL, 0, 0, &pos, &npos)) != CLI_OK)
 		return rc;
-	if (*cli->cfg.dkim_key_file && *cli->cfg.dkim_domain)
-		global_keys(&s, cli->cfg.dkim_domain, "[dkim]");
-	if (cli_store(cli) == NULL || store_list_each(cli->store, list_ident, &s, &cli->err) < 0)
+	if (cli_store(cli) == NULL)
 		return CLI_FAIL;
-	if (s.n == 0)
+	total = dkim_records_check(&cli->cfg, cli->store, print_record_status, &t, &cli->err);
+	if (total < 0)
+		return CLI_FAIL;
+	if (total == 0)
 		return error_set(&cli->err, "no DKIM key to check: set [dkim] key_file or "
 		                 "list set --dkim-key-file"), CLI_FAIL;
-	for (int i = 0; i < s.n; i++) {
-		struct ident *d = &s.v[i];
-		char *name = xasprintf("%s._domainkey.%s", d->selector, d->domain);
-		struct buf rec;
-		struct error e = ERROR_INIT;
-		const char *why = NULL;
-		int found, m = -1;
-
-		buf_init(&rec, DNS_TXT_MAX);
-		found = dns_txt(name, &rec, &e);
-		if (found == 1)
-			m = dkim_txt_matches(d->key_file, buf_cstr(&rec), &why, &e);
-		if (found < 0 && error_kind(&e) == ERR_TEMP) {
-			printf("unknown   %s (%s): %s\n", name, d->who, error_msg(&e));
-			nodns++;
-		} else if (found == 0) {
-			printf("missing   %s (%s): no TXT record; publish: outreach dkim keygen "
-			       "prints it\n", name, d->who);
-			bad++;
-		} else if (found < 0 || m < 0) {
-			printf("error     %s (%s): %s\n", name, d->who, error_msg(&e));
-			bad++;
-		} else if (m == 0) {
-			printf("MISMATCH  %s (%s): %s (key %s)\n", name, d->who, why, d->key_file);
-			bad++;
-		} else
-			printf("ok        %s (%s): matches %s\n", name, d->who, d->key_file);
-		buf_free(&rec);
-		error_clear(&e);
-		free(name);
-	}
-	total = s.n;
-	for (int i = 0; i < s.n; i++) {
-		free(s.v[i].domain);
-		free(s.v[i].selector);
-		free(s.v[i].key_file);
-		free(s.v[i].who);
-	}
-	free(s.v);
-	if (bad) {
+	if (t.bad) {
 		error_set(&cli->err, "%d of %d DKIM records missing or not matching their keys",
-		          bad, total);
+		          t.bad, total);
 		return CLI_FAIL;
 	}
-	if (nodns) {
-		error_setk(&cli->err, ERR_TEMP, "cannot look up %d DKIM record%s: no DNS", nodns,
-		           nodns == 1 ? "" : "s");
+	if (t.nodns) {
+		error_setk(&cli->err, ERR_TEMP, "cannot look up %d DKIM record%s: no DNS", t.nodns,
+		           t.nodns == 1 ? "" : "s");
 		return CLI_TEMPFAIL;
 	}
 	return CLI_OK;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "dkim_records.h"
 #include "fsutil.h"
 #include "imap.h"
 #include "store.h"
@@ -326,10 +327,67 @@ check_web(struct doctor *d)
 	error_clear(&err);
 }
 
+static void
+dkim_finding(const char *name, const char *who, const char *key_file, int status,
+             const char *detail, void *arg)
+{
+	struct doctor *d = arg;
+	char *fix;
+
+	switch (status) {
+	case DKIM_RECORD_OK:
+		report(d, DOCTOR_OK, "dkim", NULL, "%s (%s) carries the key in %s", name, who,
+		       key_file);
+		break;
+	case DKIM_RECORD_UNKNOWN:
+		report(d, DOCTOR_WARN, "dkim", "run outreach dkim check where DNS can be reached",
+		       "%s (%s) not checked: %s", name, who, detail);
+		break;
+	case DKIM_RECORD_MISSING:
+	case DKIM_RECORD_MISMATCH:
+		fix = xasprintf("publish the record `outreach dkim keygen` printed for %s (or sign "
+		                "with the key %s publishes)", key_file, name);
+		report(d, DOCTOR_FAIL, "dkim", fix, "%s (%s): %s: receivers will fail every "
+		       "signature", name, who, status == DKIM_RECORD_MISSING ? "no TXT record" :
+		       detail);
+		free(fix);
+		break;
+	default:
+		report(d, DOCTOR_FAIL, "dkim", "check [dkim] key_file and list set --dkim-key-file",
+		       "%s (%s): %s", name, who, detail);
+	}
+}
+
 /*
- * The checks, in the order they run.  DKIM (the key against its DNS
- * record) belongs here once outreach signs mail.
+ * check_dkim - each key outreach signs with against its DNS record.  The
+ * lists' own keys only when the database is at this binary's schema: the
+ * doctor never migrates it.
  */
+static void
+check_dkim(struct doctor *d)
+{
+	struct error err = ERROR_INIT;
+	struct store *st = NULL;
+	int version = 0, n;
+
+	if (store_check_file(d->cfg->db_path, &version, &err) == 0 &&
+	    version == store_latest_version() && store_open(d->cfg->db_path, &st, &err) < 0)
+		st = NULL;
+	error_clear(&err);
+	n = dkim_records_check(d->cfg, st, dkim_finding, d, &err);
+	if (n < 0)
+		report(d, DOCTOR_FAIL, "dkim", "see the database check above", "%s",
+		       error_msg(&err));
+	else if (n == 0)
+		report(d, DOCTOR_WARN, "dkim", "outreach dkim keygen --selector S --domain D "
+		       "--key-file F, publish the record, then set [dkim] or list set "
+		       "--dkim-key-file", "mail goes out unsigned: the big mailbox providers want "
+		       "bulk mail signed with DKIM aligned to its From domain");
+	store_close(st);
+	error_clear(&err);
+}
+
+/* The checks, in the order they run. */
 static const struct {
 	const char *name;
 	void (*run)(struct doctor *d);
@@ -340,6 +398,7 @@ static const struct {
 	{"transport", check_transport},
 	{"bounces", check_imap},
 	{"templates", check_templates},
+	{"dkim", check_dkim},
 	{"web", check_web},
 };
 

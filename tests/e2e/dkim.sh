@@ -238,4 +238,18 @@ like "$out" 'unknown   s2026\._domainkey\.metronorth\.example \(\[dkim\]\): cann
 	"saying it cannot look"
 like "$err" 'outreach dkim check: cannot look up 3 DKIM records: no DNS' "in one line"
 
+# --- doctor: the same records, among its other checks ---
+OUTREACH_DKIM_TXT_FILE=$TESTDIR/records.txt run doctor
+like "$out" '^ok +dkim +s2026\._domainkey\.metronorth\.example \(\[dkim\]\) carries the key in keys/rsa\.pem' \
+	"doctor: the global key's record"
+like "$out" '^ok +dkim +nord\._domainkey\.lists\.reseau-nord\.example \(list reseau\)' "and the list's own"
+OUTREACH_DKIM_TXT_FILE=$TESTDIR/r3.txt run doctor
+is "$rc" 1 "doctor fails when a record is missing"
+like "$out" '^fail +dkim +nord\._domainkey\.lists\.reseau-nord\.example \(list reseau\): no TXT record' \
+	"naming it"
+like "$out" 'fix: publish the record `outreach dkim keygen` printed' "with the fix"
+OUTREACH_DKIM_TXT_FILE= run doctor
+like "$out" '^warn +dkim +s2026\._domainkey\.metronorth\.example \(\[dkim\]\) not checked: cannot look up' \
+	"doctor warns when it cannot look"
+
 done_testing

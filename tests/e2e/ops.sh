@@ -55,9 +55,19 @@ base_url = http://127.0.0.1:$WEB_PORT
 domain = metronorth.example
 [brand]
 templates = $TESTDIR/tpl
+[dkim]
+domain = metronorth.example
+selector = ed2026
+key_file = $TESTDIR/dkim.pem
+algorithm = ed25519
 CONF
 run init
 ok $rc "init"
+# The DKIM record as DNS would serve it (the test build reads OUTREACH_DKIM_TXT_FILE).
+run dkim keygen --selector ed2026 --domain metronorth.example --key-file dkim.pem --algorithm ed25519
+printf '%s\n' "$out" | sed -n 's/^\([^ ]*\)\. IN TXT ( "\(.*\)" )$/\1 \2/p' > dkim.txt
+is "$(wc -l < dkim.txt)" 1 "a DKIM key and its record"
+export OUTREACH_DKIM_TXT_FILE=$TESTDIR/dkim.txt
 web_start() {
 	"$BIN" web 2>>"$TESTDIR/web.log" &
 	WEB_PID=$!
@@ -71,7 +81,7 @@ run doctor
 is "$rc" 0 "doctor exits 0 on a good set-up"
 unlike "$out" '^(warn|fail) ' "no check warns or fails"
 like "$out" '^0 ok|[1-9][0-9]* ok, 0 warnings, 0 failed$' "the summary counts no failure"
-for c in config permissions database transport bounces templates web; do
+for c in config permissions database transport bounces templates dkim web; do
 	like "$out" "^ok +$c " "the $c check is ok"
 done
 like "$out" "ok +permissions +secret key var/secret.key is mode 0600" "the secret key's mode is checked"
