@@ -119,6 +119,53 @@ out:
 }
 
 int
+read_file_reuse(const char *path, size_t max, char **buf, size_t *cap, size_t *len,
+                struct error *err)
+{
+	struct stat sb;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	/* The size is a hint (the file may grow while read): one byte more shows the end. */
+	if (fstat(fd, &sb) == 0 && sb.st_size >= 0 && (size_t)sb.st_size <= max &&
+	    *cap < (size_t)sb.st_size + 2) {
+		*cap = (size_t)sb.st_size + 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (*cap - n < 2) {
+			*cap = *cap ? *cap * 2 : 8192;
+			*buf = xrealloc(*buf, *cap);
+		}
+		got = read(fd, *buf + n, *cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			error_set(err, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		n += (size_t)got;
+		if (n > max) {
+			error_set(err, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+		if (got == 0)
+			break;
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
 read_file(const char *path, size_t max, char **out, size_t *len, struct error *err)
 {
 	FILE *fp = fopen(path, "rb");
