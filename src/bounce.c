@@ -716,6 +716,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.arf_rcpts, LIST_MAX);
 	buf_init(&s.redacted, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
+	bconv_install();
 	bscan_top_header(&s, msg, len);
 	mlen = len;
 	mmsg = mime_input(msg, &mlen, &copy);

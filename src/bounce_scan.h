@@ -1,7 +1,8 @@
 /*
  * bounce_scan - what the bounce parser gathers from one message before its
- * verdict, and the readers that gather it (bounce_scan.c).  Internal to
- * bounce.c and bounce_scan.c; bounce.h is the parser's contract.
+ * verdict, and the readers that gather it (bounce_scan.c, with libetpan's
+ * character set conversion in bounce_charconv.c).  Internal to the bounce_*
+ * files; bounce.h is the parser's contract.
  */
 #ifndef OUTREACH_BOUNCE_SCAN_H
 #define OUTREACH_BOUNCE_SCAN_H
@@ -90,6 +91,13 @@ void bscan_dsn_parse(struct scan *s, const char *p, size_t n);
 
 /* bscan_arf_parse - the fields of a message/feedback-report (RFC 5965 3.1). */
 void bscan_arf_parse(struct scan *s, const char *p, size_t n);
+
+/*
+ * bconv_install - have libetpan convert character sets through descriptors
+ * kept open (bounce_charconv.c) instead of one iconv_open per word; once
+ * per process, before the first parse.
+ */
+void bconv_install(void);
 
 /* bscan_walk - every part of the MIME tree under m, to the limits, into s. */
 void bscan_walk(struct scan *s, struct mailmime *m, int depth);
