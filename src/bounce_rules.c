@@ -34,7 +34,9 @@ enum { GAP_MAX = 64 };
 static int
 is_word(unsigned char c)
 {
-	return c < 0x80 && isalnum(c);
+	unsigned char l = c | 0x20;
+
+	return (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
 }
 
 void
@@ -203,14 +205,19 @@ pattern_match(const char *text, const char *pattern)
 
 /*
  * The matcher for long texts.  Every alternative of a pattern set is filed,
- * once per process, under a hash of the two bytes it must start with (for
- * "%h rest" those of the rest, for "left ~right" those of the left).  A text
- * is then read once: at each position only the alternatives filed under
- * the two bytes found there are compared, instead of searching the whole
- * text once per alternative (some 600 of them in the phrase table).
+ * once per process, under a hash of the first bytes it must start with (up
+ * to KEY_LEN_MAX; for "%h rest" those of the rest, for "left ~right" those
+ * of the left).  A text is then read once: at each position only the
+ * alternatives filed under the 2, 3 and 4 bytes found there are compared,
+ * instead of searching the whole text once per alternative (some 600 of
+ * them in the phrase table); four bytes keep each slot's list short.  An
+ * alternative that starts with a letter or digit can only match where a
+ * word starts, so those are filed apart (head_word) and passed over inside
+ * words, where most positions are.
  */
 enum {
-	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first two bytes */
+	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first bytes */
+	KEY_LEN_MAX = 4,           /* bytes of a key hashed, at most */
 	ALTS_MAX = 1024,           /* alternatives over all sets */
 };
 
@@ -229,17 +236,27 @@ struct alt {
 /* A set of patterns; group is 0 or 1 per pattern (the phrase table's weak flag). */
 struct pset {
 	const char *const *pats;   /* NULL-terminated, when not the phrase table */
-	short head[KEY_BUCKETS];
+	short head[KEY_BUCKETS];   /* alternatives that may start anywhere */
+	short head_word[KEY_BUCKETS]; /* those that start a word */
+	unsigned char any_first[256]; /* first bytes of the ones in head */
+	unsigned char word_pair[65536 / 8]; /* first two bytes of the ones in head_word, a bit each */
 	short keyless;             /* alternatives whose key is under two bytes, or -1 */
 };
 
 static struct alt alts[ALTS_MAX];
 static size_t n_alts;
 
+/* key_step - one more byte into a key's hash value; key_slot - the slot for n bytes of it. */
 static unsigned
-key_hash(unsigned char a, unsigned char b)
+key_step(unsigned hv, unsigned char c)
 {
-	return ((unsigned)a * 31u + b) % KEY_BUCKETS;
+	return hv * 31u + c;
+}
+
+static unsigned
+key_slot(unsigned hv, size_t n)
+{
+	return (hv + (unsigned)n * 1009u) % KEY_BUCKETS;
 }
 
 /* alt_key - where an alternative's literal key starts and its length. */
@@ -291,10 +308,25 @@ pset_add(struct pset *ps, const char *pattern, unsigned short row)
 			x->k = k;
 			x->kn = (unsigned short)kn;
 			if (kn >= 2) {
-				unsigned h = key_hash((unsigned char)k[0], (unsigned char)k[1]);
+				size_t used = kn < KEY_LEN_MAX ? kn : KEY_LEN_MAX;
+				unsigned hv = 0, h;
 
-				x->next = ps->head[h];
-				ps->head[h] = (short)n_alts;
+				for (size_t i = 0; i < used; i++)
+					hv = key_step(hv, (unsigned char)k[i]);
+				h = key_slot(hv, used);
+				/* alt_at's word-boundary test, known here for every text. */
+				short *head = x->kind != ALT_HOST && is_word((unsigned char)k[0])
+				                  ? ps->head_word : ps->head;
+
+				x->next = head[h];
+				head[h] = (short)n_alts;
+				if (head == ps->head) {
+					ps->any_first[(unsigned char)k[0]] = 1;
+				} else {
+					unsigned pair = (unsigned)(unsigned char)k[0] << 8 | (unsigned char)k[1];
+
+					ps->word_pair[pair / 8] |= (unsigned char)(1u << pair % 8);
+				}
 			} else if (kn == 1) {
 				x->next = ps->keyless;
 				ps->keyless = (short)n_alts;
@@ -347,6 +379,7 @@ static void
 psets_init(void)
 {
 	memset(set_rules.head, -1, sizeof(set_rules.head));
+	memset(set_rules.head_word, -1, sizeof(set_rules.head_word));
 	set_rules.keyless = -1;
 	/* A table outgrowing rule_group is a bug, caught by every test run. */
 	if (brules_table_len > BRULES_TABLE_MAX)
@@ -371,6 +404,7 @@ static void
 pset_build(struct pset *ps, const char *const *pats)
 {
 	memset(ps->head, -1, sizeof(ps->head));
+	memset(ps->head_word, -1, sizeof(ps->head_word));
 	ps->keyless = -1;
 	ps->pats = pats;
 	for (size_t i = 0; pats[i]; i++)
@@ -407,27 +441,62 @@ alt_at(const char *t, const char *p, const struct alt *x)
  * the set occurs; else first[g] is set to the lowest row of group g that
  * occurs (rows whose group is g), or left as it was when none does.
  */
+/* scan_chain - the alternatives of one slot at p, for pset_scan: 1 when one decides. */
+static int
+scan_chain(short j, const char *t, const char *p, const unsigned char *group, size_t first[2])
+{
+	for (; j >= 0; j = alts[j].next) {
+		const struct alt *x = &alts[j];
+		int g = group ? group[x->row] : 0;
+
+		if (first && x->row >= first[g])
+			continue;
+		if (!alt_at(t, p, x))
+			continue;
+		if (first == NULL)
+			return 1;
+		first[g] = x->row;
+	}
+	return 0;
+}
+
 static int
 pset_scan(const struct pset *ps, const char *t, const unsigned char *group, size_t first[2])
 {
-	short j;
+	int in_word = 0;
 
 	pthread_once(&psets_once, psets_init);
 	for (const char *p = t; *p; p++) {
-		j = p[1] ? ps->head[key_hash((unsigned char)p[0], (unsigned char)p[1])] : -1;
-		for (int pass = 0; pass < 2; pass++, j = ps->keyless) {
-			for (; j >= 0; j = alts[j].next) {
-				const struct alt *x = &alts[j];
-				int g = group ? group[x->row] : 0;
+		unsigned char c = (unsigned char)*p;
+		int word_start = !in_word;
+		unsigned hv, h;
 
-				if (first && x->row >= first[g])
-					continue;
-				if (!alt_at(t, p, x))
-					continue;
-				if (first == NULL)
-					return 1;
-				first[g] = x->row;
-			}
+		in_word = is_word(c);
+		if (ps->keyless >= 0 && scan_chain(ps->keyless, t, p, group, first))
+			return 1;
+		/*
+		 * Inside a word, only the few alternatives that need no word start
+		 * can begin; at a word start, only where two bytes begin one.
+		 */
+		if (p[1] == '\0')
+			continue;
+		if (!ps->any_first[c]) {
+			unsigned pair = (unsigned)c << 8 | (unsigned char)p[1];
+
+			if (!word_start || !(ps->word_pair[pair / 8] & (1u << pair % 8)))
+				continue;
+		}
+		/* An alternative is filed under its first 2, 3 or KEY_LEN_MAX bytes. */
+		hv = key_step(c, (unsigned char)p[1]);
+		for (size_t n = 2; n <= KEY_LEN_MAX; n++) {
+			h = key_slot(hv, n);
+			if ((ps->head[h] >= 0 && scan_chain(ps->head[h], t, p, group, first)) ||
+			    (word_start && ps->head_word[h] >= 0 &&
+			     scan_chain(ps->head_word[h], t, p, group, first)))
+				return 1;
+			if (n == KEY_LEN_MAX || p[n] == '\0')
+				break;
+			hv = key_step(hv, (unsigned char)p[n]);
 		}
 	}
 	return first ? first[0] != SIZE_MAX || first[1] != SIZE_MAX : 0;
