@@ -98,7 +98,20 @@ bconv(const char *tocode, const char *fromcode, const char *str, size_t length, 
       size_t *result_len)
 {
 	struct conv_slot *sl;
+	size_t i;
 
+	/*
+	 * ASCII read as ASCII or UTF-8 and written as UTF-8 comes out as it
+	 * went in: most words of most headers, with no iconv call at all.
+	 */
+	for (i = 0; i < length && (unsigned char)str[i] < 0x80; i++)
+		;
+	if (i == length && length <= *result_len && strcasecmp(tocode, "utf-8") == 0 &&
+	    (strcasecmp(fromcode, "us-ascii") == 0 || strcasecmp(fromcode, "utf-8") == 0)) {
+		memcpy(result, str, length);
+		*result_len = length;
+		return MAIL_CHARCONV_NO_ERROR;
+	}
 	pthread_mutex_lock(&conv_lock);
 	if ((sl = slot_for(tocode, fromcode)) == NULL) {
 		pthread_mutex_unlock(&conv_lock);
