@@ -601,11 +601,17 @@ single_part(struct scan *s, struct mailmime *m)
 	    strncmp(type, "multipart/", 10) != 0 && strcmp(type, "application/json") != 0)
 		return;
 	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
-	                        enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
-		return;
-	body = dec;
-	body_len = dec_len;
+	if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
+		                        &idx, enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
+			return;
+		body = dec;
+		body_len = dec_len;
+	} else {
+		/* libetpan's decoding of any other encoding is a copy: read the part in place. */
+		body = d->dt_data.dt_text.dt_data;
+		body_len = d->dt_data.dt_text.dt_length;
+	}
 	if (strcmp(type, "message/delivery-status") == 0 ||
 	    strcmp(type, "message/global-delivery-status") == 0) {
 		bscan_dsn_parse(s, body, body_len);
@@ -630,7 +636,8 @@ single_part(struct scan *s, struct mailmime *m)
 		if (conv)
 			charconv_buffer_free(conv);
 	}
-	mailmime_decoded_part_free(dec);
+	if (dec)
+		mailmime_decoded_part_free(dec);
 }
 
 /*
