@@ -838,15 +838,23 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 	size_t i = 0, run = 0, run_start = 0;
 	char low[200];
 
+	pthread_once(&psets_once, psets_init);
 	while (i < n) {
 		size_t e = line_end(text, n, i), k = 0, m = 0;
 		const char *l = text + i;
 		size_t ll = e - i;
 
 		if (ll < sizeof(low) && ll > 4) {
+			size_t f;
+
 			/* Strip the dashes, stars and colons that dress a separator up, and fold. */
 			while (k < ll && l[k] && strchr(" \t-=*_#>[(", l[k]))
 				k++;
+			/* Most prose lines start with no separator's first letter: not folded. */
+			for (f = k; f < ll && isspace((unsigned char)l[f]); f++)
+				;
+			if (f == ll || !marker_first[(unsigned char)tolower((unsigned char)l[f])])
+				k = ll;
 			for (; k < ll; k++) {
 				unsigned char c = (unsigned char)l[k];
 
@@ -857,8 +865,6 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			while (m > 0 && low[m - 1] && strchr(" -=*_#])", low[m - 1]))
 				m--;
 			low[m] = '\0';
-			/* Most prose lines start with no separator's first letter. */
-			pthread_once(&psets_once, psets_init);
 			if (m == 0 || !marker_first[(unsigned char)low[0]])
 				m = 0;
 			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
