@@ -615,7 +615,7 @@ split_text(struct scan *s)
 static const char *
 mime_input(const char *msg, size_t *len, char **copy)
 {
-	const char *p = msg, *end = msg + *len, *eol, *q;
+	const char *p = msg, *end = msg + *len, *eol, *q, *cut;
 	size_t seen = 0, depth = 0;
 	int deep = 0;
 
@@ -624,7 +624,8 @@ mime_input(const char *msg, size_t *len, char **copy)
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if ((size_t)(end - p) >= 12 && strncasecmp(p, "content-type", 12) == 0) {
+		if ((*p == 'c' || *p == 'C') && (size_t)(end - p) >= 12 &&
+		    strncasecmp(p, "content-type", 12) == 0) {
 			for (q = p + 12; q < end && (*q == ' ' || *q == '\t'); q++)
 				;
 			if (q < end && *q == ':') {
@@ -636,16 +637,18 @@ mime_input(const char *msg, size_t *len, char **copy)
 						break;
 			}
 		}
-		if (deep || (!memchr(p, '(', (size_t)(eol - p)) &&
-		             (depth == 0 || !memchr(p, ')', (size_t)(eol - p)))))
-			continue;
-		for (q = p; q < eol; q++)
-			if (*q == '(' && ++depth > COMMENTS_MAX)
-				deep = 1;
-			else if (*q == ')' && depth > 0)
-				depth--;
 	}
-	*len = (size_t)((p < end ? p : end) - msg);
+	cut = p < end ? p : end;
+	*len = (size_t)(cut - msg);
+	/* Parentheses in the order they come, wherever they are; a ')' alone closes nothing. */
+	for (q = msg; q < cut && !deep; q++) {
+		if (depth == 0 && (q = memchr(q, '(', (size_t)(cut - q))) == NULL)
+			break;
+		if (*q == '(' && ++depth > COMMENTS_MAX)
+			deep = 1;
+		else if (*q == ')' && depth > 0)
+			depth--;
+	}
 	if (!deep)
 		return msg;
 	*copy = xmalloc(*len ? *len : 1);
