@@ -63,7 +63,7 @@ bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], st
 				return FIELD_OTHER;
 			break;
 		}
-		name[k++] = (char)tolower((unsigned char)*q);
+		name[k++] = *q >= 'A' && *q <= 'Z' ? (char)(*q + ('a' - 'A')) : *q;
 	}
 	name[k] = '\0';
 	buf_reset(value);
@@ -233,6 +233,9 @@ top_field(struct scan *s, const char *name, const char *v)
 {
 	struct bounce_report *r = s->r;
 
+	/* Every name below starts with one of these: Received, DKIM-Signature... pass at once. */
+	if (strchr("acdefmpstx", name[0]) == NULL)
+		return;
 	if (strcmp(name, "from") == 0) {
 		char a[BRULES_ADDR_MAX], *norm = NULL;
 		const char *why;
