@@ -506,6 +506,16 @@ add_text(struct scan *s, const char *p, size_t n, int html)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		size_t run = i;
+
+		/* What is neither markup, an entity nor a CR goes over in one piece. */
+		while (run < n && p[run] != '<' && p[run] != '&' && p[run] != '\r')
+			run++;
+		if (run > i) {
+			bscan_add_cut(&s->text, p + i, run - i);
+			if ((i = run) == n)
+				break;
+		}
 		if (p[i] == '<') {
 			const char *gt = memchr(p + i, '>', n - i);
 
@@ -576,10 +586,10 @@ needs_conv(const char *charset, const char *p, size_t n)
 {
 	int eight = 0;
 
-	for (size_t i = 0; i < n && !eight; i++)
-		eight = (unsigned char)p[i] >= 0x80;
 	if (strcasecmp(charset, "us-ascii") == 0 || strcasecmp(charset, "utf-8") == 0)
 		return 0;
+	for (size_t i = 0; i < n && !eight; i++)
+		eight = (unsigned char)p[i] >= 0x80;
 	if (!eight)
 		return strncasecmp(charset, "iso-2022", 8) == 0 || strcasecmp(charset, "utf-7") == 0;
 	return !utf8_valid(p, n);
