@@ -868,10 +868,11 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			if (m == 0 || !marker_first[(unsigned char)low[0]])
 				m = 0;
 			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
-				if (strcmp(low, bare_markers[j]) == 0)
+				if (low[0] == bare_markers[j][0] && strcmp(low, bare_markers[j]) == 0)
 					goto found;
 			for (size_t j = 0; m > 0 && markers[j]; j++)
-				if (strncmp(low, markers[j], strlen(markers[j])) == 0)
+				if (low[0] == markers[j][0] &&
+				    strncmp(low, markers[j], strlen(markers[j])) == 0)
 					goto found;
 		}
 		if (returned_header(l, ll)) {
