@@ -53,34 +53,34 @@ add_rcpt(struct bounce_report *r, const char *addr)
 static char *
 one_line(const char *s)
 {
-	struct buf b;
-	size_t n;
+	size_t n = 0;
+	char *out;
 
 	if (s == NULL)
 		return NULL;
-	buf_init(&b, FIELD_MAX);
-	for (; *s && b.len < FIELD_MAX; s++) {
+	/* Each byte read makes at most one: the result fits in what is read, up to FIELD_MAX. */
+	out = xmalloc(strnlen(s, FIELD_MAX) + 1);
+	for (; *s && n < FIELD_MAX; s++) {
 		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
-			if (b.len > 0 && b.data[b.len - 1] != ' ')
-				buf_addc(&b, ' ');
+			if (n > 0 && out[n - 1] != ' ')
+				out[n++] = ' ';
 		} else {
-			buf_addc(&b, *s);
+			out[n++] = *s;
 		}
 	}
-	n = b.len;
-	while (n > 0 && b.data[n - 1] == ' ')
+	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	/* Never end inside a UTF-8 sequence. */
-	while (n > 0 && ((unsigned char)b.data[n - 1] & 0xc0) == 0x80)
+	while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
 		n--;
-	if (n > 0 && (unsigned char)b.data[n - 1] >= 0xc0)
+	if (n > 0 && (unsigned char)out[n - 1] >= 0xc0)
 		n--;
 	if (n == 0) {
-		buf_free(&b);
+		free(out);
 		return NULL;
 	}
-	buf_truncate(&b, n);
-	return buf_steal(&b);
+	out[n] = '\0';
+	return out;
 }
 
 /* judge - reason, status and class of one failed recipient; see brules_judge. */

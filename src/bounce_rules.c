@@ -48,8 +48,9 @@ brules_fold(const char *s, size_t n, struct buf *out)
 
 	if (n > room)
 		n = room;
-	/* One pass into scratch space, one append: this runs over every text. */
-	tmp = xmalloc(n + 1);
+	/* One pass straight into the buffer's free space: this runs over every text. */
+	buf_reserve(out, n);
+	tmp = out->data + out->len;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -64,8 +65,8 @@ brules_fold(const char *s, size_t n, struct buf *out)
 		tmp[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
 		space = 0;
 	}
-	buf_add(out, tmp, k);
-	free(tmp);
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 /* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
