@@ -37,8 +37,15 @@ bscan_add_cut(struct buf *b, const char *s, size_t n)
  * (cut at FIELD_MAX); an empty line gives FIELD_BLANK and anything else
  * FIELD_OTHER.  *pp moves past what was read.
  */
-int
-bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
+/*
+ * field_read - bscan_field_next, but a field whose name starts with none of
+ * the letters in firsts (when not NULL) is passed over with an empty value:
+ * the caller reads no such field, and Received and DKIM-Signature values
+ * are long.
+ */
+static int
+field_read(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value,
+           const char *firsts)
 {
 	const char *p = *pp, *eol, *colon, *q;
 	size_t k;
@@ -67,6 +74,14 @@ bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], st
 	}
 	name[k] = '\0';
 	buf_reset(value);
+	if (firsts && strchr(firsts, name[0]) == NULL) {
+		for (p = *pp; p < end && (*p == ' ' || *p == '\t'); p = *pp) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			*pp = eol ? eol + 1 : end;
+		}
+		buf_add(value, "", 0);
+		return FIELD_OK;
+	}
 	p = colon + 1;
 	for (;;) {
 		const char *e = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
@@ -93,6 +108,12 @@ bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], st
 	while (value->len > 0 && value->data[value->len - 1] == ' ')
 		buf_truncate(value, value->len - 1);
 	return FIELD_OK;
+}
+
+int
+bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
+{
+	return field_read(pp, end, name, value, NULL);
 }
 
 /* bscan_list_add - append addr to a NUL-separated list, unless it is there already. */
@@ -227,6 +248,9 @@ decode_subject(const char *v)
 	return out;
 }
 
+/* The first letters of the names top_field reads. */
+#define TOP_FIRSTS "acdefmpstx"
+
 /* top_field - one field of the bounce's own header. */
 static void
 top_field(struct scan *s, const char *name, const char *v)
@@ -234,7 +258,7 @@ top_field(struct scan *s, const char *name, const char *v)
 	struct bounce_report *r = s->r;
 
 	/* Every name below starts with one of these: Received, DKIM-Signature... pass at once. */
-	if (strchr("acdefmpstx", name[0]) == NULL)
+	if (strchr(TOP_FIRSTS, name[0]) == NULL)
 		return;
 	if (strcmp(name, "from") == 0) {
 		char a[BRULES_ADDR_MAX], *norm = NULL;
@@ -333,20 +357,20 @@ returned_field(struct scan *s, const char *name, const char *v)
 /* read_header - the header block at p[0..n), each field to fn. */
 static void
 read_header(struct scan *s, const char *p, size_t n,
-            void (*fn)(struct scan *, const char *, const char *))
+            void (*fn)(struct scan *, const char *, const char *), const char *firsts)
 {
 	const char *end = p + n;
 	char name[FIELD_NAME_MAX];
 	int rc;
 
-	while ((rc = bscan_field_next(&p, end, name, &s->field)) == FIELD_OK)
+	while ((rc = field_read(&p, end, name, &s->field, firsts)) == FIELD_OK)
 		fn(s, name, buf_cstr(&s->field));
 }
 
 void
 bscan_top_header(struct scan *s, const char *p, size_t n)
 {
-	read_header(s, p, n, top_field);
+	read_header(s, p, n, top_field, TOP_FIRSTS);
 }
 
 void
@@ -359,7 +383,7 @@ bscan_returned_header(struct scan *s, const char *p, size_t n)
 		p++;
 		n--;
 	}
-	read_header(s, p, n, returned_field);
+	read_header(s, p, n, returned_field, NULL);
 }
 
 /* recipient_of - the address in a DSN recipient field ("rfc822; <a@b>"), or NULL. */
