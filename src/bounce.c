@@ -465,7 +465,7 @@ static void
 verdict(struct scan *s)
 {
 	struct bounce_report *r = s->r;
-	struct brules_hit *hits = xcalloc(BRULES_HITS_MAX, sizeof(*hits));
+	struct brules_hit *hits = xmalloc(BRULES_HITS_MAX * sizeof(*hits)); /* filled up to nh */
 	struct buf folded;
 	struct brules_whole w;
 	size_t nh, i;
