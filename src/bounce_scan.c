@@ -725,6 +725,94 @@ forwarded_report(const struct scan *s, const struct mailmime *m)
 	return 0;
 }
 
+/*
+ * masked - whether a leaf is a message/rfc822 part that bounce.c masked
+ * for libetpan (see mime_parse there): its subtype reads "rfc~22", a mask
+ * lies in its own MIME header, and its encoding is one under which
+ * libetpan would have parsed it as a message.
+ */
+static int
+masked(const struct scan *s, const struct mailmime *m)
+{
+	const struct mailmime_content *ct = m->mm_content_type;
+	const struct mailmime_data *d = m->mm_data.mm_single;
+
+	if (s->n_masks == 0 || ct == NULL || ct->ct_type == NULL ||
+	    ct->ct_type->tp_type != MAILMIME_TYPE_COMPOSITE_TYPE ||
+	    ct->ct_type->tp_data.tp_composite_type->ct_type != MAILMIME_COMPOSITE_TYPE_MESSAGE ||
+	    ct->ct_subtype == NULL || strcasecmp(ct->ct_subtype, "rfc~22") != 0 || d == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT || m->mm_mime_start == NULL ||
+	    d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
+	    d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)
+		return 0;
+	for (size_t i = 0; i < s->n_masks; i++) {
+		const char *at = s->mask_base + s->masks[i];
+
+		if (at >= m->mm_mime_start && at < d->dt_data.dt_text.dt_data)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * has_report - whether the header at p[0..n), up to its empty line, may
+ * give the subtype "report" (any case): the word after a '/' (or after a
+ * comment's ')'), white space and line breaks between them allowed.
+ */
+static int
+has_report(const char *p, size_t n)
+{
+	const char *end = p + n, *b;
+
+	for (const char *q = p; q + 6 <= end; q++) {
+		if (*q == '\n' && q + 1 < end &&
+		    (q[1] == '\n' || (q[1] == '\r' && q + 2 < end && q[2] == '\n')))
+			return 0;
+		if ((*q != 'r' && *q != 'R') || strncasecmp(q, "report", 6) != 0)
+			continue;
+		for (b = q; b > p && strchr(" \t\r\n", b[-1]) && b[-1]; b--)
+			;
+		if (b > p && (b[-1] == '/' || b[-1] == ')'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * message_part - an attached message that is not the bounce itself: a
+ * forwarded feedback report is walked; any other message is the returned
+ * one, whose header matters and whose body does not.  inner is its parsed
+ * content, or NULL when libetpan left it a leaf (masked), in which case it
+ * is parsed here only if it may be such a report: the subtype "report" of
+ * its Content-Type must then be in its header, which ends at its first
+ * empty line.
+ */
+static void
+message_part(struct scan *s, struct mailmime *m, struct mailmime *inner, int depth)
+{
+	struct mailmime *parsed = NULL;
+
+	if (inner == NULL && m->mm_type == MAILMIME_SINGLE && !s->report_arf && !s->has_returned) {
+		const struct mailmime_data *d = m->mm_data.mm_single;
+		size_t idx = 0;
+
+		if (has_report(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length) &&
+		    mailmime_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
+		                   &parsed) == MAILIMF_NO_ERROR &&
+		    parsed && parsed->mm_type == MAILMIME_MESSAGE)
+			inner = parsed->mm_data.mm_message.mm_msg_mime;
+	}
+	if (forwarded_report(s, inner)) {
+		bscan_walk(s, inner, depth + 1);
+	} else if (m->mm_mime_start) {
+		const char *h = part_header(m->mm_mime_start, m->mm_length);
+
+		bscan_returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
+	}
+	if (parsed)
+		mailmime_free(parsed);
+}
+
 void
 bscan_walk(struct scan *s, struct mailmime *m, int depth)
 {
@@ -734,21 +822,20 @@ bscan_walk(struct scan *s, struct mailmime *m, int depth)
 		return;
 	switch (m->mm_type) {
 	case MAILMIME_SINGLE:
-		single_part(s, m);
+		if (masked(s, m))
+			message_part(s, m, NULL, depth);
+		else
+			single_part(s, m);
 		break;
 	case MAILMIME_MULTIPLE:
 		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
 			bscan_walk(s, clist_content(it), depth + 1);
 		break;
 	case MAILMIME_MESSAGE:
-		if (depth == 0 || forwarded_report(s, m->mm_data.mm_message.mm_msg_mime)) {
+		if (depth == 0)
 			bscan_walk(s, m->mm_data.mm_message.mm_msg_mime, depth + 1);
-		} else if (m->mm_mime_start) {
-			/* A returned message: its header matters, its body does not. */
-			const char *h = part_header(m->mm_mime_start, m->mm_length);
-
-			bscan_returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
-		}
+		else
+			message_part(s, m, m->mm_data.mm_message.mm_msg_mime, depth);
 		break;
 	}
 }

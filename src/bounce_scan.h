@@ -51,6 +51,9 @@ struct scan {
 	char *arf_type;
 	struct buf arf_rcpts;      /* Original-Rcpt-To and the like: who complained */
 	struct buf redacted;       /* Redacted-Address values: what stands for a hidden name */
+	const char *mask_base;     /* the bytes libetpan parsed, when masks were set */
+	size_t masks[CONTAINERS_MAX]; /* offsets of message/rfc822 Content-Types made leaves */
+	size_t n_masks;
 };
 
 enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
