@@ -612,18 +612,63 @@ split_text(struct scan *s)
  * parentheses, a copy with every parenthesis blanked is handed over.  No
  * real bounce comes near either limit.
  */
+/*
+ * quiet_line - whether the line at p (ending at eol) starts a field whose
+ * parse by libetpan nobody reads and which it reads the same as a field
+ * of a name it does not know: the MIME fields other than Content-Type and
+ * Content-Transfer-Encoding (unstructured, or skipped when they do not
+ * parse), and in the bounce's own header (top) an envelope field on a
+ * line of its own.  A structured envelope field must end with a line
+ * break, and on one line there is only one, so it ends where unstructured
+ * text does or fails and is read as unstructured anyway.  (A folded one
+ * may not: a malformed address can end the structured reading at the
+ * fold, and with it the header.)
+ */
+static int
+quiet_line(const char *p, const char *eol, const char *end, int top)
+{
+	static const char *const mime_names[] = {
+		"content-description:", "content-disposition:", "content-id:", "content-language:",
+		NULL,
+	};
+	static const char *const envelope_names[] = {
+		"date:", "from:", "sender:", "reply-to:", "to:", "cc:", "bcc:", "message-id:",
+		"in-reply-to:", "references:", "subject:", NULL,
+	};
+	size_t n = (size_t)(end - p);
+
+	if (*p == 'c' || *p == 'C')
+		for (size_t i = 0; mime_names[i]; i++)
+			if (n >= strlen(mime_names[i]) &&
+			    strncasecmp(p, mime_names[i], strlen(mime_names[i])) == 0)
+				return 1;
+	if (!top || eol + 1 >= end || eol[1] == ' ' || eol[1] == '\t' || *p == '\0' ||
+	    strchr("bcdfimrstBCDFIMRST", *p) == NULL)
+		return 0;
+	for (size_t i = 0; envelope_names[i]; i++)
+		if (n >= strlen(envelope_names[i]) &&
+		    strncasecmp(p, envelope_names[i], strlen(envelope_names[i])) == 0)
+			return 1;
+	return 0;
+}
+
 static const char *
 mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 {
 	const char *p = msg, *end = msg + *len, *eol, *q, *cut;
 	size_t seen = 0, depth = 0;
-	int deep = 0;
+	int deep = 0, top = 1;
 
 	*copy = NULL;
 	for (; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
+		if (s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
+			s->quiet[s->n_quiet++] = (size_t)(p - msg);
+		/* The bounce's own header ends at its first empty line, if not before. */
+		if (eol == p || (eol == p + 1 && *p == '\r'))
+			top = 0;
 		if ((*p == 'c' || *p == 'C') && (size_t)(end - p) >= 12 &&
 		    strncasecmp(p, "content-type", 12) == 0) {
 			for (q = p + 12; q < end && (*q == ' ' || *q == '\t'); q++)
@@ -635,7 +680,7 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 				    ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0))
 					if (++seen > CONTAINERS_MAX)
 						break;
-				/* Where "rfc822" has its '8': see bscan_masked(). */
+				/* Where "rfc822" has its '8': see mime_parse(). */
 				if ((size_t)(end - q) >= 14 && strncasecmp(q, "message/rfc822", 14) == 0 &&
 				    s->n_masks < CONTAINERS_MAX)
 					s->masks[s->n_masks++] = (size_t)(q + 11 - msg);
@@ -656,7 +701,9 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 	/* Masks past the cut are not in what libetpan sees. */
 	while (s->n_masks > 0 && s->masks[s->n_masks - 1] >= *len)
 		s->n_masks--;
-	if (!deep && s->n_masks == 0)
+	while (s->n_quiet > 0 && s->quiet[s->n_quiet - 1] >= *len)
+		s->n_quiet--;
+	if (!deep && s->n_masks == 0 && s->n_quiet == 0)
 		return msg;
 	*copy = xmalloc(*len ? *len : 1);
 	if (deep)
@@ -677,20 +724,26 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
  * Content-Type reads "message/rfc~22" (a subtype no mail uses, so
  * libetpan takes the part as a leaf); the byte is put back before
  * anything reads the parts, and bscan_walk treats a leaf with a masked
- * Content-Type as the message it was (bscan_masked).
+ * Content-Type as the message it was.  Likewise the fields quiet_line()
+ * finds get an 'X' for a first letter while libetpan parses, and their
+ * own back after.
  */
 static struct mailmime *
-mime_parse(struct scan *s, char *m, size_t len)
+mime_parse(struct scan *s, char *m, const char *orig, size_t len)
 {
 	struct mailmime *mime = NULL;
-	size_t idx = 0;
+	size_t idx = 0, i;
 
-	for (size_t i = 0; i < s->n_masks; i++)
+	for (i = 0; i < s->n_masks; i++)
 		m[s->masks[i]] = '~';
+	for (i = 0; i < s->n_quiet; i++)
+		m[s->quiet[i]] = 'X';
 	if (mailmime_parse(m, len, &idx, &mime) != MAILIMF_NO_ERROR)
 		mime = NULL;
-	for (size_t i = 0; i < s->n_masks; i++)
-		m[s->masks[i]] = '8';
+	for (i = 0; i < s->n_masks; i++)
+		m[s->masks[i]] = orig[s->masks[i]];
+	for (i = 0; i < s->n_quiet; i++)
+		m[s->quiet[i]] = orig[s->quiet[i]];
 	s->mask_base = m;
 	return mime;
 }
@@ -762,7 +815,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	mlen = len;
 	mmsg = mime_input(msg, &mlen, &copy, &s);
 	if (copy)
-		mime = mime_parse(&s, copy, mlen);
+		mime = mime_parse(&s, copy, msg, mlen);
 	else if (mailmime_parse(mmsg, mlen, &(size_t){0}, &mime) != MAILIMF_NO_ERROR)
 		mime = NULL;
 	if (mime == NULL) {

@@ -25,6 +25,7 @@ enum {
 	CONTAINERS_MAX = 64,       /* multipart and message parts handed to libetpan */
 	COMMENTS_MAX = 64,         /* open parentheses handed to libetpan as they are */
 	SUBJECT_MAX = 998,         /* RFC 5322's line limit */
+	QUIET_MAX = 64,            /* header names hidden from libetpan in one message */
 };
 
 /* One per-recipient group of a delivery report. */
@@ -54,6 +55,8 @@ struct scan {
 	const char *mask_base;     /* the bytes libetpan parsed, when masks were set */
 	size_t masks[CONTAINERS_MAX]; /* offsets of message/rfc822 Content-Types made leaves */
 	size_t n_masks;
+	size_t quiet[QUIET_MAX];   /* offsets of header names libetpan need not parse */
+	size_t n_quiet;
 };
 
 enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
