@@ -635,19 +635,21 @@ quiet_line(const char *p, const char *eol, const char *end, int top)
 		"date:", "from:", "sender:", "reply-to:", "to:", "cc:", "bcc:", "message-id:",
 		"in-reply-to:", "references:", "subject:", NULL,
 	};
-	size_t n = (size_t)(end - p);
+	size_t n = (size_t)(eol - p), k;
+	unsigned char c = (unsigned char)(*p | 0x20);
 
-	if (*p == 'c' || *p == 'C')
+	if (c == 'c' && n > 8 && strncasecmp(p, "content-", 8) == 0)
 		for (size_t i = 0; mime_names[i]; i++)
-			if (n >= strlen(mime_names[i]) &&
-			    strncasecmp(p, mime_names[i], strlen(mime_names[i])) == 0)
+			if (n >= (k = strlen(mime_names[i])) && strncasecmp(p, mime_names[i], k) == 0)
 				return 1;
-	if (!top || eol + 1 >= end || eol[1] == ' ' || eol[1] == '\t' || *p == '\0' ||
-	    strchr("bcdfimrstBCDFIMRST", *p) == NULL)
+	/* Most lines are not in the bounce's own header, or start with no such letter. */
+	if (!top || eol + 1 >= end || eol[1] == ' ' || eol[1] == '\t' ||
+	    (c != 'b' && c != 'c' && c != 'd' && c != 'f' && c != 'i' && c != 'm' && c != 'r' &&
+	     c != 's' && c != 't'))
 		return 0;
 	for (size_t i = 0; envelope_names[i]; i++)
-		if (n >= strlen(envelope_names[i]) &&
-		    strncasecmp(p, envelope_names[i], strlen(envelope_names[i])) == 0)
+		if (envelope_names[i][0] == c && n >= (k = strlen(envelope_names[i])) &&
+		    strncasecmp(p, envelope_names[i], k) == 0)
 			return 1;
 	return 0;
 }
