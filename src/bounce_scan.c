@@ -762,18 +762,23 @@ masked(const struct scan *s, const struct mailmime *m)
 static int
 has_report(const char *p, size_t n)
 {
-	const char *end = p + n, *b;
+	const char *end = p + n, *eol, *q;
 
-	for (const char *q = p; q + 6 <= end; q++) {
-		if (*q == '\n' && q + 1 < end &&
-		    (q[1] == '\n' || (q[1] == '\r' && q + 2 < end && q[2] == '\n')))
+	for (const char *l = p; l < end; l = eol + 1) {
+		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
+			eol = end;
+		if (eol == l || (eol == l + 1 && *l == '\r'))
 			return 0;
-		if ((*q != 'r' && *q != 'R') || strncasecmp(q, "report", 6) != 0)
-			continue;
-		for (b = q; b > p && strchr(" \t\r\n", b[-1]) && b[-1]; b--)
-			;
-		if (b > p && (b[-1] == '/' || b[-1] == ')'))
-			return 1;
+		/* Only a line with a '/' or a ')' can hold the end of "type/" before the word. */
+		for (q = l; q < eol; q++) {
+			if (*q != '/' && *q != ')')
+				continue;
+			for (q++; q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'); q++)
+				;
+			if ((size_t)(end - q) >= 6 && strncasecmp(q, "report", 6) == 0)
+				return 1;
+			q--;
+		}
 	}
 	return 0;
 }
