@@ -766,6 +766,7 @@ scan_free(struct scan *s)
 	buf_free(&s->own_rcpts);
 	buf_free(&s->text);
 	buf_free(&s->field);
+	buf_free(&s->dec);
 }
 
 int
@@ -812,6 +813,8 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.arf_rcpts, LIST_MAX);
 	buf_init(&s.redacted, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
+	/* Decoding makes at most two bytes of one (a line break becomes CRLF). */
+	buf_init(&s.dec, 2 * (size_t)BOUNCE_MAX_MESSAGE + 2);
 	bconv_install();
 	bscan_top_header(&s, msg, len);
 	mlen = len;

@@ -638,7 +638,11 @@ single_part(struct scan *s, struct mailmime *m)
 	    strncmp(type, "multipart/", 10) != 0 && strcmp(type, "application/json") != 0)
 		return;
 	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+	if ((enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
+	    bdec_part(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, enc, &s->dec) == 0) {
+		body = s->dec.data;
+		body_len = s->dec.len;
+	} else if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
 		if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
 		                        &idx, enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
 			return;

@@ -47,6 +47,7 @@ struct scan {
 	struct buf own_rcpts;      /* the bounce's own To, Cc, Delivered-To... */
 	struct buf text;           /* human-readable notification text */
 	struct buf field;          /* scratch: the field being read */
+	struct buf dec;            /* scratch: the part being read, decoded */
 	struct dsn_rec *dsn;
 	size_t n_dsn, cap_dsn;
 	char *arf_type;
@@ -104,6 +105,13 @@ void bscan_arf_parse(struct scan *s, const char *p, size_t n);
  * per process, before the first parse.
  */
 void bconv_install(void);
+
+/*
+ * bdec_part - a base64 (enc MAILMIME_MECHANISM_BASE64) or quoted-printable
+ * body p[0..n) decoded into out exactly as libetpan's mailmime_part_parse
+ * decodes it (bounce_decode.c); -1 for the one case left to libetpan.
+ */
+int bdec_part(const char *p, size_t n, int enc, struct buf *out);
 
 /* bscan_walk - every part of the MIME tree under m, to the limits, into s. */
 void bscan_walk(struct scan *s, struct mailmime *m, int depth);
