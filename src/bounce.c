@@ -603,7 +603,7 @@ split_text(struct scan *s)
 
 /*
  * mime_input - the message as libetpan may see it, in *len and the return
- * value (msg itself, or a copy in *copy for the caller to free).  Its
+ * value (msg itself, or a copy in *copy for scratch_give).  Its
  * parser recurses once per nested multipart or message part and once per
  * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
  * or "((((...": a header overflow the stack.  Each nesting level needs a
@@ -652,6 +652,45 @@ quiet_line(const char *p, const char *eol, const char *end, int top)
 		    strncasecmp(p, envelope_names[i], k) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * The copy handed to libetpan, kept from one message to the next by each
+ * thread that parses: a fresh one of the message's size each time was the
+ * costliest allocation of the parse.  Only up to SCRATCH_KEEP bytes are
+ * kept; scratch_take hands it out (the caller owns it until
+ * scratch_give), scratch_give takes it back or frees it.
+ */
+enum { SCRATCH_KEEP = 1 << 20 };
+static _Thread_local char *scratch;
+static _Thread_local size_t scratch_cap;
+
+static char *
+scratch_take(size_t n)
+{
+	char *p = scratch;
+
+	if (p == NULL || scratch_cap < n) {
+		free(p);
+		p = xmalloc(n);
+		scratch_cap = n;
+	}
+	scratch = NULL;
+	return p;
+}
+
+static void
+scratch_give(char *p)
+{
+	if (p == NULL)
+		return;
+	if (scratch != NULL || scratch_cap > SCRATCH_KEEP) {
+		free(p);
+		if (scratch == NULL)
+			scratch_cap = 0;
+		return;
+	}
+	scratch = p;
 }
 
 static const char *
@@ -707,7 +746,7 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 		s->n_quiet--;
 	if (!deep && s->n_masks == 0 && s->n_quiet == 0)
 		return msg;
-	*copy = xmalloc(*len ? *len : 1);
+	*copy = scratch_take(*len ? *len : 1);
 	if (deep)
 		for (size_t i = 0; i < *len; i++)
 			(*copy)[i] = msg[i] == '(' || msg[i] == ')' ? ' ' : msg[i];
@@ -838,7 +877,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 out:
 	if (mime)
 		mailmime_free(mime);
-	free(copy);
+	scratch_give(copy);
 	scan_free(&s);
 	if (rc != 0)
 		bounce_report_free(out);
