@@ -602,17 +602,6 @@ split_text(struct scan *s)
 }
 
 /*
- * mime_input - the message as libetpan may see it, in *len and the return
- * value (msg itself, or a copy in *copy for scratch_give).  Its
- * parser recurses once per nested multipart or message part and once per
- * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
- * or "((((...": a header overflow the stack.  Each nesting level needs a
- * Content-Type header, so the message is cut where the
- * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
- * parentheses, a copy with every parenthesis blanked is handed over.  No
- * real bounce comes near either limit.
- */
-/*
  * quiet_line - whether the line at p (ending at eol) starts a field whose
  * parse by libetpan nobody reads and which it reads the same as a field
  * of a name it does not know: the MIME fields other than Content-Type and
@@ -693,6 +682,19 @@ scratch_give(char *p)
 	scratch = p;
 }
 
+/*
+ * mime_input - the message as libetpan may see it, in *len and the return
+ * value (msg itself, or a copy in *copy for scratch_give).  Its
+ * parser recurses once per nested multipart or message part and once per
+ * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
+ * or "((((...": a header overflow the stack.  Each nesting level needs a
+ * Content-Type header, so the message is cut where the
+ * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
+ * parentheses, a copy with every parenthesis blanked is handed over.  No
+ * real bounce comes near either limit.  On the way it notes in s where
+ * mime_parse() masks message/rfc822 types and quiet fields; when there
+ * are any, the copy is made all the same, for mime_parse to write in.
+ */
 static const char *
 mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 {
