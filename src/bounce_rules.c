@@ -241,6 +241,7 @@ struct pset {
 	short head_word[KEY_BUCKETS]; /* those that start a word */
 	unsigned char any_first[256]; /* first bytes of the ones in head */
 	unsigned char word_pair[65536 / 8]; /* first two bytes of the ones in head_word, a bit each */
+	int anywhere;              /* some alternatives are in head or keyless */
 	short keyless;             /* alternatives whose key is under two bytes, or -1 */
 };
 
@@ -315,14 +316,18 @@ pset_add(struct pset *ps, const char *pattern, unsigned short row)
 				for (size_t i = 0; i < used; i++)
 					hv = key_step(hv, (unsigned char)k[i]);
 				h = key_slot(hv, used);
-				/* alt_at's word-boundary test, known here for every text. */
-				short *head = x->kind != ALT_HOST && is_word((unsigned char)k[0])
-				                  ? ps->head_word : ps->head;
+				/*
+				 * alt_at's word-boundary test, known here for every text; "%h
+				 * rest" needs a space before rest (host_before), so a rest
+				 * that starts with a letter or digit starts a word too.
+				 */
+				short *head = is_word((unsigned char)k[0]) ? ps->head_word : ps->head;
 
 				x->next = head[h];
 				head[h] = (short)n_alts;
 				if (head == ps->head) {
 					ps->any_first[(unsigned char)k[0]] = 1;
+					ps->anywhere = 1;
 				} else {
 					unsigned pair = (unsigned)(unsigned char)k[0] << 8 | (unsigned char)k[1];
 
@@ -331,6 +336,7 @@ pset_add(struct pset *ps, const char *pattern, unsigned short row)
 			} else if (kn == 1) {
 				x->next = ps->keyless;
 				ps->keyless = (short)n_alts;
+				ps->anywhere = 1;
 			}
 			n_alts++;
 		}
@@ -461,43 +467,68 @@ scan_chain(short j, const char *t, const char *p, const unsigned char *group, si
 	return 0;
 }
 
+/* scan_at - the alternatives that may start at p (word_start: p starts a word), for pset_scan. */
+static int
+scan_at(const struct pset *ps, const char *t, const char *p, int word_start,
+        const unsigned char *group, size_t first[2])
+{
+	unsigned char c = (unsigned char)p[0];
+	unsigned hv, h;
+
+	if (ps->keyless >= 0 && scan_chain(ps->keyless, t, p, group, first))
+		return 1;
+	/*
+	 * Inside a word, only the few alternatives that need no word start
+	 * can begin; at a word start, only where two bytes begin one.
+	 */
+	if (p[1] == '\0')
+		return 0;
+	if (!ps->any_first[c]) {
+		unsigned pair = (unsigned)c << 8 | (unsigned char)p[1];
+
+		if (!word_start || !(ps->word_pair[pair / 8] & (1u << pair % 8)))
+			return 0;
+	}
+	/* An alternative is filed under its first 2, 3 or KEY_LEN_MAX bytes. */
+	hv = key_step(c, (unsigned char)p[1]);
+	for (size_t n = 2; n <= KEY_LEN_MAX; n++) {
+		h = key_slot(hv, n);
+		if ((ps->head[h] >= 0 && scan_chain(ps->head[h], t, p, group, first)) ||
+		    (word_start && ps->head_word[h] >= 0 &&
+		     scan_chain(ps->head_word[h], t, p, group, first)))
+			return 1;
+		if (n == KEY_LEN_MAX || p[n] == '\0')
+			break;
+		hv = key_step(hv, (unsigned char)p[n]);
+	}
+	return 0;
+}
+
 static int
 pset_scan(const struct pset *ps, const char *t, const unsigned char *group, size_t first[2])
 {
-	int in_word = 0;
+	const char *p = t;
 
 	pthread_once(&psets_once, psets_init);
-	for (const char *p = t; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		int word_start = !in_word;
-		unsigned hv, h;
+	if (ps->anywhere) {
+		for (int in_word = 0; *p; p++) {
+			int word_start = !in_word;
 
-		in_word = is_word(c);
-		if (ps->keyless >= 0 && scan_chain(ps->keyless, t, p, group, first))
-			return 1;
-		/*
-		 * Inside a word, only the few alternatives that need no word start
-		 * can begin; at a word start, only where two bytes begin one.
-		 */
-		if (p[1] == '\0')
-			continue;
-		if (!ps->any_first[c]) {
-			unsigned pair = (unsigned)c << 8 | (unsigned char)p[1];
-
-			if (!word_start || !(ps->word_pair[pair / 8] & (1u << pair % 8)))
-				continue;
-		}
-		/* An alternative is filed under its first 2, 3 or KEY_LEN_MAX bytes. */
-		hv = key_step(c, (unsigned char)p[1]);
-		for (size_t n = 2; n <= KEY_LEN_MAX; n++) {
-			h = key_slot(hv, n);
-			if ((ps->head[h] >= 0 && scan_chain(ps->head[h], t, p, group, first)) ||
-			    (word_start && ps->head_word[h] >= 0 &&
-			     scan_chain(ps->head_word[h], t, p, group, first)))
+			in_word = is_word((unsigned char)*p);
+			if (scan_at(ps, t, p, word_start, group, first))
 				return 1;
-			if (n == KEY_LEN_MAX || p[n] == '\0')
+		}
+	} else {
+		/* Every alternative starts a word (the phrase tables): only word starts are read. */
+		for (;;) {
+			while (*p && !is_word((unsigned char)*p))
+				p++;
+			if (*p == '\0')
 				break;
-			hv = key_step(hv, (unsigned char)p[n]);
+			if (scan_at(ps, t, p, 1, group, first))
+				return 1;
+			while (is_word((unsigned char)*p))
+				p++;
 		}
 	}
 	return first ? first[0] != SIZE_MAX || first[1] != SIZE_MAX : 0;
