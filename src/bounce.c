@@ -682,33 +682,101 @@ scratch_give(char *p)
 	scratch = p;
 }
 
+/* is_ftext - a byte libetpan takes in a header field's name (RFC 5322 ftext, and 8-bit). */
+static int
+is_ftext(unsigned char c)
+{
+	return c >= 33 && c != ':';
+}
+
 /*
- * mime_input - the message as libetpan may see it, in *len and the return
- * value (msg itself, or a copy in *copy for scratch_give).  Its
+ * header_compact - copy to out the fields at the start of the message
+ * (msg..end) that libetpan's MIME reading uses (Content-*, MIME-Version),
+ * leaving out the others (Received, DKIM-Signature...: most of a bounce's
+ * header, which libetpan would parse into structures nobody reads); the
+ * bytes written in *kept, and the return value is where the fields so
+ * handled end in msg (the caller copies the rest from there).
+ *
+ * libetpan reads the header one field after another, each read depending
+ * only on the bytes from where it starts, so taking out whole fields that
+ * it would have read leaves its reading of the rest unchanged.  A field is
+ * taken as one only when that is sure: its name (ftext) right before the
+ * ':', every line of it ended by a LF, its continuation lines starting
+ * with a space or a tab: libetpan reads such a field as unstructured text
+ * up to that last LF.  An envelope field (From, To, Date...) it parses as
+ * an address or a date, which on one line ends at the same LF, or fails
+ * and is read as unstructured anyway; folded, a malformed one may end the
+ * header early, so the handling stops at one, as at anything else unsure.
+ */
+static const char *
+header_compact(const char *msg, const char *end, char *out, size_t *kept)
+{
+	static const char *const envelope_names[] = {
+		"date", "from", "sender", "reply-to", "to", "cc", "bcc", "message-id",
+		"in-reply-to", "references", "subject", NULL,
+	};
+	const char *p = msg, *q, *nl, *se;
+
+	*kept = 0;
+	while (p < end) {
+		size_t n;
+		int folded = 0, envelope = 0;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		for (q = p; q < nl && is_ftext((unsigned char)*q); q++)
+			;
+		if (q == p || q == nl || *q != ':')
+			break;
+		for (se = nl + 1; se < end && (*se == ' ' || *se == '\t'); se = nl + 1, folded = 1)
+			if ((nl = memchr(se, '\n', (size_t)(end - se))) == NULL)
+				return p;
+		n = (size_t)(q - p);
+		for (size_t i = 0; envelope_names[i]; i++)
+			if (strlen(envelope_names[i]) == n && strncasecmp(p, envelope_names[i], n) == 0)
+				envelope = 1;
+		if (envelope && folded)
+			break;
+		if ((n >= 8 && strncasecmp(p, "content-", 8) == 0) ||
+		    (n == 12 && strncasecmp(p, "mime-version", 12) == 0)) {
+			memcpy(out + *kept, p, (size_t)(se - p));
+			*kept += (size_t)(se - p);
+		}
+		p = se;
+	}
+	return p;
+}
+
+/*
+ * mime_input - the message as libetpan may see it, in *copy and *len.  Its
  * parser recurses once per nested multipart or message part and once per
  * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
  * or "((((...": a header overflow the stack.  Each nesting level needs a
  * Content-Type header, so the message is cut where the
  * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
- * parentheses, a copy with every parenthesis blanked is handed over.  No
- * real bounce comes near either limit.  On the way it notes in s where
- * mime_parse() masks message/rfc822 types and quiet fields; when there
- * are any, the copy is made all the same, for mime_parse to write in.
+ * parentheses, every parenthesis in the copy is blanked.  No real bounce
+ * comes near either limit.  The copy (*copy, for scratch_give)
+ * is always made: its header is compacted (header_compact), and on the
+ * way s notes where in it mime_parse() masks message/rfc822 types and
+ * quiet fields.
  */
-static const char *
+static void
 mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 {
-	const char *p = msg, *end = msg + *len, *eol, *q, *cut;
-	size_t seen = 0, depth = 0;
+	const char *p = msg, *end = msg + *len, *eol, *q, *cut, *hend;
+	size_t seen = 0, depth = 0, kept;
 	int deep = 0, top = 1;
 
-	*copy = NULL;
+	/* The bounce's own header fields no MIME reading needs are left out of the copy. */
+	*copy = scratch_take(*len ? *len : 1);
+	hend = header_compact(msg, end, *copy, &kept);
 	for (; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if (s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
-			s->quiet[s->n_quiet++] = (size_t)(p - msg);
+		/* Masks go where the line is in the copy; none in the part left out. */
+		if (p >= hend && s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
+			s->quiet[s->n_quiet++] = (size_t)(p - hend) + kept;
 		/* The bounce's own header ends at its first empty line, if not before. */
 		if (eol == p || (eol == p + 1 && *p == '\r'))
 			top = 0;
@@ -724,14 +792,13 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 					if (++seen > CONTAINERS_MAX)
 						break;
 				/* Where "rfc822" has its '8': see mime_parse(). */
-				if ((size_t)(end - q) >= 14 && strncasecmp(q, "message/rfc822", 14) == 0 &&
-				    s->n_masks < CONTAINERS_MAX)
-					s->masks[s->n_masks++] = (size_t)(q + 11 - msg);
+				if (p >= hend && (size_t)(end - q) >= 14 &&
+				    strncasecmp(q, "message/rfc822", 14) == 0 && s->n_masks < CONTAINERS_MAX)
+					s->masks[s->n_masks++] = (size_t)(q + 11 - hend) + kept;
 			}
 		}
 	}
 	cut = p < end ? p : end;
-	*len = (size_t)(cut - msg);
 	/* Parentheses in the order they come, wherever they are; a ')' alone closes nothing. */
 	for (q = msg; q < cut && !deep; q++) {
 		if (depth == 0 && (q = memchr(q, '(', (size_t)(cut - q))) == NULL)
@@ -741,26 +808,29 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 		else if (*q == ')' && depth > 0)
 			depth--;
 	}
+	if (cut < hend) {
+		/* Cut inside the header (a pile of Content-Types): copied whole, nothing masked. */
+		kept = 0;
+		hend = msg;
+		s->n_masks = s->n_quiet = 0;
+	}
+	memcpy(*copy + kept, hend, (size_t)(cut - hend));
+	*len = kept + (size_t)(cut - hend);
 	/* Masks past the cut are not in what libetpan sees. */
 	while (s->n_masks > 0 && s->masks[s->n_masks - 1] >= *len)
 		s->n_masks--;
 	while (s->n_quiet > 0 && s->quiet[s->n_quiet - 1] >= *len)
 		s->n_quiet--;
-	if (!deep && s->n_masks == 0 && s->n_quiet == 0)
-		return msg;
-	*copy = scratch_take(*len ? *len : 1);
 	if (deep)
 		for (size_t i = 0; i < *len; i++)
-			(*copy)[i] = msg[i] == '(' || msg[i] == ')' ? ' ' : msg[i];
-	else
-		memcpy(*copy, msg, *len);
-	return *copy;
+			if ((*copy)[i] == '(' || (*copy)[i] == ')')
+				(*copy)[i] = ' ';
 }
 
 /*
- * mime_parse - libetpan's MIME tree of m[0..len), a copy of the message
- * (writable when there are masks).  libetpan parses every attached
- * message/rfc822 part through and through, header fields, addresses,
+ * mime_parse - libetpan's MIME tree of m[0..len), the copy mime_input
+ * made.  libetpan parses every attached message/rfc822 part through and
+ * through, header fields, addresses,
  * dates, nested parts, where the walk reads only the returned message's
  * header (and the whole of it only when it is a forwarded feedback
  * report): a fifth of its time.  So while it parses, each such
@@ -772,21 +842,23 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
  * own back after.
  */
 static struct mailmime *
-mime_parse(struct scan *s, char *m, const char *orig, size_t len)
+mime_parse(struct scan *s, char *m, size_t len)
 {
 	struct mailmime *mime = NULL;
 	size_t idx = 0, i;
 
 	for (i = 0; i < s->n_masks; i++)
 		m[s->masks[i]] = '~';
-	for (i = 0; i < s->n_quiet; i++)
+	for (i = 0; i < s->n_quiet; i++) {
+		s->quiet_was[i] = m[s->quiet[i]];
 		m[s->quiet[i]] = 'X';
+	}
 	if (mailmime_parse(m, len, &idx, &mime) != MAILIMF_NO_ERROR)
 		mime = NULL;
 	for (i = 0; i < s->n_masks; i++)
-		m[s->masks[i]] = orig[s->masks[i]];
+		m[s->masks[i]] = '8';
 	for (i = 0; i < s->n_quiet; i++)
-		m[s->quiet[i]] = orig[s->quiet[i]];
+		m[s->quiet[i]] = s->quiet_was[i];
 	s->mask_base = m;
 	return mime;
 }
@@ -816,7 +888,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 {
 	struct scan s;
 	struct mailmime *mime = NULL;
-	const char *p, *mmsg;
+	const char *p;
 	char name[FIELD_NAME_MAX], *copy = NULL;
 	size_t mlen;
 	int rc = -1;
@@ -859,11 +931,8 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	bconv_install();
 	bscan_top_header(&s, msg, len);
 	mlen = len;
-	mmsg = mime_input(msg, &mlen, &copy, &s);
-	if (copy)
-		mime = mime_parse(&s, copy, msg, mlen);
-	else if (mailmime_parse(mmsg, mlen, &(size_t){0}, &mime) != MAILIMF_NO_ERROR)
-		mime = NULL;
+	mime_input(msg, &mlen, &copy, &s);
+	mime = mime_parse(&s, copy, mlen);
 	if (mime == NULL) {
 		error_set(err, "bounce: cannot parse the MIME structure");
 		goto out;

@@ -57,6 +57,7 @@ struct scan {
 	size_t masks[CONTAINERS_MAX]; /* offsets of message/rfc822 Content-Types made leaves */
 	size_t n_masks;
 	size_t quiet[QUIET_MAX];   /* offsets of header names libetpan need not parse */
+	char quiet_was[QUIET_MAX]; /* their first letters, while masked */
 	size_t n_quiet;
 };
 
