@@ -682,6 +682,16 @@ scratch_give(char *p)
 	scratch = p;
 }
 
+/* container_type - whether a Content-Type value at q (after the ':') is multipart/ or message/. */
+static int
+container_type(const char *q, const char *end)
+{
+	while (q < end && isspace((unsigned char)*q))
+		q++;
+	return ((size_t)(end - q) >= 10 && strncasecmp(q, "multipart/", 10) == 0) ||
+	       ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0);
+}
+
 /* is_ftext - a byte libetpan takes in a header field's name (RFC 5322 ftext, and 8-bit). */
 static int
 is_ftext(unsigned char c)
@@ -709,7 +719,7 @@ is_ftext(unsigned char c)
  * header early, so the handling stops at one, as at anything else unsure.
  */
 static const char *
-header_compact(const char *msg, const char *end, char *out, size_t *kept)
+header_compact(const char *msg, const char *end, char *out, size_t *kept, size_t *seen)
 {
 	static const char *const envelope_names[] = {
 		"date", "from", "sender", "reply-to", "to", "cc", "bcc", "message-id",
@@ -732,11 +742,17 @@ header_compact(const char *msg, const char *end, char *out, size_t *kept)
 			if ((nl = memchr(se, '\n', (size_t)(end - se))) == NULL)
 				return p;
 		n = (size_t)(q - p);
-		for (size_t i = 0; envelope_names[i]; i++)
+		for (size_t i = 0; folded && n <= 11 && envelope_names[i]; i++)
 			if (strlen(envelope_names[i]) == n && strncasecmp(p, envelope_names[i], n) == 0)
 				envelope = 1;
-		if (envelope && folded)
+		if (envelope)
 			break;
+		/* mime_input's count of containers, for the fields passed here. */
+		if (n == 12 && strncasecmp(p, "content-type", 12) == 0 && container_type(q + 1, end) &&
+		    *seen >= CONTAINERS_MAX)
+			break;
+		if (n == 12 && strncasecmp(p, "content-type", 12) == 0 && container_type(q + 1, end))
+			++*seen;
 		if ((n >= 8 && strncasecmp(p, "content-", 8) == 0) ||
 		    (n == 12 && strncasecmp(p, "mime-version", 12) == 0)) {
 			memcpy(out + *kept, p, (size_t)(se - p));
@@ -756,12 +772,12 @@ header_compact(const char *msg, const char *end, char *out, size_t *kept)
  * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
  * parentheses, every parenthesis in the copy is blanked.  No real bounce
  * comes near either limit.  The copy (*copy, for scratch_give)
- * is always made: its header is compacted (header_compact), and on the
- * way s notes where in it mime_parse() masks message/rfc822 types and
- * quiet fields.
+ * is always made: its header is compacted (header_compact) if compact,
+ * and on the way s notes where in it mime_parse() masks message/rfc822
+ * types and quiet fields.
  */
 static void
-mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
+mime_input(const char *msg, size_t *len, char **copy, struct scan *s, int compact)
 {
 	const char *p = msg, *end = msg + *len, *eol, *q, *cut, *hend;
 	size_t seen = 0, depth = 0, kept;
@@ -769,13 +785,18 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 
 	/* The bounce's own header fields no MIME reading needs are left out of the copy. */
 	*copy = scratch_take(*len ? *len : 1);
-	hend = header_compact(msg, end, *copy, &kept);
-	for (; p < end; p = eol + 1) {
+	if (compact) {
+		hend = header_compact(msg, end, *copy, &kept, &seen);
+	} else {
+		hend = msg;
+		kept = 0;
+	}
+	for (p = hend; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		/* Masks go where the line is in the copy; none in the part left out. */
-		if (p >= hend && s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
+		/* Masks go where the line is in the copy. */
+		if (s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
 			s->quiet[s->n_quiet++] = (size_t)(p - hend) + kept;
 		/* The bounce's own header ends at its first empty line, if not before. */
 		if (eol == p || (eol == p + 1 && *p == '\r'))
@@ -785,15 +806,13 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 			for (q = p + 12; q < end && (*q == ' ' || *q == '\t'); q++)
 				;
 			if (q < end && *q == ':') {
+				if (container_type(q + 1, end) && ++seen > CONTAINERS_MAX)
+					break;
 				for (q++; q < end && isspace((unsigned char)*q); q++)
 					;
-				if (((size_t)(end - q) >= 10 && strncasecmp(q, "multipart/", 10) == 0) ||
-				    ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0))
-					if (++seen > CONTAINERS_MAX)
-						break;
 				/* Where "rfc822" has its '8': see mime_parse(). */
-				if (p >= hend && (size_t)(end - q) >= 14 &&
-				    strncasecmp(q, "message/rfc822", 14) == 0 && s->n_masks < CONTAINERS_MAX)
+				if ((size_t)(end - q) >= 14 && strncasecmp(q, "message/rfc822", 14) == 0 &&
+				    s->n_masks < CONTAINERS_MAX)
 					s->masks[s->n_masks++] = (size_t)(q + 11 - hend) + kept;
 			}
 		}
@@ -807,12 +826,6 @@ mime_input(const char *msg, size_t *len, char **copy, struct scan *s)
 			deep = 1;
 		else if (*q == ')' && depth > 0)
 			depth--;
-	}
-	if (cut < hend) {
-		/* Cut inside the header (a pile of Content-Types): copied whole, nothing masked. */
-		kept = 0;
-		hend = msg;
-		s->n_masks = s->n_quiet = 0;
 	}
 	memcpy(*copy + kept, hend, (size_t)(cut - hend));
 	*len = kept + (size_t)(cut - hend);
@@ -861,6 +874,28 @@ mime_parse(struct scan *s, char *m, size_t len)
 		m[s->quiet[i]] = s->quiet_was[i];
 	s->mask_base = m;
 	return mime;
+}
+
+/*
+ * top_message - whether the bounce's body, as libetpan parsed it, is an
+ * attached message (message/rfc822, parsed or masked as a leaf): the one
+ * part whose header the walk reads from the start of the copy.
+ */
+static int
+top_message(const struct mailmime *mime)
+{
+	const struct mailmime *b;
+	const struct mailmime_content *ct;
+
+	if (mime == NULL || mime->mm_type != MAILMIME_MESSAGE ||
+	    (b = mime->mm_data.mm_message.mm_msg_mime) == NULL)
+		return 0;
+	if (b->mm_type == MAILMIME_MESSAGE)
+		return 1;
+	ct = b->mm_content_type;
+	return b->mm_type == MAILMIME_SINGLE && ct && ct->ct_type &&
+	       ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
+	       ct->ct_type->tp_data.tp_composite_type->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE;
 }
 
 static void
@@ -931,8 +966,20 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	bconv_install();
 	bscan_top_header(&s, msg, len);
 	mlen = len;
-	mime_input(msg, &mlen, &copy, &s);
+	mime_input(msg, &mlen, &copy, &s, 1);
 	mime = mime_parse(&s, copy, mlen);
+	if (top_message(mime)) {
+		/*
+		 * The bounce's body is itself a message: the walk reads its header
+		 * from the start of the copy, which must then be the whole header.
+		 */
+		mailmime_free(mime);
+		scratch_give(copy);
+		s.n_masks = s.n_quiet = 0;
+		mlen = len;
+		mime_input(msg, &mlen, &copy, &s, 0);
+		mime = mime_parse(&s, copy, mlen);
+	}
 	if (mime == NULL) {
 		error_set(err, "bounce: cannot parse the MIME structure");
 		goto out;
