@@ -760,21 +760,29 @@ masked(const struct scan *s, const struct mailmime *m)
 
 /*
  * has_report - whether the header at p[0..n), up to its empty line, may
- * give the subtype "report" (any case): the word after a '/' (or after a
- * comment's ')'), white space and line breaks between them allowed.
+ * give the subtype "report" (any case): a field that starts a line with
+ * "Content-Type" (as every field starts a line) and has the word after a
+ * '/' (or after a comment's ')'), white space and line breaks between them
+ * allowed.
  */
 static int
 has_report(const char *p, size_t n)
 {
-	const char *end = p + n, *eol, *q;
+	const char *end = p + n, *eol, *q, *fe;
 
 	for (const char *l = p; l < end; l = eol + 1) {
 		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
 			eol = end;
 		if (eol == l || (eol == l + 1 && *l == '\r'))
 			return 0;
-		/* Only a line with a '/' or a ')' can hold the end of "type/" before the word. */
-		for (q = l; q < eol; q++) {
+		if ((*l != 'c' && *l != 'C') || (size_t)(end - l) < 12 ||
+		    strncasecmp(l, "content-type", 12) != 0)
+			continue;
+		/* The field goes on over the lines that start with white space. */
+		for (fe = eol; fe < end && fe + 1 < end && (fe[1] == ' ' || fe[1] == '\t');)
+			if ((fe = memchr(fe + 1, '\n', (size_t)(end - fe - 1))) == NULL)
+				fe = end;
+		for (q = l; q < fe; q++) {
 			if (*q != '/' && *q != ')')
 				continue;
 			for (q++; q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'); q++)
