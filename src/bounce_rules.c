@@ -129,23 +129,6 @@ host_before(const char *text, const char *p)
 	return dots > 0 && alpha_tail;
 }
 
-/* alt_host - "%h rest": rest on word boundaries, right after a bare host name. */
-static int
-alt_host(const char *text, const char *rest, size_t n)
-{
-	char pat[128];
-	const char *p;
-
-	if (n == 0 || n >= sizeof(pat))
-		return 0;
-	memcpy(pat, rest, n);
-	pat[n] = '\0';
-	for (p = strstr(text, pat); p; p = strstr(p + 1, pat))
-		if (!is_word((unsigned char)p[n]) && host_before(text, p))
-			return 1;
-	return 0;
-}
-
 /*
  * gap_at - whether "left ~right" (a[0..n)) occurs with its left part at p in
  * text: right must follow on word boundaries within GAP_MAX bytes.
@@ -168,44 +151,7 @@ gap_at(const char *text, const char *p, const char *a, size_t n)
 }
 
 /*
- * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
- * anything: "host ~not found" matches "host mx.example.org not found".
- */
-static int
-alt_match(const char *text, const char *a, size_t n)
-{
-	const char *tilde = memchr(a, '~', n), *p;
-	size_t ln;
-
-	if (n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ')
-		return alt_host(text, a + 3, n - 3);
-	if (tilde == NULL)
-		return alt_plain(text, a, n);
-	ln = (size_t)(tilde - a);
-	for (p = text; *p; p++)
-		if (strncmp(p, a, ln) == 0 && gap_at(text, p, a, n))
-			return 1;
-	return 0;
-}
-
-/* pattern_match - whether any alternative of pattern occurs in text (short texts). */
-static int
-pattern_match(const char *text, const char *pattern)
-{
-	const char *a = pattern, *bar;
-
-	for (;;) {
-		bar = strchr(a, '|');
-		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
-			return 1;
-		if (bar == NULL)
-			return 0;
-		a = bar + 1;
-	}
-}
-
-/*
- * The matcher for long texts.  Every alternative of a pattern set is filed,
+ * The matcher.  Every alternative of a pattern set is filed,
  * once per process, under a hash of the first bytes it must start with (up
  * to KEY_LEN_MAX; for "%h rest" those of the rest, for "left ~right" those
  * of the left).  A text is then read once: at each position only the
@@ -376,6 +322,7 @@ static const char *const bare_markers[] = {
 static unsigned char marker_first[256];
 
 static struct pset set_rules, set_autoreply, set_delay, set_final;
+static struct pset set_autoreply_subject, set_bounce_subject, set_delay_subject;
 /* The phrase table's weak flags, by row, for pset_scan. */
 static unsigned char rule_group[BRULES_TABLE_MAX];
 static pthread_once_t psets_once = PTHREAD_ONCE_INIT;
@@ -398,6 +345,9 @@ psets_init(void)
 	pset_build(&set_autoreply, brules_autoreply_texts);
 	pset_build(&set_delay, brules_delay_texts);
 	pset_build(&set_final, brules_final_texts);
+	pset_build(&set_autoreply_subject, brules_autoreply_subjects);
+	pset_build(&set_bounce_subject, brules_bounce_subjects);
+	pset_build(&set_delay_subject, brules_delay_subjects);
 	for (size_t i = 0; markers[i]; i++)
 		marker_first[(unsigned char)markers[i][0]] = 1;
 	for (size_t i = 0; bare_markers[i]; i++)
@@ -744,16 +694,6 @@ brules_reason_class(const char *reason, const char *status)
 	return BOUNCE_SOFT;
 }
 
-/* any_of - whether any pattern of list occurs in a short folded text (a subject). */
-static int
-any_of(const char *folded, const char *const *list)
-{
-	for (; *list; list++)
-		if (pattern_match(folded, *list))
-			return 1;
-	return 0;
-}
-
 /* fold_small - fold s into a fixed buffer, for subjects. */
 static void
 fold_small(const char *s, struct buf *b)
@@ -762,28 +702,25 @@ fold_small(const char *s, struct buf *b)
 	brules_fold(s, strnlen(s, 1024), b);
 }
 
-int
-brules_autoreply_subject(const char *subject)
+/* subject_scan - whether a pattern of the set occurs in the folded subject. */
+static int
+subject_scan(const struct pset *ps, const char *subject)
 {
-	static const char *const subjects[] = {
-		"out of office|out of the office|out-of-office|ooo|automatic reply|auto reply|"
-		"auto-reply|autoreply|auto response|auto-response|autoresponse|automated response|"
-		"automatic response|abwesenheit|abwesenheitsnotiz|automatische antwort|"
-		"vacation|on holiday|on leave|away from|i am away|i'm away|absence|absent|"
-		"réponse automatique|reponse automatique|respuesta automática|"
-		"respuesta automatica|fuera de la oficina|risposta automatica|fuori ufficio|"
-		"automatisch antwoord|afwezig|resposta automática|ausente|自動応答|自動返信|不在",
-		NULL,
-	};
 	struct buf b;
 	int r;
 
 	if (subject == NULL)
 		return 0;
 	fold_small(subject, &b);
-	r = any_of(buf_cstr(&b), subjects);
+	r = pset_scan(ps, buf_cstr(&b), NULL, NULL);
 	buf_free(&b);
 	return r;
+}
+
+int
+brules_autoreply_subject(const char *subject)
+{
+	return subject_scan(&set_autoreply_subject, subject);
 }
 
 int
@@ -795,39 +732,14 @@ brules_autoreply_text(const char *folded)
 int
 brules_bounce_subject(const char *subject)
 {
-	static const char *const subjects[] = {
-		"undeliver*|undelivered|delivery status notification|delivery failure|"
-		"delivery failed|delivery has failed|delivery problem|failure notice|returned mail|"
-		"mail delivery|delivery notification|non remis|unzustellbar|nicht zustellbar|"
-		"non recapitabile|no entregado|onbestelbaar|mail system error|"
-		"could not be delivered|delivery report|returned to sender|mail failure|"
-		"permanent delivery failure|nondeliverable|non-deliverable|error sending|"
-		"not delivered|bounce*|delivery status|rejected|mail error|メールエラー",
-		NULL,
-	};
-	struct buf b;
-	int r;
-
-	if (subject == NULL)
-		return 0;
-	fold_small(subject, &b);
-	r = any_of(buf_cstr(&b), subjects);
-	buf_free(&b);
-	return r;
+	return subject_scan(&set_bounce_subject, subject);
 }
 
 int
 brules_delay(const char *subject, const char *folded)
 {
-	struct buf b;
-	int said = 0;
+	int said = subject_scan(&set_delay_subject, subject);
 
-	if (subject) {
-		fold_small(subject, &b);
-		/* "Delivery Status Notification (Delay)", "Delayed Mail", "Warning: message delayed". */
-		said = pattern_match(buf_cstr(&b), "delay*|still being retried|not yet delivered");
-		buf_free(&b);
-	}
 	if (folded == NULL)
 		return said;
 	return (said || pset_scan(&set_delay, folded, NULL, NULL)) &&
