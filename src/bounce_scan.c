@@ -37,15 +37,25 @@ bscan_add_cut(struct buf *b, const char *s, size_t n)
  * (cut at FIELD_MAX); an empty line gives FIELD_BLANK and anything else
  * FIELD_OTHER.  *pp moves past what was read.
  */
+/* wanted - whether name is on the NULL-terminated list. */
+static int
+wanted(const char *name, const char *const *want)
+{
+	for (; *want; want++)
+		if ((*want)[0] == name[0] && strcmp(*want, name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * field_read - bscan_field_next, but a field whose name starts with none of
- * the letters in firsts (when not NULL) is passed over with an empty value:
- * the caller reads no such field, and Received and DKIM-Signature values
- * are long.
+ * field_read - bscan_field_next, but a field whose name is not on the list
+ * want (when not NULL) is passed over with an empty value: the caller reads
+ * no such field, and DKIM-Signature, ARC-* and Authentication-Results
+ * values are long.
  */
 static int
 field_read(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value,
-           const char *firsts)
+           const char *const *want)
 {
 	const char *p = *pp, *eol, *colon, *q;
 	size_t k;
@@ -74,7 +84,7 @@ field_read(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct b
 	}
 	name[k] = '\0';
 	buf_reset(value);
-	if (firsts && strchr(firsts, name[0]) == NULL) {
+	if (want && !wanted(name, want)) {
 		for (p = *pp; p < end && (*p == ' ' || *p == '\t'); p = *pp) {
 			eol = memchr(p, '\n', (size_t)(end - p));
 			*pp = eol ? eol + 1 : end;
@@ -248,8 +258,19 @@ decode_subject(const char *v)
 	return out;
 }
 
-/* The first letters of the names top_field reads. */
-#define TOP_FIRSTS "acdefmpstx"
+/* The names top_field reads (the same list): no other field's value is built. */
+static const char *const top_names[] = {
+	"from", "subject", "message-id", "to", "cc", "delivered-to", "x-original-to",
+	"envelope-to", "x-envelope-to", "x-rcpt-to", "x-apparently-to", "x-failed-recipients",
+	"auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply",
+	"precedence", "x-precedence", "x-apple-unsubscribe", "content-type", NULL,
+};
+
+/* The names returned_field reads (the same list): no other field's value is built. */
+static const char *const returned_names[] = {
+	"message-id", "to", "cc", "received", "x-hmxmroriginalrecipient", "from", "sender",
+	"return-path", "reply-to", NULL,
+};
 
 /* top_field - one field of the bounce's own header. */
 static void
@@ -257,9 +278,6 @@ top_field(struct scan *s, const char *name, const char *v)
 {
 	struct bounce_report *r = s->r;
 
-	/* Every name below starts with one of these: Received, DKIM-Signature... pass at once. */
-	if (strchr(TOP_FIRSTS, name[0]) == NULL)
-		return;
 	if (strcmp(name, "from") == 0) {
 		char a[BRULES_ADDR_MAX], *norm = NULL;
 		const char *why;
@@ -357,20 +375,20 @@ returned_field(struct scan *s, const char *name, const char *v)
 /* read_header - the header block at p[0..n), each field to fn. */
 static void
 read_header(struct scan *s, const char *p, size_t n,
-            void (*fn)(struct scan *, const char *, const char *), const char *firsts)
+            void (*fn)(struct scan *, const char *, const char *), const char *const *want)
 {
 	const char *end = p + n;
 	char name[FIELD_NAME_MAX];
 	int rc;
 
-	while ((rc = field_read(&p, end, name, &s->field, firsts)) == FIELD_OK)
+	while ((rc = field_read(&p, end, name, &s->field, want)) == FIELD_OK)
 		fn(s, name, buf_cstr(&s->field));
 }
 
 void
 bscan_top_header(struct scan *s, const char *p, size_t n)
 {
-	read_header(s, p, n, top_field, TOP_FIRSTS);
+	read_header(s, p, n, top_field, top_names);
 }
 
 void
@@ -383,7 +401,7 @@ bscan_returned_header(struct scan *s, const char *p, size_t n)
 		p++;
 		n--;
 	}
-	read_header(s, p, n, returned_field, NULL);
+	read_header(s, p, n, returned_field, returned_names);
 }
 
 /* recipient_of - the address in a DSN recipient field ("rfc822; <a@b>"), or NULL. */
