@@ -553,14 +553,14 @@ line_fields(const char *s, size_t n)
 	int found = 0;
 
 	for (; p < end; p = nl + 1) {
-		/* Every name starts with one of these letters: most lines are passed over at once. */
-		if (strchr("fouvFOUV", *p) && *p)
-			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-				size_t k = strlen(names[i].name);
+		/* Most lines start with no name's first letter and are passed over at once. */
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			size_t k;
 
-				if ((size_t)(end - p) >= k && strncasecmp(p, names[i].name, k) == 0)
-					found |= names[i].bit;
-			}
+			if ((*p | 0x20) == names[i].name[0] && (size_t)(end - p) >= (k = strlen(names[i].name)) &&
+			    strncasecmp(p, names[i].name, k) == 0)
+				found |= names[i].bit;
+		}
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 	}

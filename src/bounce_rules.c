@@ -320,6 +320,8 @@ static const char *const bare_markers[] = {
 
 /* The first bytes of markers and bare_markers, filled in by psets_init(). */
 static unsigned char marker_first[256];
+/* The bytes that dress a separator line up in front (" \t-=*_#>[("), by psets_init(). */
+static unsigned char dress[256];
 
 static struct pset set_rules, set_autoreply, set_delay, set_final;
 static struct pset set_autoreply_subject, set_bounce_subject, set_delay_subject;
@@ -352,6 +354,8 @@ psets_init(void)
 		marker_first[(unsigned char)markers[i][0]] = 1;
 	for (size_t i = 0; bare_markers[i]; i++)
 		marker_first[(unsigned char)bare_markers[i][0]] = 1;
+	for (const char *d = " \t-=*_#>[("; *d; d++)
+		dress[(unsigned char)*d] = 1;
 	/* Outgrowing ALTS_MAX would silently drop rules: a bug, caught by every test run. */
 	if (n_alts >= ALTS_MAX)
 		abort();
@@ -764,13 +768,14 @@ returned_header(const char *t, size_t n)
 		"x-mailer:", "authentication-results:", "x-received:", "arc-seal:", NULL,
 	};
 
-	/* Every name above starts with one of these: most lines are passed over at once. */
-	if (n == 0 || !strchr("rRdDmMxXaA", t[0]))
+	/* Most lines start with no name's first letter and are passed over at once. */
+	if (n == 0)
 		return 0;
 	for (size_t i = 0; names[i]; i++) {
-		size_t k = strlen(names[i]);
+		size_t k;
 
-		if (n >= k && strncasecmp(t, names[i], k) == 0)
+		if ((t[0] | 0x20) == names[i][0] && n >= (k = strlen(names[i])) &&
+		    strncasecmp(t, names[i], k) == 0)
 			return 1;
 	}
 	return 0;
@@ -792,7 +797,7 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			size_t f;
 
 			/* Strip the dashes, stars and colons that dress a separator up, and fold. */
-			while (k < ll && l[k] && strchr(" \t-=*_#>[(", l[k]))
+			while (k < ll && dress[(unsigned char)l[k]])
 				k++;
 			/* Most prose lines start with no separator's first letter: not folded. */
 			for (f = k; f < ll && isspace((unsigned char)l[f]); f++)
