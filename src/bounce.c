@@ -461,11 +461,26 @@ delayed_text(struct bounce_report *r)
 	}
 }
 
+/*
+ * The free-text hits (18 KB), kept by each thread from one message to the
+ * next as the copy for libetpan is (see scratch_take).
+ */
+static _Thread_local struct brules_hit *kept_hits;
+
+static struct brules_hit *
+hits_take(void)
+{
+	struct brules_hit *h = kept_hits;
+
+	kept_hits = NULL;
+	return h ? h : xmalloc(BRULES_HITS_MAX * sizeof(*h));
+}
+
 static void
 verdict(struct scan *s)
 {
 	struct bounce_report *r = s->r;
-	struct brules_hit *hits = xmalloc(BRULES_HITS_MAX * sizeof(*hits)); /* filled up to nh */
+	struct brules_hit *hits = hits_take(); /* filled up to nh */
 	struct buf folded;
 	struct brules_whole w;
 	size_t nh, i;
@@ -525,7 +540,7 @@ verdict(struct scan *s)
 	if (r->class == BOUNCE_HARD || r->class == BOUNCE_SOFT)
 		r->is_delay = 0;
 	buf_free(&folded);
-	free(hits);
+	kept_hits = hits;
 }
 
 /*
