@@ -53,34 +53,34 @@ add_rcpt(struct bounce_report *r, const char *addr)
 static char *
 one_line(const char *s)
 {
-	struct buf b;
-	size_t n;
+	size_t n = 0;
+	char *out;
 
 	if (s == NULL)
 		return NULL;
-	buf_init(&b, FIELD_MAX);
-	for (; *s && b.len < FIELD_MAX; s++) {
+	/* Each byte read makes at most one: the result fits in what is read, up to FIELD_MAX. */
+	out = xmalloc(strnlen(s, FIELD_MAX) + 1);
+	for (; *s && n < FIELD_MAX; s++) {
 		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
-			if (b.len > 0 && b.data[b.len - 1] != ' ')
-				buf_addc(&b, ' ');
+			if (n > 0 && out[n - 1] != ' ')
+				out[n++] = ' ';
 		} else {
-			buf_addc(&b, *s);
+			out[n++] = *s;
 		}
 	}
-	n = b.len;
-	while (n > 0 && b.data[n - 1] == ' ')
+	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	/* Never end inside a UTF-8 sequence. */
-	while (n > 0 && ((unsigned char)b.data[n - 1] & 0xc0) == 0x80)
+	while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
 		n--;
-	if (n > 0 && (unsigned char)b.data[n - 1] >= 0xc0)
+	if (n > 0 && (unsigned char)out[n - 1] >= 0xc0)
 		n--;
 	if (n == 0) {
-		buf_free(&b);
+		free(out);
 		return NULL;
 	}
-	buf_truncate(&b, n);
-	return buf_steal(&b);
+	out[n] = '\0';
+	return out;
 }
 
 /* judge - reason, status and class of one failed recipient; see brules_judge. */
@@ -461,11 +461,26 @@ delayed_text(struct bounce_report *r)
 	}
 }
 
+/*
+ * The free-text hits (18 KB), kept by each thread from one message to the
+ * next as the copy for libetpan is (see scratch_take).
+ */
+static _Thread_local struct brules_hit *kept_hits;
+
+static struct brules_hit *
+hits_take(void)
+{
+	struct brules_hit *h = kept_hits;
+
+	kept_hits = NULL;
+	return h ? h : xmalloc(BRULES_HITS_MAX * sizeof(*h));
+}
+
 static void
 verdict(struct scan *s)
 {
 	struct bounce_report *r = s->r;
-	struct brules_hit *hits = xcalloc(BRULES_HITS_MAX, sizeof(*hits));
+	struct brules_hit *hits = hits_take(); /* filled up to nh */
 	struct buf folded;
 	struct brules_whole w;
 	size_t nh, i;
@@ -525,7 +540,7 @@ verdict(struct scan *s)
 	if (r->class == BOUNCE_HARD || r->class == BOUNCE_SOFT)
 		r->is_delay = 0;
 	buf_free(&folded);
-	free(hits);
+	kept_hits = hits;
 }
 
 /*
@@ -553,14 +568,14 @@ line_fields(const char *s, size_t n)
 	int found = 0;
 
 	for (; p < end; p = nl + 1) {
-		/* Every name starts with one of these letters: most lines are passed over at once. */
-		if (strchr("fouvFOUV", *p) && *p)
-			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-				size_t k = strlen(names[i].name);
+		/* Most lines start with no name's first letter and are passed over at once. */
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			size_t k;
 
-				if ((size_t)(end - p) >= k && strncasecmp(p, names[i].name, k) == 0)
-					found |= names[i].bit;
-			}
+			if ((*p | 0x20) == names[i].name[0] && (size_t)(end - p) >= (k = strlen(names[i].name)) &&
+			    strncasecmp(p, names[i].name, k) == 0)
+				found |= names[i].bit;
+		}
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 	}
@@ -602,56 +617,300 @@ split_text(struct scan *s)
 }
 
 /*
- * mime_input - the message as libetpan may see it, in *len and the return
- * value (msg itself, or a copy in *copy for the caller to free).  Its
+ * quiet_line - whether the line at p (ending at eol) starts a field whose
+ * parse by libetpan nobody reads and which it reads the same as a field
+ * of a name it does not know: the MIME fields other than Content-Type and
+ * Content-Transfer-Encoding (unstructured, or skipped when they do not
+ * parse), and in the bounce's own header (top) an envelope field on a
+ * line of its own.  A structured envelope field must end with a line
+ * break, and on one line there is only one, so it ends where unstructured
+ * text does or fails and is read as unstructured anyway.  (A folded one
+ * may not: a malformed address can end the structured reading at the
+ * fold, and with it the header.)
+ */
+static int
+quiet_line(const char *p, const char *eol, const char *end, int top)
+{
+	static const char *const mime_names[] = {
+		"content-description:", "content-disposition:", "content-id:", "content-language:",
+		NULL,
+	};
+	static const char *const envelope_names[] = {
+		"date:", "from:", "sender:", "reply-to:", "to:", "cc:", "bcc:", "message-id:",
+		"in-reply-to:", "references:", "subject:", NULL,
+	};
+	size_t n = (size_t)(eol - p), k;
+	unsigned char c = (unsigned char)(*p | 0x20);
+
+	if (c == 'c' && n > 8 && strncasecmp(p, "content-", 8) == 0)
+		for (size_t i = 0; mime_names[i]; i++)
+			if (n >= (k = strlen(mime_names[i])) && strncasecmp(p, mime_names[i], k) == 0)
+				return 1;
+	/* Most lines are not in the bounce's own header, or start with no such letter. */
+	if (!top || eol + 1 >= end || eol[1] == ' ' || eol[1] == '\t' ||
+	    (c != 'b' && c != 'c' && c != 'd' && c != 'f' && c != 'i' && c != 'm' && c != 'r' &&
+	     c != 's' && c != 't'))
+		return 0;
+	for (size_t i = 0; envelope_names[i]; i++)
+		if (envelope_names[i][0] == c && n >= (k = strlen(envelope_names[i])) &&
+		    strncasecmp(p, envelope_names[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The copy handed to libetpan, kept from one message to the next by each
+ * thread that parses: a fresh one of the message's size each time was the
+ * costliest allocation of the parse.  Only up to SCRATCH_KEEP bytes are
+ * kept; scratch_take hands it out (the caller owns it until
+ * scratch_give), scratch_give takes it back or frees it.
+ */
+enum { SCRATCH_KEEP = 1 << 20 };
+static _Thread_local char *scratch;
+static _Thread_local size_t scratch_cap;
+
+static char *
+scratch_take(size_t n)
+{
+	char *p = scratch;
+
+	if (p == NULL || scratch_cap < n) {
+		free(p);
+		p = xmalloc(n);
+		scratch_cap = n;
+	}
+	scratch = NULL;
+	return p;
+}
+
+static void
+scratch_give(char *p)
+{
+	if (p == NULL)
+		return;
+	if (scratch != NULL || scratch_cap > SCRATCH_KEEP) {
+		free(p);
+		if (scratch == NULL)
+			scratch_cap = 0;
+		return;
+	}
+	scratch = p;
+}
+
+/* container_type - whether a Content-Type value at q (after the ':') is multipart/ or message/. */
+static int
+container_type(const char *q, const char *end)
+{
+	while (q < end && isspace((unsigned char)*q))
+		q++;
+	return ((size_t)(end - q) >= 10 && strncasecmp(q, "multipart/", 10) == 0) ||
+	       ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0);
+}
+
+/* is_ftext - a byte libetpan takes in a header field's name (RFC 5322 ftext, and 8-bit). */
+static int
+is_ftext(unsigned char c)
+{
+	return c >= 33 && c != ':';
+}
+
+/*
+ * header_compact - copy to out the fields at the start of the message
+ * (msg..end) that libetpan's MIME reading uses (Content-*, MIME-Version),
+ * leaving out the others (Received, DKIM-Signature...: most of a bounce's
+ * header, which libetpan would parse into structures nobody reads); the
+ * bytes written in *kept, and the return value is where the fields so
+ * handled end in msg (the caller copies the rest from there).
+ *
+ * libetpan reads the header one field after another, each read depending
+ * only on the bytes from where it starts, so taking out whole fields that
+ * it would have read leaves its reading of the rest unchanged.  A field is
+ * taken as one only when that is sure: its name (ftext) right before the
+ * ':', every line of it ended by a LF, its continuation lines starting
+ * with a space or a tab: libetpan reads such a field as unstructured text
+ * up to that last LF.  An envelope field (From, To, Date...) it parses as
+ * an address or a date, which on one line ends at the same LF, or fails
+ * and is read as unstructured anyway; folded, a malformed one may end the
+ * header early, so the handling stops at one, as at anything else unsure.
+ */
+static const char *
+header_compact(const char *msg, const char *end, char *out, size_t *kept, size_t *seen)
+{
+	static const char *const envelope_names[] = {
+		"date", "from", "sender", "reply-to", "to", "cc", "bcc", "message-id",
+		"in-reply-to", "references", "subject", NULL,
+	};
+	const char *p = msg, *q, *nl, *se;
+
+	*kept = 0;
+	while (p < end) {
+		size_t n;
+		int folded = 0, envelope = 0;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		for (q = p; q < nl && is_ftext((unsigned char)*q); q++)
+			;
+		if (q == p || q == nl || *q != ':')
+			break;
+		for (se = nl + 1; se < end && (*se == ' ' || *se == '\t'); se = nl + 1, folded = 1)
+			if ((nl = memchr(se, '\n', (size_t)(end - se))) == NULL)
+				return p;
+		n = (size_t)(q - p);
+		for (size_t i = 0; folded && n <= 11 && envelope_names[i]; i++)
+			if (strlen(envelope_names[i]) == n && strncasecmp(p, envelope_names[i], n) == 0)
+				envelope = 1;
+		if (envelope)
+			break;
+		/* mime_input's count of containers, for the fields passed here. */
+		if (n == 12 && strncasecmp(p, "content-type", 12) == 0 && container_type(q + 1, end) &&
+		    *seen >= CONTAINERS_MAX)
+			break;
+		if (n == 12 && strncasecmp(p, "content-type", 12) == 0 && container_type(q + 1, end))
+			++*seen;
+		if ((n >= 8 && strncasecmp(p, "content-", 8) == 0) ||
+		    (n == 12 && strncasecmp(p, "mime-version", 12) == 0)) {
+			memcpy(out + *kept, p, (size_t)(se - p));
+			*kept += (size_t)(se - p);
+		}
+		p = se;
+	}
+	return p;
+}
+
+/*
+ * mime_input - the message as libetpan may see it, in *copy and *len.  Its
  * parser recurses once per nested multipart or message part and once per
  * nested comment, so 200,000 nested "Content-Type: message/rfc822" headers
  * or "((((...": a header overflow the stack.  Each nesting level needs a
  * Content-Type header, so the message is cut where the
  * (CONTAINERS_MAX + 1)th one starts; and past COMMENTS_MAX open
- * parentheses, a copy with every parenthesis blanked is handed over.  No
- * real bounce comes near either limit.
+ * parentheses, every parenthesis in the copy is blanked.  No real bounce
+ * comes near either limit.  The copy (*copy, for scratch_give)
+ * is always made: its header is compacted (header_compact) if compact,
+ * and on the way s notes where in it mime_parse() masks message/rfc822
+ * types and quiet fields.
  */
-static const char *
-mime_input(const char *msg, size_t *len, char **copy)
+static void
+mime_input(const char *msg, size_t *len, char **copy, struct scan *s, int compact)
 {
-	const char *p = msg, *end = msg + *len, *eol, *q;
-	size_t seen = 0, depth = 0;
-	int deep = 0;
+	const char *p = msg, *end = msg + *len, *eol, *q, *cut, *hend;
+	size_t seen = 0, depth = 0, kept;
+	int deep = 0, top = 1;
 
-	*copy = NULL;
-	for (; p < end; p = eol + 1) {
+	/* The bounce's own header fields no MIME reading needs are left out of the copy. */
+	*copy = scratch_take(*len ? *len : 1);
+	if (compact) {
+		hend = header_compact(msg, end, *copy, &kept, &seen);
+	} else {
+		hend = msg;
+		kept = 0;
+	}
+	for (p = hend; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if ((size_t)(end - p) >= 12 && strncasecmp(p, "content-type", 12) == 0) {
+		/* Masks go where the line is in the copy. */
+		if (s->n_quiet < QUIET_MAX && quiet_line(p, eol, end, top))
+			s->quiet[s->n_quiet++] = (size_t)(p - hend) + kept;
+		/* The bounce's own header ends at its first empty line, if not before. */
+		if (eol == p || (eol == p + 1 && *p == '\r'))
+			top = 0;
+		if ((*p == 'c' || *p == 'C') && (size_t)(end - p) >= 12 &&
+		    strncasecmp(p, "content-type", 12) == 0) {
 			for (q = p + 12; q < end && (*q == ' ' || *q == '\t'); q++)
 				;
 			if (q < end && *q == ':') {
+				if (container_type(q + 1, end) && ++seen > CONTAINERS_MAX)
+					break;
 				for (q++; q < end && isspace((unsigned char)*q); q++)
 					;
-				if (((size_t)(end - q) >= 10 && strncasecmp(q, "multipart/", 10) == 0) ||
-				    ((size_t)(end - q) >= 8 && strncasecmp(q, "message/", 8) == 0))
-					if (++seen > CONTAINERS_MAX)
-						break;
+				/* Where "rfc822" has its '8': see mime_parse(). */
+				if ((size_t)(end - q) >= 14 && strncasecmp(q, "message/rfc822", 14) == 0 &&
+				    s->n_masks < CONTAINERS_MAX)
+					s->masks[s->n_masks++] = (size_t)(q + 11 - hend) + kept;
 			}
 		}
-		if (deep || (!memchr(p, '(', (size_t)(eol - p)) &&
-		             (depth == 0 || !memchr(p, ')', (size_t)(eol - p)))))
-			continue;
-		for (q = p; q < eol; q++)
-			if (*q == '(' && ++depth > COMMENTS_MAX)
-				deep = 1;
-			else if (*q == ')' && depth > 0)
-				depth--;
 	}
-	*len = (size_t)((p < end ? p : end) - msg);
-	if (!deep)
-		return msg;
-	*copy = xmalloc(*len ? *len : 1);
-	for (size_t i = 0; i < *len; i++)
-		(*copy)[i] = msg[i] == '(' || msg[i] == ')' ? ' ' : msg[i];
-	return *copy;
+	cut = p < end ? p : end;
+	/* Parentheses in the order they come, wherever they are; a ')' alone closes nothing. */
+	for (q = msg; q < cut && !deep; q++) {
+		if (depth == 0 && (q = memchr(q, '(', (size_t)(cut - q))) == NULL)
+			break;
+		if (*q == '(' && ++depth > COMMENTS_MAX)
+			deep = 1;
+		else if (*q == ')' && depth > 0)
+			depth--;
+	}
+	memcpy(*copy + kept, hend, (size_t)(cut - hend));
+	*len = kept + (size_t)(cut - hend);
+	/* Masks past the cut are not in what libetpan sees. */
+	while (s->n_masks > 0 && s->masks[s->n_masks - 1] >= *len)
+		s->n_masks--;
+	while (s->n_quiet > 0 && s->quiet[s->n_quiet - 1] >= *len)
+		s->n_quiet--;
+	if (deep)
+		for (size_t i = 0; i < *len; i++)
+			if ((*copy)[i] == '(' || (*copy)[i] == ')')
+				(*copy)[i] = ' ';
+}
+
+/*
+ * mime_parse - libetpan's MIME tree of m[0..len), the copy mime_input
+ * made.  libetpan parses every attached message/rfc822 part through and
+ * through, header fields, addresses,
+ * dates, nested parts, where the walk reads only the returned message's
+ * header (and the whole of it only when it is a forwarded feedback
+ * report): a fifth of its time.  So while it parses, each such
+ * Content-Type reads "message/rfc~22" (a subtype no mail uses, so
+ * libetpan takes the part as a leaf); the byte is put back before
+ * anything reads the parts, and bscan_walk treats a leaf with a masked
+ * Content-Type as the message it was.  Likewise the fields quiet_line()
+ * finds get an 'X' for a first letter while libetpan parses, and their
+ * own back after.
+ */
+static struct mailmime *
+mime_parse(struct scan *s, char *m, size_t len)
+{
+	struct mailmime *mime = NULL;
+	size_t idx = 0, i;
+
+	for (i = 0; i < s->n_masks; i++)
+		m[s->masks[i]] = '~';
+	for (i = 0; i < s->n_quiet; i++) {
+		s->quiet_was[i] = m[s->quiet[i]];
+		m[s->quiet[i]] = 'X';
+	}
+	if (mailmime_parse(m, len, &idx, &mime) != MAILIMF_NO_ERROR)
+		mime = NULL;
+	for (i = 0; i < s->n_masks; i++)
+		m[s->masks[i]] = '8';
+	for (i = 0; i < s->n_quiet; i++)
+		m[s->quiet[i]] = s->quiet_was[i];
+	s->mask_base = m;
+	return mime;
+}
+
+/*
+ * top_message - whether the bounce's body, as libetpan parsed it, is an
+ * attached message (message/rfc822, parsed or masked as a leaf): the one
+ * part whose header the walk reads from the start of the copy.
+ */
+static int
+top_message(const struct mailmime *mime)
+{
+	const struct mailmime *b;
+	const struct mailmime_content *ct;
+
+	if (mime == NULL || mime->mm_type != MAILMIME_MESSAGE ||
+	    (b = mime->mm_data.mm_message.mm_msg_mime) == NULL)
+		return 0;
+	if (b->mm_type == MAILMIME_MESSAGE)
+		return 1;
+	ct = b->mm_content_type;
+	return b->mm_type == MAILMIME_SINGLE && ct && ct->ct_type &&
+	       ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
+	       ct->ct_type->tp_data.tp_composite_type->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE;
 }
 
 static void
@@ -670,6 +929,7 @@ scan_free(struct scan *s)
 	buf_free(&s->own_rcpts);
 	buf_free(&s->text);
 	buf_free(&s->field);
+	buf_free(&s->dec);
 }
 
 int
@@ -678,9 +938,9 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 {
 	struct scan s;
 	struct mailmime *mime = NULL;
-	const char *p, *mmsg;
+	const char *p;
 	char name[FIELD_NAME_MAX], *copy = NULL;
-	size_t idx = 0, mlen;
+	size_t mlen;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -716,10 +976,26 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 	buf_init(&s.arf_rcpts, LIST_MAX);
 	buf_init(&s.redacted, LIST_MAX);
 	buf_init(&s.text, TEXT_MAX);
+	/* Decoding makes at most two bytes of one (a line break becomes CRLF). */
+	buf_init(&s.dec, 2 * (size_t)BOUNCE_MAX_MESSAGE + 2);
+	bconv_install();
 	bscan_top_header(&s, msg, len);
 	mlen = len;
-	mmsg = mime_input(msg, &mlen, &copy);
-	if (mailmime_parse(mmsg, mlen, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL) {
+	mime_input(msg, &mlen, &copy, &s, 1);
+	mime = mime_parse(&s, copy, mlen);
+	if (top_message(mime)) {
+		/*
+		 * The bounce's body is itself a message: the walk reads its header
+		 * from the start of the copy, which must then be the whole header.
+		 */
+		mailmime_free(mime);
+		scratch_give(copy);
+		s.n_masks = s.n_quiet = 0;
+		mlen = len;
+		mime_input(msg, &mlen, &copy, &s, 0);
+		mime = mime_parse(&s, copy, mlen);
+	}
+	if (mime == NULL) {
 		error_set(err, "bounce: cannot parse the MIME structure");
 		goto out;
 	}
@@ -734,7 +1010,7 @@ bounce_parse(const char *msg, size_t len, const char *verp_local, struct bounce_
 out:
 	if (mime)
 		mailmime_free(mime);
-	free(copy);
+	scratch_give(copy);
 	scan_free(&s);
 	if (rc != 0)
 		bounce_report_free(out);

@@ -289,4 +289,34 @@ const char *const brules_final_texts[] = {
 	NULL,
 };
 
+/* Subjects (folded) of away messages. */
+const char *const brules_autoreply_subjects[] = {
+	"out of office|out of the office|out-of-office|ooo|automatic reply|auto reply|"
+	"auto-reply|autoreply|auto response|auto-response|autoresponse|automated response|"
+	"automatic response|abwesenheit|abwesenheitsnotiz|automatische antwort|"
+	"vacation|on holiday|on leave|away from|i am away|i'm away|absence|absent|"
+	"réponse automatique|reponse automatique|respuesta automática|"
+	"respuesta automatica|fuera de la oficina|risposta automatica|fuori ufficio|"
+	"automatisch antwoord|afwezig|resposta automática|ausente|自動応答|自動返信|不在",
+	NULL,
+};
+
+/* Subjects (folded) of delivery failure notices. */
+const char *const brules_bounce_subjects[] = {
+	"undeliver*|undelivered|delivery status notification|delivery failure|"
+	"delivery failed|delivery has failed|delivery problem|failure notice|returned mail|"
+	"mail delivery|delivery notification|non remis|unzustellbar|nicht zustellbar|"
+	"non recapitabile|no entregado|onbestelbaar|mail system error|"
+	"could not be delivered|delivery report|returned to sender|mail failure|"
+	"permanent delivery failure|nondeliverable|non-deliverable|error sending|"
+	"not delivered|bounce*|delivery status|rejected|mail error|メールエラー",
+	NULL,
+};
+
+/* Subjects (folded) of delay warnings: "Delivery Status Notification (Delay)", "Delayed Mail". */
+const char *const brules_delay_subjects[] = {
+	"delay*|still being retried|not yet delivered",
+	NULL,
+};
+
 const size_t brules_table_len = sizeof(brules_table) / sizeof(brules_table[0]);

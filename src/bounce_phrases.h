@@ -18,5 +18,9 @@ extern const size_t brules_table_len;
 extern const char *const brules_autoreply_texts[];
 extern const char *const brules_delay_texts[];
 extern const char *const brules_final_texts[];
+/* Subject pattern lists (folded subjects): away messages, failure notices, delay warnings. */
+extern const char *const brules_autoreply_subjects[];
+extern const char *const brules_bounce_subjects[];
+extern const char *const brules_delay_subjects[];
 
 #endif

@@ -34,7 +34,9 @@ enum { GAP_MAX = 64 };
 static int
 is_word(unsigned char c)
 {
-	return c < 0x80 && isalnum(c);
+	unsigned char l = c | 0x20;
+
+	return (c >= '0' && c <= '9') || (l >= 'a' && l <= 'z');
 }
 
 void
@@ -46,8 +48,9 @@ brules_fold(const char *s, size_t n, struct buf *out)
 
 	if (n > room)
 		n = room;
-	/* One pass into scratch space, one append: this runs over every text. */
-	tmp = xmalloc(n + 1);
+	/* One pass straight into the buffer's free space: this runs over every text. */
+	buf_reserve(out, n);
+	tmp = out->data + out->len;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -62,8 +65,8 @@ brules_fold(const char *s, size_t n, struct buf *out)
 		tmp[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
 		space = 0;
 	}
-	buf_add(out, tmp, k);
-	free(tmp);
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 /* alt_plain - whether a[0..n) occurs in text on word boundaries ('*' ends a prefix). */
@@ -126,23 +129,6 @@ host_before(const char *text, const char *p)
 	return dots > 0 && alpha_tail;
 }
 
-/* alt_host - "%h rest": rest on word boundaries, right after a bare host name. */
-static int
-alt_host(const char *text, const char *rest, size_t n)
-{
-	char pat[128];
-	const char *p;
-
-	if (n == 0 || n >= sizeof(pat))
-		return 0;
-	memcpy(pat, rest, n);
-	pat[n] = '\0';
-	for (p = strstr(text, pat); p; p = strstr(p + 1, pat))
-		if (!is_word((unsigned char)p[n]) && host_before(text, p))
-			return 1;
-	return 0;
-}
-
 /*
  * gap_at - whether "left ~right" (a[0..n)) occurs with its left part at p in
  * text: right must follow on word boundaries within GAP_MAX bytes.
@@ -165,52 +151,20 @@ gap_at(const char *text, const char *p, const char *a, size_t n)
 }
 
 /*
- * alt_match - alt_plain, where a '~' stands for at most GAP_MAX bytes of
- * anything: "host ~not found" matches "host mx.example.org not found".
- */
-static int
-alt_match(const char *text, const char *a, size_t n)
-{
-	const char *tilde = memchr(a, '~', n), *p;
-	size_t ln;
-
-	if (n > 3 && a[0] == '%' && a[1] == 'h' && a[2] == ' ')
-		return alt_host(text, a + 3, n - 3);
-	if (tilde == NULL)
-		return alt_plain(text, a, n);
-	ln = (size_t)(tilde - a);
-	for (p = text; *p; p++)
-		if (strncmp(p, a, ln) == 0 && gap_at(text, p, a, n))
-			return 1;
-	return 0;
-}
-
-/* pattern_match - whether any alternative of pattern occurs in text (short texts). */
-static int
-pattern_match(const char *text, const char *pattern)
-{
-	const char *a = pattern, *bar;
-
-	for (;;) {
-		bar = strchr(a, '|');
-		if (alt_match(text, a, bar ? (size_t)(bar - a) : strlen(a)))
-			return 1;
-		if (bar == NULL)
-			return 0;
-		a = bar + 1;
-	}
-}
-
-/*
- * The matcher for long texts.  Every alternative of a pattern set is filed,
- * once per process, under a hash of the two bytes it must start with (for
- * "%h rest" those of the rest, for "left ~right" those of the left).  A text
- * is then read once: at each position only the alternatives filed under
- * the two bytes found there are compared, instead of searching the whole
- * text once per alternative (some 600 of them in the phrase table).
+ * The matcher.  Every alternative of a pattern set is filed,
+ * once per process, under a hash of the first bytes it must start with (up
+ * to KEY_LEN_MAX; for "%h rest" those of the rest, for "left ~right" those
+ * of the left).  A text is then read once: at each position only the
+ * alternatives filed under the 2, 3 and 4 bytes found there are compared,
+ * instead of searching the whole text once per alternative (some 600 of
+ * them in the phrase table); four bytes keep each slot's list short.  An
+ * alternative that starts with a letter or digit can only match where a
+ * word starts, so those are filed apart (head_word) and passed over inside
+ * words, where most positions are.
  */
 enum {
-	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first two bytes */
+	KEY_BUCKETS = 4096,        /* hash slots for an alternative's first bytes */
+	KEY_LEN_MAX = 4,           /* bytes of a key hashed, at most */
 	ALTS_MAX = 1024,           /* alternatives over all sets */
 };
 
@@ -229,17 +183,28 @@ struct alt {
 /* A set of patterns; group is 0 or 1 per pattern (the phrase table's weak flag). */
 struct pset {
 	const char *const *pats;   /* NULL-terminated, when not the phrase table */
-	short head[KEY_BUCKETS];
+	short head[KEY_BUCKETS];   /* alternatives that may start anywhere */
+	short head_word[KEY_BUCKETS]; /* those that start a word */
+	unsigned char any_first[256]; /* first bytes of the ones in head */
+	unsigned char word_pair[65536 / 8]; /* first two bytes of the ones in head_word, a bit each */
+	int anywhere;              /* some alternatives are in head or keyless */
 	short keyless;             /* alternatives whose key is under two bytes, or -1 */
 };
 
 static struct alt alts[ALTS_MAX];
 static size_t n_alts;
 
+/* key_step - one more byte into a key's hash value; key_slot - the slot for n bytes of it. */
 static unsigned
-key_hash(unsigned char a, unsigned char b)
+key_step(unsigned hv, unsigned char c)
 {
-	return ((unsigned)a * 31u + b) % KEY_BUCKETS;
+	return hv * 31u + c;
+}
+
+static unsigned
+key_slot(unsigned hv, size_t n)
+{
+	return (hv + (unsigned)n * 1009u) % KEY_BUCKETS;
 }
 
 /* alt_key - where an alternative's literal key starts and its length. */
@@ -291,13 +256,33 @@ pset_add(struct pset *ps, const char *pattern, unsigned short row)
 			x->k = k;
 			x->kn = (unsigned short)kn;
 			if (kn >= 2) {
-				unsigned h = key_hash((unsigned char)k[0], (unsigned char)k[1]);
+				size_t used = kn < KEY_LEN_MAX ? kn : KEY_LEN_MAX;
+				unsigned hv = 0, h;
 
-				x->next = ps->head[h];
-				ps->head[h] = (short)n_alts;
+				for (size_t i = 0; i < used; i++)
+					hv = key_step(hv, (unsigned char)k[i]);
+				h = key_slot(hv, used);
+				/*
+				 * alt_at's word-boundary test, known here for every text; "%h
+				 * rest" needs a space before rest (host_before), so a rest
+				 * that starts with a letter or digit starts a word too.
+				 */
+				short *head = is_word((unsigned char)k[0]) ? ps->head_word : ps->head;
+
+				x->next = head[h];
+				head[h] = (short)n_alts;
+				if (head == ps->head) {
+					ps->any_first[(unsigned char)k[0]] = 1;
+					ps->anywhere = 1;
+				} else {
+					unsigned pair = (unsigned)(unsigned char)k[0] << 8 | (unsigned char)k[1];
+
+					ps->word_pair[pair / 8] |= (unsigned char)(1u << pair % 8);
+				}
 			} else if (kn == 1) {
 				x->next = ps->keyless;
 				ps->keyless = (short)n_alts;
+				ps->anywhere = 1;
 			}
 			n_alts++;
 		}
@@ -335,8 +320,11 @@ static const char *const bare_markers[] = {
 
 /* The first bytes of markers and bare_markers, filled in by psets_init(). */
 static unsigned char marker_first[256];
+/* The bytes that dress a separator line up in front (" \t-=*_#>[("), by psets_init(). */
+static unsigned char dress[256];
 
 static struct pset set_rules, set_autoreply, set_delay, set_final;
+static struct pset set_autoreply_subject, set_bounce_subject, set_delay_subject;
 /* The phrase table's weak flags, by row, for pset_scan. */
 static unsigned char rule_group[BRULES_TABLE_MAX];
 static pthread_once_t psets_once = PTHREAD_ONCE_INIT;
@@ -347,6 +335,7 @@ static void
 psets_init(void)
 {
 	memset(set_rules.head, -1, sizeof(set_rules.head));
+	memset(set_rules.head_word, -1, sizeof(set_rules.head_word));
 	set_rules.keyless = -1;
 	/* A table outgrowing rule_group is a bug, caught by every test run. */
 	if (brules_table_len > BRULES_TABLE_MAX)
@@ -358,10 +347,15 @@ psets_init(void)
 	pset_build(&set_autoreply, brules_autoreply_texts);
 	pset_build(&set_delay, brules_delay_texts);
 	pset_build(&set_final, brules_final_texts);
+	pset_build(&set_autoreply_subject, brules_autoreply_subjects);
+	pset_build(&set_bounce_subject, brules_bounce_subjects);
+	pset_build(&set_delay_subject, brules_delay_subjects);
 	for (size_t i = 0; markers[i]; i++)
 		marker_first[(unsigned char)markers[i][0]] = 1;
 	for (size_t i = 0; bare_markers[i]; i++)
 		marker_first[(unsigned char)bare_markers[i][0]] = 1;
+	for (const char *d = " \t-=*_#>[("; *d; d++)
+		dress[(unsigned char)*d] = 1;
 	/* Outgrowing ALTS_MAX would silently drop rules: a bug, caught by every test run. */
 	if (n_alts >= ALTS_MAX)
 		abort();
@@ -371,6 +365,7 @@ static void
 pset_build(struct pset *ps, const char *const *pats)
 {
 	memset(ps->head, -1, sizeof(ps->head));
+	memset(ps->head_word, -1, sizeof(ps->head_word));
 	ps->keyless = -1;
 	ps->pats = pats;
 	for (size_t i = 0; pats[i]; i++)
@@ -407,27 +402,87 @@ alt_at(const char *t, const char *p, const struct alt *x)
  * the set occurs; else first[g] is set to the lowest row of group g that
  * occurs (rows whose group is g), or left as it was when none does.
  */
+/* scan_chain - the alternatives of one slot at p, for pset_scan: 1 when one decides. */
+static int
+scan_chain(short j, const char *t, const char *p, const unsigned char *group, size_t first[2])
+{
+	for (; j >= 0; j = alts[j].next) {
+		const struct alt *x = &alts[j];
+		int g = group ? group[x->row] : 0;
+
+		if (first && x->row >= first[g])
+			continue;
+		if (!alt_at(t, p, x))
+			continue;
+		if (first == NULL)
+			return 1;
+		first[g] = x->row;
+	}
+	return 0;
+}
+
+/* scan_at - the alternatives that may start at p (word_start: p starts a word), for pset_scan. */
+static int
+scan_at(const struct pset *ps, const char *t, const char *p, int word_start,
+        const unsigned char *group, size_t first[2])
+{
+	unsigned char c = (unsigned char)p[0];
+	unsigned hv, h;
+
+	if (ps->keyless >= 0 && scan_chain(ps->keyless, t, p, group, first))
+		return 1;
+	/*
+	 * Inside a word, only the few alternatives that need no word start
+	 * can begin; at a word start, only where two bytes begin one.
+	 */
+	if (p[1] == '\0')
+		return 0;
+	if (!ps->any_first[c]) {
+		unsigned pair = (unsigned)c << 8 | (unsigned char)p[1];
+
+		if (!word_start || !(ps->word_pair[pair / 8] & (1u << pair % 8)))
+			return 0;
+	}
+	/* An alternative is filed under its first 2, 3 or KEY_LEN_MAX bytes. */
+	hv = key_step(c, (unsigned char)p[1]);
+	for (size_t n = 2; n <= KEY_LEN_MAX; n++) {
+		h = key_slot(hv, n);
+		if ((ps->head[h] >= 0 && scan_chain(ps->head[h], t, p, group, first)) ||
+		    (word_start && ps->head_word[h] >= 0 &&
+		     scan_chain(ps->head_word[h], t, p, group, first)))
+			return 1;
+		if (n == KEY_LEN_MAX || p[n] == '\0')
+			break;
+		hv = key_step(hv, (unsigned char)p[n]);
+	}
+	return 0;
+}
+
 static int
 pset_scan(const struct pset *ps, const char *t, const unsigned char *group, size_t first[2])
 {
-	short j;
+	const char *p = t;
 
 	pthread_once(&psets_once, psets_init);
-	for (const char *p = t; *p; p++) {
-		j = p[1] ? ps->head[key_hash((unsigned char)p[0], (unsigned char)p[1])] : -1;
-		for (int pass = 0; pass < 2; pass++, j = ps->keyless) {
-			for (; j >= 0; j = alts[j].next) {
-				const struct alt *x = &alts[j];
-				int g = group ? group[x->row] : 0;
+	if (ps->anywhere) {
+		for (int in_word = 0; *p; p++) {
+			int word_start = !in_word;
 
-				if (first && x->row >= first[g])
-					continue;
-				if (!alt_at(t, p, x))
-					continue;
-				if (first == NULL)
-					return 1;
-				first[g] = x->row;
-			}
+			in_word = is_word((unsigned char)*p);
+			if (scan_at(ps, t, p, word_start, group, first))
+				return 1;
+		}
+	} else {
+		/* Every alternative starts a word (the phrase tables): only word starts are read. */
+		for (;;) {
+			while (*p && !is_word((unsigned char)*p))
+				p++;
+			if (*p == '\0')
+				break;
+			if (scan_at(ps, t, p, 1, group, first))
+				return 1;
+			while (is_word((unsigned char)*p))
+				p++;
 		}
 	}
 	return first ? first[0] != SIZE_MAX || first[1] != SIZE_MAX : 0;
@@ -643,16 +698,6 @@ brules_reason_class(const char *reason, const char *status)
 	return BOUNCE_SOFT;
 }
 
-/* any_of - whether any pattern of list occurs in a short folded text (a subject). */
-static int
-any_of(const char *folded, const char *const *list)
-{
-	for (; *list; list++)
-		if (pattern_match(folded, *list))
-			return 1;
-	return 0;
-}
-
 /* fold_small - fold s into a fixed buffer, for subjects. */
 static void
 fold_small(const char *s, struct buf *b)
@@ -661,28 +706,25 @@ fold_small(const char *s, struct buf *b)
 	brules_fold(s, strnlen(s, 1024), b);
 }
 
-int
-brules_autoreply_subject(const char *subject)
+/* subject_scan - whether a pattern of the set occurs in the folded subject. */
+static int
+subject_scan(const struct pset *ps, const char *subject)
 {
-	static const char *const subjects[] = {
-		"out of office|out of the office|out-of-office|ooo|automatic reply|auto reply|"
-		"auto-reply|autoreply|auto response|auto-response|autoresponse|automated response|"
-		"automatic response|abwesenheit|abwesenheitsnotiz|automatische antwort|"
-		"vacation|on holiday|on leave|away from|i am away|i'm away|absence|absent|"
-		"réponse automatique|reponse automatique|respuesta automática|"
-		"respuesta automatica|fuera de la oficina|risposta automatica|fuori ufficio|"
-		"automatisch antwoord|afwezig|resposta automática|ausente|自動応答|自動返信|不在",
-		NULL,
-	};
 	struct buf b;
 	int r;
 
 	if (subject == NULL)
 		return 0;
 	fold_small(subject, &b);
-	r = any_of(buf_cstr(&b), subjects);
+	r = pset_scan(ps, buf_cstr(&b), NULL, NULL);
 	buf_free(&b);
 	return r;
+}
+
+int
+brules_autoreply_subject(const char *subject)
+{
+	return subject_scan(&set_autoreply_subject, subject);
 }
 
 int
@@ -694,39 +736,14 @@ brules_autoreply_text(const char *folded)
 int
 brules_bounce_subject(const char *subject)
 {
-	static const char *const subjects[] = {
-		"undeliver*|undelivered|delivery status notification|delivery failure|"
-		"delivery failed|delivery has failed|delivery problem|failure notice|returned mail|"
-		"mail delivery|delivery notification|non remis|unzustellbar|nicht zustellbar|"
-		"non recapitabile|no entregado|onbestelbaar|mail system error|"
-		"could not be delivered|delivery report|returned to sender|mail failure|"
-		"permanent delivery failure|nondeliverable|non-deliverable|error sending|"
-		"not delivered|bounce*|delivery status|rejected|mail error|メールエラー",
-		NULL,
-	};
-	struct buf b;
-	int r;
-
-	if (subject == NULL)
-		return 0;
-	fold_small(subject, &b);
-	r = any_of(buf_cstr(&b), subjects);
-	buf_free(&b);
-	return r;
+	return subject_scan(&set_bounce_subject, subject);
 }
 
 int
 brules_delay(const char *subject, const char *folded)
 {
-	struct buf b;
-	int said = 0;
+	int said = subject_scan(&set_delay_subject, subject);
 
-	if (subject) {
-		fold_small(subject, &b);
-		/* "Delivery Status Notification (Delay)", "Delayed Mail", "Warning: message delayed". */
-		said = pattern_match(buf_cstr(&b), "delay*|still being retried|not yet delivered");
-		buf_free(&b);
-	}
 	if (folded == NULL)
 		return said;
 	return (said || pset_scan(&set_delay, folded, NULL, NULL)) &&
@@ -751,13 +768,14 @@ returned_header(const char *t, size_t n)
 		"x-mailer:", "authentication-results:", "x-received:", "arc-seal:", NULL,
 	};
 
-	/* Every name above starts with one of these: most lines are passed over at once. */
-	if (n == 0 || !strchr("rRdDmMxXaA", t[0]))
+	/* Most lines start with no name's first letter and are passed over at once. */
+	if (n == 0)
 		return 0;
 	for (size_t i = 0; names[i]; i++) {
-		size_t k = strlen(names[i]);
+		size_t k;
 
-		if (n >= k && strncasecmp(t, names[i], k) == 0)
+		if ((t[0] | 0x20) == names[i][0] && n >= (k = strlen(names[i])) &&
+		    strncasecmp(t, names[i], k) == 0)
 			return 1;
 	}
 	return 0;
@@ -769,15 +787,23 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 	size_t i = 0, run = 0, run_start = 0;
 	char low[200];
 
+	pthread_once(&psets_once, psets_init);
 	while (i < n) {
 		size_t e = line_end(text, n, i), k = 0, m = 0;
 		const char *l = text + i;
 		size_t ll = e - i;
 
 		if (ll < sizeof(low) && ll > 4) {
+			size_t f;
+
 			/* Strip the dashes, stars and colons that dress a separator up, and fold. */
-			while (k < ll && l[k] && strchr(" \t-=*_#>[(", l[k]))
+			while (k < ll && dress[(unsigned char)l[k]])
 				k++;
+			/* Most prose lines start with no separator's first letter: not folded. */
+			for (f = k; f < ll && isspace((unsigned char)l[f]); f++)
+				;
+			if (f == ll || !marker_first[(unsigned char)tolower((unsigned char)l[f])])
+				k = ll;
 			for (; k < ll; k++) {
 				unsigned char c = (unsigned char)l[k];
 
@@ -788,15 +814,14 @@ brules_returned_start(const char *text, size_t n, size_t *body)
 			while (m > 0 && low[m - 1] && strchr(" -=*_#])", low[m - 1]))
 				m--;
 			low[m] = '\0';
-			/* Most prose lines start with no separator's first letter. */
-			pthread_once(&psets_once, psets_init);
 			if (m == 0 || !marker_first[(unsigned char)low[0]])
 				m = 0;
 			for (size_t j = 0; m > 0 && bare_markers[j]; j++)
-				if (strcmp(low, bare_markers[j]) == 0)
+				if (low[0] == bare_markers[j][0] && strcmp(low, bare_markers[j]) == 0)
 					goto found;
 			for (size_t j = 0; m > 0 && markers[j]; j++)
-				if (strncmp(low, markers[j], strlen(markers[j])) == 0)
+				if (low[0] == markers[j][0] &&
+				    strncmp(low, markers[j], strlen(markers[j])) == 0)
 					goto found;
 		}
 		if (returned_header(l, ll)) {

@@ -37,8 +37,25 @@ bscan_add_cut(struct buf *b, const char *s, size_t n)
  * (cut at FIELD_MAX); an empty line gives FIELD_BLANK and anything else
  * FIELD_OTHER.  *pp moves past what was read.
  */
-int
-bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
+/* wanted - whether name is on the NULL-terminated list. */
+static int
+wanted(const char *name, const char *const *want)
+{
+	for (; *want; want++)
+		if ((*want)[0] == name[0] && strcmp(*want, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * field_read - bscan_field_next, but a field whose name is not on the list
+ * want (when not NULL) is passed over with an empty value: the caller reads
+ * no such field, and DKIM-Signature, ARC-* and Authentication-Results
+ * values are long.
+ */
+static int
+field_read(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value,
+           const char *const *want)
 {
 	const char *p = *pp, *eol, *colon, *q;
 	size_t k;
@@ -63,10 +80,18 @@ bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], st
 				return FIELD_OTHER;
 			break;
 		}
-		name[k++] = (char)tolower((unsigned char)*q);
+		name[k++] = *q >= 'A' && *q <= 'Z' ? (char)(*q + ('a' - 'A')) : *q;
 	}
 	name[k] = '\0';
 	buf_reset(value);
+	if (want && !wanted(name, want)) {
+		for (p = *pp; p < end && (*p == ' ' || *p == '\t'); p = *pp) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			*pp = eol ? eol + 1 : end;
+		}
+		buf_add(value, "", 0);
+		return FIELD_OK;
+	}
 	p = colon + 1;
 	for (;;) {
 		const char *e = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
@@ -93,6 +118,12 @@ bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], st
 	while (value->len > 0 && value->data[value->len - 1] == ' ')
 		buf_truncate(value, value->len - 1);
 	return FIELD_OK;
+}
+
+int
+bscan_field_next(const char **pp, const char *end, char name[FIELD_NAME_MAX], struct buf *value)
+{
+	return field_read(pp, end, name, value, NULL);
 }
 
 /* bscan_list_add - append addr to a NUL-separated list, unless it is there already. */
@@ -227,6 +258,20 @@ decode_subject(const char *v)
 	return out;
 }
 
+/* The names top_field reads (the same list): no other field's value is built. */
+static const char *const top_names[] = {
+	"from", "subject", "message-id", "to", "cc", "delivered-to", "x-original-to",
+	"envelope-to", "x-envelope-to", "x-rcpt-to", "x-apparently-to", "x-failed-recipients",
+	"auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply",
+	"precedence", "x-precedence", "x-apple-unsubscribe", "content-type", NULL,
+};
+
+/* The names returned_field reads (the same list): no other field's value is built. */
+static const char *const returned_names[] = {
+	"message-id", "to", "cc", "received", "x-hmxmroriginalrecipient", "from", "sender",
+	"return-path", "reply-to", NULL,
+};
+
 /* top_field - one field of the bounce's own header. */
 static void
 top_field(struct scan *s, const char *name, const char *v)
@@ -330,20 +375,20 @@ returned_field(struct scan *s, const char *name, const char *v)
 /* read_header - the header block at p[0..n), each field to fn. */
 static void
 read_header(struct scan *s, const char *p, size_t n,
-            void (*fn)(struct scan *, const char *, const char *))
+            void (*fn)(struct scan *, const char *, const char *), const char *const *want)
 {
 	const char *end = p + n;
 	char name[FIELD_NAME_MAX];
 	int rc;
 
-	while ((rc = bscan_field_next(&p, end, name, &s->field)) == FIELD_OK)
+	while ((rc = field_read(&p, end, name, &s->field, want)) == FIELD_OK)
 		fn(s, name, buf_cstr(&s->field));
 }
 
 void
 bscan_top_header(struct scan *s, const char *p, size_t n)
 {
-	read_header(s, p, n, top_field);
+	read_header(s, p, n, top_field, top_names);
 }
 
 void
@@ -356,7 +401,7 @@ bscan_returned_header(struct scan *s, const char *p, size_t n)
 		p++;
 		n--;
 	}
-	read_header(s, p, n, returned_field);
+	read_header(s, p, n, returned_field, returned_names);
 }
 
 /* recipient_of - the address in a DSN recipient field ("rfc822; <a@b>"), or NULL. */
@@ -503,6 +548,16 @@ add_text(struct scan *s, const char *p, size_t n, int html)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		size_t run = i;
+
+		/* What is neither markup, an entity nor a CR goes over in one piece. */
+		while (run < n && p[run] != '<' && p[run] != '&' && p[run] != '\r')
+			run++;
+		if (run > i) {
+			bscan_add_cut(&s->text, p + i, run - i);
+			if ((i = run) == n)
+				break;
+		}
 		if (p[i] == '<') {
 			const char *gt = memchr(p + i, '>', n - i);
 
@@ -573,10 +628,10 @@ needs_conv(const char *charset, const char *p, size_t n)
 {
 	int eight = 0;
 
-	for (size_t i = 0; i < n && !eight; i++)
-		eight = (unsigned char)p[i] >= 0x80;
 	if (strcasecmp(charset, "us-ascii") == 0 || strcasecmp(charset, "utf-8") == 0)
 		return 0;
+	for (size_t i = 0; i < n && !eight; i++)
+		eight = (unsigned char)p[i] >= 0x80;
 	if (!eight)
 		return strncasecmp(charset, "iso-2022", 8) == 0 || strcasecmp(charset, "utf-7") == 0;
 	return !utf8_valid(p, n);
@@ -601,11 +656,21 @@ single_part(struct scan *s, struct mailmime *m)
 	    strncmp(type, "multipart/", 10) != 0 && strcmp(type, "application/json") != 0)
 		return;
 	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
-	                        enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
-		return;
-	body = dec;
-	body_len = dec_len;
+	if ((enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
+	    bdec_part(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, enc, &s->dec) == 0) {
+		body = s->dec.data;
+		body_len = s->dec.len;
+	} else if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
+		                        &idx, enc, &dec, &dec_len) != MAILIMF_NO_ERROR)
+			return;
+		body = dec;
+		body_len = dec_len;
+	} else {
+		/* libetpan's decoding of any other encoding is a copy: read the part in place. */
+		body = d->dt_data.dt_text.dt_data;
+		body_len = d->dt_data.dt_text.dt_length;
+	}
 	if (strcmp(type, "message/delivery-status") == 0 ||
 	    strcmp(type, "message/global-delivery-status") == 0) {
 		bscan_dsn_parse(s, body, body_len);
@@ -630,7 +695,8 @@ single_part(struct scan *s, struct mailmime *m)
 		if (conv)
 			charconv_buffer_free(conv);
 	}
-	mailmime_decoded_part_free(dec);
+	if (dec)
+		mailmime_decoded_part_free(dec);
 }
 
 /*
@@ -681,6 +747,107 @@ forwarded_report(const struct scan *s, const struct mailmime *m)
 	return 0;
 }
 
+/*
+ * masked - whether a leaf is a message/rfc822 part that bounce.c masked
+ * for libetpan (see mime_parse there): its subtype reads "rfc~22", a mask
+ * lies in its own MIME header, and its encoding is one under which
+ * libetpan would have parsed it as a message.
+ */
+static int
+masked(const struct scan *s, const struct mailmime *m)
+{
+	const struct mailmime_content *ct = m->mm_content_type;
+	const struct mailmime_data *d = m->mm_data.mm_single;
+
+	if (s->n_masks == 0 || ct == NULL || ct->ct_type == NULL ||
+	    ct->ct_type->tp_type != MAILMIME_TYPE_COMPOSITE_TYPE ||
+	    ct->ct_type->tp_data.tp_composite_type->ct_type != MAILMIME_COMPOSITE_TYPE_MESSAGE ||
+	    ct->ct_subtype == NULL || strcasecmp(ct->ct_subtype, "rfc~22") != 0 || d == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT || m->mm_mime_start == NULL ||
+	    d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
+	    d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)
+		return 0;
+	for (size_t i = 0; i < s->n_masks; i++) {
+		const char *at = s->mask_base + s->masks[i];
+
+		if (at >= m->mm_mime_start && at < d->dt_data.dt_text.dt_data)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * has_report - whether the header at p[0..n), up to its empty line, may
+ * give the subtype "report" (any case): a field that starts a line with
+ * "Content-Type" (as every field starts a line) and has the word after a
+ * '/' (or after a comment's ')'), white space and line breaks between them
+ * allowed.
+ */
+static int
+has_report(const char *p, size_t n)
+{
+	const char *end = p + n, *eol, *q, *fe;
+
+	for (const char *l = p; l < end; l = eol + 1) {
+		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
+			eol = end;
+		if (eol == l || (eol == l + 1 && *l == '\r'))
+			return 0;
+		if ((*l != 'c' && *l != 'C') || (size_t)(end - l) < 12 ||
+		    strncasecmp(l, "content-type", 12) != 0)
+			continue;
+		/* The field goes on over the lines that start with white space. */
+		for (fe = eol; fe < end && fe + 1 < end && (fe[1] == ' ' || fe[1] == '\t');)
+			if ((fe = memchr(fe + 1, '\n', (size_t)(end - fe - 1))) == NULL)
+				fe = end;
+		for (q = l; q < fe; q++) {
+			if (*q != '/' && *q != ')')
+				continue;
+			for (q++; q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'); q++)
+				;
+			if ((size_t)(end - q) >= 6 && strncasecmp(q, "report", 6) == 0)
+				return 1;
+			q--;
+		}
+	}
+	return 0;
+}
+
+/*
+ * message_part - an attached message that is not the bounce itself: a
+ * forwarded feedback report is walked; any other message is the returned
+ * one, whose header matters and whose body does not.  inner is its parsed
+ * content, or NULL when libetpan left it a leaf (masked), in which case it
+ * is parsed here only if it may be such a report: the subtype "report" of
+ * its Content-Type must then be in its header, which ends at its first
+ * empty line.
+ */
+static void
+message_part(struct scan *s, struct mailmime *m, struct mailmime *inner, int depth)
+{
+	struct mailmime *parsed = NULL;
+
+	if (inner == NULL && m->mm_type == MAILMIME_SINGLE && !s->report_arf && !s->has_returned) {
+		const struct mailmime_data *d = m->mm_data.mm_single;
+		size_t idx = 0;
+
+		if (has_report(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length) &&
+		    mailmime_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
+		                   &parsed) == MAILIMF_NO_ERROR &&
+		    parsed && parsed->mm_type == MAILMIME_MESSAGE)
+			inner = parsed->mm_data.mm_message.mm_msg_mime;
+	}
+	if (forwarded_report(s, inner)) {
+		bscan_walk(s, inner, depth + 1);
+	} else if (m->mm_mime_start) {
+		const char *h = part_header(m->mm_mime_start, m->mm_length);
+
+		bscan_returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
+	}
+	if (parsed)
+		mailmime_free(parsed);
+}
+
 void
 bscan_walk(struct scan *s, struct mailmime *m, int depth)
 {
@@ -690,21 +857,20 @@ bscan_walk(struct scan *s, struct mailmime *m, int depth)
 		return;
 	switch (m->mm_type) {
 	case MAILMIME_SINGLE:
-		single_part(s, m);
+		if (masked(s, m))
+			message_part(s, m, NULL, depth);
+		else
+			single_part(s, m);
 		break;
 	case MAILMIME_MULTIPLE:
 		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
 			bscan_walk(s, clist_content(it), depth + 1);
 		break;
 	case MAILMIME_MESSAGE:
-		if (depth == 0 || forwarded_report(s, m->mm_data.mm_message.mm_msg_mime)) {
+		if (depth == 0)
 			bscan_walk(s, m->mm_data.mm_message.mm_msg_mime, depth + 1);
-		} else if (m->mm_mime_start) {
-			/* A returned message: its header matters, its body does not. */
-			const char *h = part_header(m->mm_mime_start, m->mm_length);
-
-			bscan_returned_header(s, h, m->mm_length - (size_t)(h - m->mm_mime_start));
-		}
+		else
+			message_part(s, m, m->mm_data.mm_message.mm_msg_mime, depth);
 		break;
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * bounce_scan - what the bounce parser gathers from one message before its
- * verdict, and the readers that gather it (bounce_scan.c).  Internal to
- * bounce.c and bounce_scan.c; bounce.h is the parser's contract.
+ * verdict, and the readers that gather it (bounce_scan.c, with libetpan's
+ * character set conversion in bounce_charconv.c).  Internal to the bounce_*
+ * files; bounce.h is the parser's contract.
  */
 #ifndef OUTREACH_BOUNCE_SCAN_H
 #define OUTREACH_BOUNCE_SCAN_H
@@ -24,6 +25,7 @@ enum {
 	CONTAINERS_MAX = 64,       /* multipart and message parts handed to libetpan */
 	COMMENTS_MAX = 64,         /* open parentheses handed to libetpan as they are */
 	SUBJECT_MAX = 998,         /* RFC 5322's line limit */
+	QUIET_MAX = 64,            /* header names hidden from libetpan in one message */
 };
 
 /* One per-recipient group of a delivery report. */
@@ -45,11 +47,18 @@ struct scan {
 	struct buf own_rcpts;      /* the bounce's own To, Cc, Delivered-To... */
 	struct buf text;           /* human-readable notification text */
 	struct buf field;          /* scratch: the field being read */
+	struct buf dec;            /* scratch: the part being read, decoded */
 	struct dsn_rec *dsn;
 	size_t n_dsn, cap_dsn;
 	char *arf_type;
 	struct buf arf_rcpts;      /* Original-Rcpt-To and the like: who complained */
 	struct buf redacted;       /* Redacted-Address values: what stands for a hidden name */
+	const char *mask_base;     /* the bytes libetpan parsed, when masks were set */
+	size_t masks[CONTAINERS_MAX]; /* offsets of message/rfc822 Content-Types made leaves */
+	size_t n_masks;
+	size_t quiet[QUIET_MAX];   /* offsets of header names libetpan need not parse */
+	char quiet_was[QUIET_MAX]; /* their first letters, while masked */
+	size_t n_quiet;
 };
 
 enum { FIELD_END, FIELD_OK, FIELD_BLANK, FIELD_OTHER };
@@ -90,6 +99,20 @@ void bscan_dsn_parse(struct scan *s, const char *p, size_t n);
 
 /* bscan_arf_parse - the fields of a message/feedback-report (RFC 5965 3.1). */
 void bscan_arf_parse(struct scan *s, const char *p, size_t n);
+
+/*
+ * bconv_install - have libetpan convert character sets through descriptors
+ * kept open (bounce_charconv.c) instead of one iconv_open per word; once
+ * per process, before the first parse.
+ */
+void bconv_install(void);
+
+/*
+ * bdec_part - a base64 (enc MAILMIME_MECHANISM_BASE64) or quoted-printable
+ * body p[0..n) decoded into out exactly as libetpan's mailmime_part_parse
+ * decodes it (bounce_decode.c); -1 for the one case left to libetpan.
+ */
+int bdec_part(const char *p, size_t n, int enc, struct buf *out);
 
 /* bscan_walk - every part of the MIME tree under m, to the limits, into s. */
 void bscan_walk(struct scan *s, struct mailmime *m, int depth);

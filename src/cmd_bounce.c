@@ -39,7 +39,8 @@ cmd_bounces(struct cli *cli, int argc, char **argv)
 int
 cmd_bounces_parse(struct cli *cli, int argc, char **argv)
 {
-	char **pos;
+	char **pos, *data = NULL;
+	size_t cap = 0;
 	int npos, rc, failed = 0;
 
 	if ((rc = cli_options(cli, argc, argv, NULL, 1, 1 << 20, &pos, &npos)) != CLI_OK)
@@ -47,16 +48,14 @@ cmd_bounces_parse(struct cli *cli, int argc, char **argv)
 	for (int i = 0; i < npos; i++) {
 		struct bounce_report rep;
 		struct error e = ERROR_INIT;
-		char *data = NULL;
 		size_t len;
 
-		if (read_file(pos[i], BOUNCE_MAX_MESSAGE, &data, &len, &e) < 0 ||
+		/* One buffer for every file: a long list costs one allocation, not one per file. */
+		if (read_file_reuse(pos[i], BOUNCE_MAX_MESSAGE, &data, &cap, &len, &e) < 0 ||
 		    bounce_parse(data, len, cli->cfg.bounce_local, &rep, &e) < 0) {
 			fprintf(stderr, "outreach bounces parse: %s: %s\n", pos[i], error_msg(&e));
 			error_clear(&e);
 			failed = 1;
-			if (data)
-				free(data);
 			continue;
 		}
 		if (rep.n_rcpts == 0)
@@ -67,8 +66,8 @@ cmd_bounces_parse(struct cli *cli, int argc, char **argv)
 			       rep.rcpts[k].status ? rep.rcpts[k].status : "",
 			       bounce_class_name(rep.rcpts[k].class));
 		bounce_report_free(&rep);
-		free(data);
 	}
+	free(data);
 	if (failed)
 		return error_set(&cli->err, "some files could not be read"), CLI_FAIL;
 	return CLI_OK;

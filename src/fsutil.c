@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,58 @@ out:
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+int
+read_file_reuse(const char *path, size_t max, char **buf, size_t *cap, size_t *len,
+                struct error *err)
+{
+	struct stat sb;
+	size_t n = 0, size = SIZE_MAX, want;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	/* The size is a hint (the file may grow while read): one byte more shows the end. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+	    (size_t)sb.st_size <= max) {
+		size = (size_t)sb.st_size;
+		if (*cap < size + 2) {
+			*cap = size + 2;
+			*buf = xrealloc(*buf, *cap);
+		}
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (*cap - n < 2) {
+			*cap = *cap ? *cap * 2 : 8192;
+			*buf = xrealloc(*buf, *cap);
+		}
+		want = *cap - n - 1;
+		got = read(fd, *buf + n, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			error_set(err, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		n += (size_t)got;
+		if (n > max) {
+			error_set(err, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+		/* A regular file read short of the room given ends there: no read for the EOF. */
+		if (got == 0 || (n == size && (size_t)got < want))
+			break;
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	return -1;
 }
 
 int

@@ -32,6 +32,13 @@ int dir_writable(const char *path, struct error *err);
 /* read_file - whole file into *out (NUL-terminated), refusing files over max bytes. */
 int read_file(const char *path, size_t max, char **out, size_t *len, struct error *err);
 /*
+ * read_file_reuse - read_file into a buffer the caller keeps across calls
+ * (*buf of *cap bytes, both 0 at first; free(*buf) when done), grown as
+ * needed: reading many files costs one allocation, not one each.
+ */
+int read_file_reuse(const char *path, size_t max, char **buf, size_t *cap, size_t *len,
+                    struct error *err);
+/*
  * read_dropped_file - read_file for a file someone else put in our
  * directory: a symbolic link is not followed, and anything but a regular
  * file (a FIFO would block, a device could be anything) is refused
