@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
+
 int
 report_level(int64_t complaints, int64_t sent)
 {
@@ -254,43 +256,6 @@ write_text(const struct report *r, struct buf *b)
 }
 
 /* --- JSON --- */
-
-static void
-json_str(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_addf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			buf_addf(b, "\\u%04x", c);
-		else
-			buf_addc(b, (char)c);
-	}
-	buf_addc(b, '"');
-}
-
-static void
-json_time(struct buf *b, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char s[32];
-
-	if (t <= 0) {
-		buf_adds(b, "null");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_addf(b, "\"%s\"", s);
-}
 
 static void
 json_counts(struct buf *b, const struct report_counts *n, const char *indent)

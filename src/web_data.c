@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "log.h"
 #include "token.h"
 #include "web_impl.h"
@@ -33,44 +34,6 @@ fresh_token(const struct web_request *rq, int purpose, struct token *t)
 		return -1;
 	}
 	return 0;
-}
-
-/* json_str - s as a JSON string (NULL as null). */
-static void
-json_str(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_addf(b, "\\%c", c);
-		else if (c < 0x20)
-			buf_addf(b, "\\u%04x", c);
-		else
-			buf_addc(b, (char)c);
-	}
-	buf_addc(b, '"');
-}
-
-static void
-json_time(struct buf *b, int64_t t)
-{
-	char s[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0) {
-		buf_adds(b, "null");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	buf_adds(b, s);
 }
 
 struct json_state {
