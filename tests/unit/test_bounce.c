@@ -32,6 +32,25 @@
 	"This is the mail system at host mx.example.net.\n"                                    \
 	"\n"
 
+/* A list with a sending domain of its own: the VERP token is read whatever the domain. */
+static const char list_domain_dsn[] =
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+	"To: bounces+Sub-77@lists.reseau-nord.example\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; zoe@ecole.example\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"\n"
+	"--BB--\n";
+
 static const char standard_dsn[] = DSN_HEAD("")
 	"--BB\n"
 	"Content-Type: message/delivery-status\n"
@@ -844,6 +863,8 @@ static const struct {
 	{"standard DSN", standard_dsn, 0, 0, BOUNCE_HARD, 1, 0, 0, 2,
 	 {{"ada@school.example", BOUNCE_HARD, "5.1.1"}, {"grace@navy.example", BOUNCE_SOFT, "5.2.2"}},
 	 "sub-4711", "<issue-12@news.example.org>", "Undelivered Mail Returned to Sender"},
+	{"DSN to a list's own domain", list_domain_dsn, 0, 0, BOUNCE_HARD, 1, 0, 0, 1,
+	 {{"zoe@ecole.example", BOUNCE_HARD, "5.1.1"}}, "sub-77", NULL, NULL},
 	{"delayed DSN", delayed_dsn, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
 	 {{"ada@school.example", BOUNCE_OTHER, "4.4.1"}}, "sub-4711", NULL, NULL},
 	{"success DSN", delivered_dsn, 0, 0, BOUNCE_OTHER, 1, 0, 0, 1,
