@@ -149,11 +149,16 @@ too_big:
 	return BUF_TOO_BIG;
 }
 
-int
-template_render(const struct template *t, const char *const *values, struct buf *out)
+/*
+ * render - the body of template_render and template_render_holes: is_hole
+ * NULL renders every variable; out is left as it was on BUF_TOO_BIG.
+ */
+static int
+render(const struct template *t, const char *const *values, const unsigned char *is_hole,
+       struct buf *out, struct template_hole **holes, size_t *nholes)
 {
 	const struct op *ops = t->ops;
-	size_t start = out->len, i = 0, n = t->nops;
+	size_t start = out->len, i = 0, n = t->nops, cap = 0;
 	const char *v;
 
 	while (i < n) {
@@ -166,58 +171,8 @@ template_render(const struct template *t, const char *const *values, struct buf 
 			i++;
 			break;
 		case OP_RAW:
-			v = values[op->a];
-			if (v != NULL && buf_add(out, v, strlen(v)) != BUF_OK)
-				goto too_big;
-			i++;
-			break;
 		case OP_HTML:
-			v = values[op->a];
-			if (v != NULL && template_html_escape(out, v, strlen(v)) != BUF_OK)
-				goto too_big;
-			i++;
-			break;
-		case OP_SECTION:
-			v = values[op->a];
-			i = v != NULL && *v != '\0' ? i + 1 : op->b;
-			break;
-		case OP_INVERTED:
-			v = values[op->a];
-			i = v != NULL && *v != '\0' ? op->b : i + 1;
-			break;
-		default:
-			abort();
-		}
-	}
-	return BUF_OK;
-too_big:
-	buf_truncate(out, start);
-	return BUF_TOO_BIG;
-}
-
-int
-template_render_holes(const struct template *t, const char *const *values,
-                       const unsigned char *is_hole, struct buf *out,
-                       struct template_hole **holes, size_t *nholes)
-{
-	const struct op *ops = t->ops;
-	size_t i = 0, n = t->nops, cap = 0;
-	const char *v;
-
-	*holes = NULL;
-	*nholes = 0;
-	while (i < n) {
-		const struct op *op = &ops[i];
-
-		switch (op->kind) {
-		case OP_TEXT:
-			if (buf_add(out, t->text + op->a, op->b) != BUF_OK)
-				goto too_big;
-			i++;
-			break;
-		case OP_RAW:
-		case OP_HTML:
-			if (is_hole[op->a]) {
+			if (is_hole && is_hole[op->a]) {
 				if (*nholes == cap) {
 					cap = cap ? cap * 2 : 8;
 					*holes = xrealloc(*holes, cap * sizeof(**holes));
@@ -246,6 +201,25 @@ template_render_holes(const struct template *t, const char *const *values,
 	}
 	return BUF_OK;
 too_big:
+	buf_truncate(out, start);
+	return BUF_TOO_BIG;
+}
+
+int
+template_render(const struct template *t, const char *const *values, struct buf *out)
+{
+	return render(t, values, NULL, out, NULL, NULL);
+}
+
+int
+template_render_holes(const struct template *t, const char *const *values,
+                      const unsigned char *is_hole, struct buf *out,
+                      struct template_hole **holes, size_t *nholes)
+{
+	*holes = NULL;
+	*nholes = 0;
+	if (render(t, values, is_hole, out, holes, nholes) == BUF_OK)
+		return BUF_OK;
 	free(*holes);
 	*holes = NULL;
 	*nholes = 0;
