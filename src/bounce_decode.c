@@ -55,18 +55,6 @@ base64(const char *p, size_t n, struct buf *out)
 	}
 }
 
-static unsigned
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (unsigned)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (unsigned)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (unsigned)(c - 'A' + 10);
-	return 0;
-}
-
 /*
  * quoted_printable - libetpan's decoder: line breaks (LF, CRLF or a lone
  * CR) become CRLF, "=" and a line break vanish, "=XY" is the byte XY with
@@ -99,7 +87,8 @@ quoted_printable(const char *p, size_t n, struct buf *out)
 				start = i;
 				state = NORMAL;
 			} else {
-				char c = (char)(hex_value(p[i + 1]) << 4 | hex_value(p[i + 2]));
+				int hi = hex_digit(p[i + 1]), lo = hex_digit(p[i + 2]);
+				char c = (char)((hi < 0 ? 0 : hi) << 4 | (lo < 0 ? 0 : lo));
 
 				/* i + 2 < n: bdec_part left the other case to libetpan. */
 				buf_add(out, &c, 1);

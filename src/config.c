@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "dkim.h"
+#include "fsutil.h"
 #include "ical.h"
 #include "log.h"
 #include "man.h"
@@ -718,19 +719,6 @@ is_dir(const char *path)
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* dir_of - the directory part of path ("." if none), freshly allocated. */
-static char *
-dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 void
 config_resolve_templates(struct config *cfg, const char *config_path)
 {
@@ -745,7 +733,7 @@ config_resolve_templates(struct config *cfg, const char *config_path)
 	if (given == NULL || *given == '\0' || given[0] == '/')
 		return;
 	if (config_path) {
-		char *rel = dir_of(config_path);
+		char *rel = path_dirname(config_path);
 
 		/* Absolute, so the daemon finds them after a chdir and the error is plain. */
 		dir = realpath(rel, NULL);
@@ -760,7 +748,7 @@ config_resolve_templates(struct config *cfg, const char *config_path)
 	exe = xmalloc(4096);
 	if ((len = readlink("/proc/self/exe", exe, 4095)) > 0) {
 		exe[len] = '\0';
-		dir = dir_of(exe);
+		dir = path_dirname(exe);
 		candidates[n++] = xasprintf("%s/%s", dir, given);
 		candidates[n++] = xasprintf("%s/../%s", dir, given);
 		candidates[n++] = xasprintf("%s/../../%s", dir, given);

@@ -42,18 +42,6 @@ secret_create(const char *path, struct error *err)
 	return 1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 secret_load(const char *path, unsigned char key[SECRET_LEN], struct error *err)
 {
@@ -76,7 +64,7 @@ secret_load(const char *path, unsigned char key[SECRET_LEN], struct error *err)
 		return error_set(err, "secret key %s: expected %d hex digits", path, SECRET_LEN * 2);
 	}
 	for (size_t i = 0; i < SECRET_LEN; i++) {
-		int hi = hexval(data[2 * i]), lo = hexval(data[2 * i + 1]);
+		int hi = hex_digit(data[2 * i]), lo = hex_digit(data[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(data);

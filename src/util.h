@@ -68,6 +68,8 @@ int parse_int(const char *s, long long min, long long max, long long *out, const
 
 /* utf8_valid - whether s[0..n) is well-formed UTF-8 (no overlongs, surrogates). */
 int utf8_valid(const char *s, size_t n);
+/* hex_digit - the value of one hexadecimal digit, either case; -1 for any other character. */
+int hex_digit(char c);
 /* has_header_breaker - whether s holds a CR or LF, which must never reach a header. */
 int has_header_breaker(const char *s);
 

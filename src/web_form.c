@@ -79,18 +79,6 @@ add_field(struct web_form *form, char *name, size_t nlen, char *value, size_t vl
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode - s[0..n) percent-decoded ('+' is a space) into a new string; NULL when malformed. */
 static char *
 decode(const char *s, size_t n, size_t max, size_t *out_len)
@@ -105,7 +93,7 @@ decode(const char *s, size_t n, size_t max, size_t *out_len)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_digit(s[i + 1]) : -1, lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0) {
 				buf_free(&b);
