@@ -332,12 +332,10 @@ ical_format_range(int64_t starts, int64_t ends, const char *tzid, struct buf *ou
 int
 ical_format_iso_local(int64_t utc, const char *tzid, struct buf *out)
 {
-	icaltimezone *z = zone(tzid);
-	struct icaltimetype t;
+	struct ical_local t;
 
-	if (z == NULL)
+	if (ical_local_parts(utc, tzid, &t) < 0)
 		return -1;
-	t = local_time(utc, z);
 	return buf_addf(out, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour,
 	                t.minute) == BUF_OK ? 0 : -1;
 }
