@@ -365,6 +365,20 @@ bouncer_stats_line(const struct bouncer_stats *s)
 	                 s->unparsed, s->duplicates);
 }
 
+void
+bouncer_imap_params(const struct config *cfg, const char *password, int timeout,
+                    struct imap_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->url = cfg->imap_url;
+	p->username = cfg->imap_username;
+	p->password = password;
+	p->auth = cfg->imap_auth;
+	p->tls_verify = cfg->imap_tls_verify;
+	p->ca_file = cfg->imap_ca_file;
+	p->timeout = timeout;
+}
+
 static int
 connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
 {
@@ -377,14 +391,7 @@ connect_mailbox(const struct config *cfg, struct imap **m, struct error *err)
 	if (*cfg->imap_password_file &&
 	    config_read_secret_file(cfg->imap_password_file, &password, err) < 0)
 		return error_prefix(err, "[bounces] password_file");
-	memset(&p, 0, sizeof(p));
-	p.url = cfg->imap_url;
-	p.username = cfg->imap_username;
-	p.password = password;
-	p.auth = cfg->imap_auth;
-	p.tls_verify = cfg->imap_tls_verify;
-	p.ca_file = cfg->imap_ca_file;
-	p.timeout = 60;
+	bouncer_imap_params(cfg, password, 60, &p);
 	rc = imap_open(&p, m, err);
 	if (password)
 		explicit_bzero(password, strlen(password));

@@ -37,4 +37,9 @@ int bouncer_worker(const struct config *cfg);
 /* bouncer_stats_line - "processed N: hard N, ..." */
 char *bouncer_stats_line(const struct bouncer_stats *s);
 
+struct imap_params;
+/* bouncer_imap_params - how to reach the [bounces] mailbox, logging in with password. */
+void bouncer_imap_params(const struct config *cfg, const char *password, int timeout,
+                         struct imap_params *p);
+
 #endif

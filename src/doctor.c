@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bouncer.h"
 #include "buf.h"
 #include "dkim_records.h"
 #include "fsutil.h"
@@ -206,14 +207,7 @@ check_imap(struct doctor *d)
 		error_clear(&err);
 		return;
 	}
-	memset(&p, 0, sizeof(p));
-	p.url = cfg->imap_url;
-	p.username = cfg->imap_username;
-	p.password = password;
-	p.auth = cfg->imap_auth;
-	p.tls_verify = cfg->imap_tls_verify;
-	p.ca_file = cfg->imap_ca_file;
-	p.timeout = 30;
+	bouncer_imap_params(cfg, password, 30, &p);
 	if (imap_open(&p, &m, &err) == 0)
 		report(d, DOCTOR_OK, "bounces", NULL, "%s accepts %s's login", cfg->imap_url,
 		       cfg->imap_username);
