@@ -37,6 +37,7 @@ struct doctor {
 	const struct config *cfg;
 	const char *config_path;
 	int counts[3];
+	int db_version;            /* the database's schema version once it passed its check, or 0 */
 };
 
 static void report(struct doctor *d, int status, const char *check, const char *fix,
@@ -153,6 +154,7 @@ check_database(struct doctor *d)
 	int version = 0;
 
 	if (store_check_file(d->cfg->db_path, &version, &err) == 0) {
+		d->db_version = version;
 		if (version < store_latest_version())
 			report(d, DOCTOR_OK, "database", NULL, "%s passes its integrity check "
 			       "(schema version %d; the next start brings it to %d)", d->cfg->db_path,
@@ -354,18 +356,17 @@ dkim_finding(const char *name, const char *who, const char *key_file, int status
 
 /*
  * check_dkim - each key outreach signs with against its DNS record.  The
- * lists' own keys only when the database is at this binary's schema: the
- * doctor never migrates it.
+ * lists' own keys only when the database passed its check (above) at this
+ * binary's schema: the doctor never migrates it.
  */
 static void
 check_dkim(struct doctor *d)
 {
 	struct error err = ERROR_INIT;
 	struct store *st = NULL;
-	int version = 0, n;
+	int n;
 
-	if (store_check_file(d->cfg->db_path, &version, &err) == 0 &&
-	    version == store_latest_version() && store_open(d->cfg->db_path, &st, &err) < 0)
+	if (d->db_version == store_latest_version() && store_open(d->cfg->db_path, &st, &err) < 0)
 		st = NULL;
 	error_clear(&err);
 	n = dkim_records_check(d->cfg, st, dkim_finding, d, &err);
