@@ -102,12 +102,6 @@ dkim_add_key(struct dkim *d, const char *domain, const char *selector, const cha
 	return 0;
 }
 
-int
-dkim_nkeys(const struct dkim *d)
-{
-	return d ? d->n : 0;
-}
-
 struct dkim *
 dkim_ref(struct dkim *d)
 {

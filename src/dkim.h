@@ -53,8 +53,6 @@ struct dkim *dkim_new(void);
  */
 int dkim_add_key(struct dkim *d, const char *domain, const char *selector, const char *key_file,
                  int want, struct error *err);
-/* dkim_nkeys - how many signatures dkim_sign adds. */
-int dkim_nkeys(const struct dkim *d);
 struct dkim *dkim_ref(struct dkim *d);
 void dkim_unref(struct dkim *d);
 
