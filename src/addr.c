@@ -628,3 +628,16 @@ addr_parse_mailbox(const char *s, char **name, char **addr, const char **why)
 	}
 	return 0;
 }
+
+int
+addr_no_reply(const char *addr)
+{
+	static const char *const words[] = {"noreply", "no-reply", "no_reply", "donotreply",
+	                                    "do-not-reply", "do_not_reply", "mailer-daemon"};
+	size_t n = strcspn(addr, "@");
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) <= n && strncasecmp(addr, words[i], strlen(words[i])) == 0)
+			return 1;
+	return 0;
+}

@@ -56,4 +56,7 @@ const char *addr_domain(const char *addr);
  */
 int addr_parse_mailbox(const char *s, char **name, char **addr, const char **why);
 
+/* addr_no_reply - whether addr looks like one nobody reads (noreply@, do-not-reply@, ...). */
+int addr_no_reply(const char *addr);
+
 #endif

@@ -55,8 +55,6 @@ int cli_main(int argc, char **argv);
 /* Checks shared by handlers: -1 with cli->err set. */
 int cli_check_slug(struct cli *cli, const char *what, const char *slug);
 int cli_check_text(struct cli *cli, const char *what, const char *value);
-/* no_reply - whether addr looks like one nobody reads (noreply@, do-not-reply@, ...). */
-int no_reply(const char *addr);
 void cli_format_time(int64_t t, char *out, size_t n);
 int cli_print_audit(const struct audit_row *r, void *arg);
 

@@ -106,19 +106,6 @@ out:
 }
 
 int
-no_reply(const char *addr)
-{
-	static const char *const words[] = {"noreply", "no-reply", "no_reply", "donotreply",
-	                                    "do-not-reply", "do_not_reply", "mailer-daemon"};
-	size_t n = strcspn(addr, "@");
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) <= n && strncasecmp(addr, words[i], strlen(words[i])) == 0)
-			return 1;
-	return 0;
-}
-
-int
 cmd_list_set(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL, *from = NULL, *reply_to = NULL, *description = NULL;
@@ -192,7 +179,7 @@ cmd_list_set(struct cli *cli, int argc, char **argv)
 		printf("updated list %s\n", pos[0]);
 		rc = CLI_OK;
 	}
-	if (rc == CLI_OK && organizer && b && no_reply(b))
+	if (rc == CLI_OK && organizer && b && addr_no_reply(b))
 		fprintf(stderr, "warning: the organizer %s looks like an address nobody reads; "
 		        "calendar replies (accept, decline) go to it\n", b);
 out:

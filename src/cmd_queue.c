@@ -245,7 +245,7 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		const char *why;
 
 		if (addr_parse_mailbox(list.organizer ? list.organizer : list.from, &on, &oa,
-		                       &why) == 0 && no_reply(oa))
+		                       &why) == 0 && addr_no_reply(oa))
 			fprintf(stderr, "%s: warning: the invite's organizer %s looks like an address "
 			        "nobody reads; calendar replies go to it (outreach list set %s "
 			        "--organizer \"Name <addr>\")\n", doc.path, oa, list.slug);
